@@ -1,0 +1,119 @@
+//! The tokio side: the runtime `--workers` asks for, and an HTTP/1 serving loop for an axum
+//! `Router` with the limits a careful user expects and a bounded graceful shutdown.
+//!
+//! `axum::serve` would do for the happy path, but it offers no header-read timeout, so a
+//! client that connects and never sends would hold its connection forever. This loop is
+//! `axum::serve` with hyper's timer and limits switched on.
+
+use std::net::TcpListener;
+use std::pin::pin;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tracing::{info, warn};
+
+use crate::SHUTDOWN_GRACE;
+
+/// Largest request head (request line and headers) a connection may send: 64 KiB, like
+/// common proxies. Anything larger is refused with `431` and the connection closed.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// `workers == 1`: a `current_thread` runtime, one event loop like the seed's aiohttp;
+/// more: a multi-thread runtime with that many worker threads.
+///
+/// # Panics
+/// If the operating system refuses to create the runtime's threads or its I/O driver.
+pub fn runtime(workers: u16) -> tokio::runtime::Runtime {
+    let mut builder = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(usize::from(workers));
+        builder
+    };
+    builder
+        .enable_all()
+        .build()
+        .expect("the OS refused to start the tokio runtime")
+}
+
+/// Serves `app` on `listener` until SIGINT or SIGTERM, then stops accepting, lets requests
+/// in flight finish for up to [`SHUTDOWN_GRACE`], and returns.
+///
+/// Connections that stay silent for `idle_timeout` (before or between requests, or with a
+/// request head left half-sent) are closed.
+///
+/// # Errors
+/// If the listener cannot be handed to tokio.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    idle_timeout: Duration,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = pin!(shutdown_signal());
+
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before we took it:
+                    // keep serving the others, after a breath so we don't spin.
+                    warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Small responses: send them now rather than wait for Nagle's algorithm.
+        stream.set_nodelay(true).ok();
+
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(idle_timeout)
+            .max_buf_size(MAX_HEAD_BYTES)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that resets or sends garbage ends its own connection, nothing more.
+            connection.await.ok();
+        });
+    }
+
+    drop(listener);
+    info!("shutting down: no longer accepting, finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            warn!(grace = ?SHUTDOWN_GRACE, "requests still in flight after the grace period; closing them");
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c()
+            .await
+            .expect("failed to install the SIGINT handler");
+    };
+    let terminate = async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("failed to install the SIGTERM handler")
+            .recv()
+            .await;
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

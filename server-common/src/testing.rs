@@ -1,0 +1,425 @@
+//! Test support for the servers' integration tests: start the real binary on a free port,
+//! speak raw HTTP/1.1 to it over real sockets, stop it with a signal, and never leave it
+//! running (the guard kills it on drop, so a failed assertion cannot leak a process).
+//!
+//! The checks every server must pass are here too, once, so that each crate's
+//! `tests/` says only what differs: its binary and its concurrency semantics.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long any single test step may take before the test fails instead of hanging.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running server binary, killed on drop.
+pub struct ServerProcess {
+    child: Child,
+    /// Where it listens (it was started on port 0 and logged the port it got).
+    pub addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl ServerProcess {
+    /// Starts `binary --addr 127.0.0.1:0 ARGS...` and waits for its start-up line.
+    ///
+    /// # Panics
+    /// If it cannot start, or does not log `listening ... addr=...` within the bound.
+    pub fn start(binary: &str, args: &[&str]) -> Self {
+        let mut child = Command::new(binary)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {binary}: {error}"));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let reader = BufReader::new(child.stderr.take().expect("stderr is piped"));
+        let log = Arc::clone(&stderr);
+        thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                if line.contains("listening") {
+                    if let Some(addr) = field(&line, "addr").and_then(|a| a.parse().ok()) {
+                        addr_tx.send(addr).ok();
+                    }
+                }
+                let mut log = log.lock().expect("stderr log");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let Ok(addr) = addr_rx.recv_timeout(STEP_TIMEOUT) else {
+            child.kill().ok();
+            child.wait().ok();
+            panic!(
+                "{binary} did not log its address; stderr:\n{}",
+                stderr.lock().expect("stderr log")
+            );
+        };
+        Self {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    /// Everything the server has written to stderr so far.
+    ///
+    /// # Panics
+    /// If the thread collecting stderr panicked.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr log").clone()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM to the server (and only to it, by its PID).
+    ///
+    /// # Panics
+    /// If `kill` cannot be run.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `timeout` for the server to exit.
+    ///
+    /// # Panics
+    /// If waiting on the child fails.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The number of threads the server runs now (from `/proc`).
+    ///
+    /// # Panics
+    /// If `/proc/PID/status` cannot be read.
+    pub fn threads(&self) -> usize {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc/PID/status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Threads:"))
+            .and_then(|count| count.trim().parse().ok())
+            .expect("a Threads: line")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// `key=value` from a tracing line (`value` ends at the next space; quotes removed).
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(&format!(" {key}="))? + key.len() + 2;
+    line[start..]
+        .split_whitespace()
+        .next()
+        .map(|v| v.trim_matches('"'))
+}
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// Header lines as (lower-cased name, value).
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Reply {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Connects with the step timeout on reads and writes.
+///
+/// # Panics
+/// If the connection is refused.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, STEP_TIMEOUT)
+        .unwrap_or_else(|error| panic!("connect to {addr}: {error}"));
+    stream.set_read_timeout(Some(STEP_TIMEOUT)).ok();
+    stream.set_write_timeout(Some(STEP_TIMEOUT)).ok();
+    stream
+}
+
+/// Sends `METHOD PATH` with `Connection: close` and reads the whole response.
+///
+/// # Errors
+/// Any I/O error, or a response that cannot be parsed.
+pub fn request(addr: SocketAddr, method: &str, path: &str) -> std::io::Result<Reply> {
+    let mut stream = connect(addr);
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse_reply(&raw)
+}
+
+/// `GET path`, which must succeed at the HTTP level.
+///
+/// # Panics
+/// On any I/O error.
+pub fn get(addr: SocketAddr, path: &str) -> Reply {
+    request(addr, "GET", path).unwrap_or_else(|error| panic!("GET {path}: {error}"))
+}
+
+fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
+    let invalid =
+        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| invalid("no end of headers"))?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| invalid("no status line"))?;
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    Ok(Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}
+
+/// Sends `count` `GET /` at once, each on its own connection, and returns how long the
+/// last one took to be answered; every answer must be `200 Hello, World!`.
+///
+/// # Panics
+/// If any request fails.
+pub fn concurrent_gets(addr: SocketAddr, count: usize) -> Duration {
+    let started = Instant::now();
+    let clients: Vec<_> = (0..count)
+        .map(|_| thread::spawn(move || get(addr, "/")))
+        .collect();
+    for client in clients {
+        let reply = client.join().expect("client thread");
+        assert_eq!((reply.status, reply.body.as_str()), (200, "Hello, World!"));
+    }
+    started.elapsed()
+}
+
+// ---- The checks every server must pass -------------------------------------------------
+
+/// Status, content type and body of `/`, `/health`, an unknown path and a wrong method.
+///
+/// # Panics
+/// If any of them is wrong.
+pub fn check_routes(binary: &str) {
+    let server = ServerProcess::start(binary, &["--delay-ms", "10"]);
+    let hello = get(server.addr, "/");
+    assert_eq!(hello.status, 200);
+    assert_eq!(hello.body, "Hello, World!");
+    let content_type = hello.header("content-type").unwrap_or_default();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert_eq!(hello.header("content-length"), Some("13"));
+
+    let health = get(server.addr, "/health");
+    assert_eq!((health.status, health.body.as_str()), (200, "OK"));
+    assert_eq!(get(server.addr, "/no-such-page").status, 404);
+    for method in ["POST", "PUT", "DELETE"] {
+        let reply = request(server.addr, method, "/").expect("wrong method");
+        assert_eq!(reply.status, 405, "{method} /");
+    }
+}
+
+/// `GET /` takes at least `--delay-ms`, and `/health` does not wait for it.
+///
+/// # Panics
+/// If the timing is wrong.
+pub fn check_delay(binary: &str) {
+    let server = ServerProcess::start(binary, &["--delay-ms", "200"]);
+    let started = Instant::now();
+    assert_eq!(get(server.addr, "/").status, 200);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(200), "GET / took {took:?}");
+
+    let started = Instant::now();
+    assert_eq!(get(server.addr, "/health").status, 200);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(150),
+        "GET /health took {took:?}"
+    );
+}
+
+/// SIGTERM while a request is in flight: it is answered, then the server exits 0 with one
+/// shutdown line and no panic.
+///
+/// # Panics
+/// If the request fails or the exit is not clean.
+pub fn check_graceful_shutdown(binary: &str) {
+    let mut server = ServerProcess::start(binary, &["--delay-ms", "500"]);
+    let addr = server.addr;
+    let in_flight = thread::spawn(move || get(addr, "/"));
+    thread::sleep(Duration::from_millis(150));
+    server.terminate();
+    let reply = in_flight.join().expect("client thread");
+    assert_eq!((reply.status, reply.body.as_str()), (200, "Hello, World!"));
+    let status = server.wait_exit(STEP_TIMEOUT).expect("exits after SIGTERM");
+    assert!(status.success(), "exit status {status}");
+    let stderr = server.stderr();
+    assert!(stderr.contains("stopped"), "no shutdown line in:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(),
+        "still accepting after exit"
+    );
+}
+
+/// A second server on a busy port: non-zero exit and one clear line on stderr.
+///
+/// # Panics
+/// If the second server starts, or its message is unclear.
+pub fn check_busy_port(binary: &str) {
+    let first = ServerProcess::start(binary, &[]);
+    let output = Command::new(binary)
+        .args(["--addr", &first.addr.to_string()])
+        .output()
+        .expect("run second server");
+    assert!(!output.status.success(), "second server started");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "not one line:\n{stderr}");
+    assert!(stderr.contains("already in use"), "unclear:\n{stderr}");
+    assert!(
+        stderr.contains(&first.addr.to_string()),
+        "no address:\n{stderr}"
+    );
+}
+
+/// Sends `bytes` on a fresh connection, then closes it without reading.
+fn send_and_close(addr: SocketAddr, bytes: &[u8]) {
+    let mut stream = connect(addr);
+    // The server may close first (that is its right with garbage): ignore write errors.
+    stream.write_all(bytes).ok();
+    stream.shutdown(Shutdown::Write).ok();
+    let mut sink = Vec::new();
+    stream.read_to_end(&mut sink).ok();
+}
+
+/// Bad input never panics the server nor stops it serving: after each kind, a well-formed
+/// request still succeeds, promptly.
+///
+/// # Panics
+/// If the server fails a well-formed request after an attack, or panicked.
+pub fn check_bad_input(binary: &str) {
+    let server = ServerProcess::start(binary, &["--delay-ms", "0"]);
+    let addr = server.addr;
+    let still_serving = |after: &str| {
+        let started = Instant::now();
+        let reply = get(addr, "/");
+        assert_eq!(reply.status, 200, "after {after}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "slow after {after}"
+        );
+    };
+
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0))
+        .collect();
+    send_and_close(addr, &garbage);
+    still_serving("garbage bytes");
+
+    let long_line = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(1 << 20));
+    send_and_close(addr, long_line.as_bytes());
+    still_serving("a 1 MiB request line");
+
+    let many_headers = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        "X-Filler: 0123456789abcdef0123456789abcdef\r\n".repeat(30_000)
+    );
+    send_and_close(addr, many_headers.as_bytes());
+    still_serving("1 MiB of headers");
+
+    // Half a request, then silence, kept open while others are served.
+    let mut half = connect(addr);
+    half.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Partial:")
+        .ok();
+    still_serving("half a request left open");
+
+    // Connect and never send.
+    let silent = connect(addr);
+    still_serving("a silent connection");
+
+    // Abrupt resets: RST instead of FIN, mid-request.
+    for _ in 0..20 {
+        let stream = connect(addr);
+        let socket = socket2::SockRef::from(&stream);
+        socket.set_linger(Some(Duration::ZERO)).ok();
+        (&stream).write_all(b"GET / HTTP/1.1\r\nHo").ok();
+        drop(stream);
+    }
+    still_serving("20 connections reset mid-request");
+
+    drop((half, silent));
+    still_serving("everything closed");
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}
+
+/// A connection that sends nothing is closed by the server after `--idle-timeout-secs`.
+///
+/// # Panics
+/// If the connection is still open well after the timeout.
+pub fn check_idle_timeout(binary: &str) {
+    let server = ServerProcess::start(binary, &["--idle-timeout-secs", "1"]);
+    let mut silent = connect(server.addr);
+    silent.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let started = Instant::now();
+    let mut buffer = [0u8; 64];
+    // The server ends the connection: end-of-file, a reset, or a 408 then end-of-file.
+    loop {
+        match silent.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(4500),
+        "closed after {took:?}"
+    );
+    assert_eq!(get(server.addr, "/health").status, 200);
+}

@@ -1,0 +1,217 @@
+//! sync-server: tiny_http with blocking handler threads, where the simulated downstream
+//! call is `std::thread::sleep`.
+//!
+//! Each handler thread serves one request at a time and sleeps through its wait, so with
+//! `--workers 1` (the default, like Python's `http.server`) requests are served one after
+//! another: throughput is bounded by workers / delay (Little's law), and every other
+//! request queues behind the one being served. The seed's "sync server".
+//!
+//! Run it: `cargo run --release -p sync-server -- --delay-ms 10 --workers 1`
+//! then `curl http://127.0.0.1:9000/`.
+
+mod idle;
+
+use std::io::Cursor;
+use std::net::{Shutdown, SocketAddr};
+use std::process::ExitCode;
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use server_common::{Tuning, HEALTHY, HELLO, SHUTDOWN_GRACE};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use tiny_http::{Header, Method, Response, Server};
+use tracing::{error, info, warn};
+
+const VARIANT: &str = "sync-server";
+
+/// A blocking HTTP server: `--workers` threads each take one request at a time and sleep
+/// `--delay-ms` in it (the simulated downstream call), holding the thread meanwhile.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Routes: GET / (after the delay), GET /health (at once).\n\
+    --workers 1 serves one request at a time, like the seed's http.server.\n\
+    tiny_http reads each connection on a thread of its own and has no timeout; this server\n\
+    closes connections that send nothing for --idle-timeout-secs so idle clients cannot pile\n\
+    up threads."
+)]
+struct Args {
+    /// Address to listen on. Loopback by default; 0.0.0.0:9000 serves the network.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9000")]
+    addr: SocketAddr,
+
+    #[command(flatten)]
+    tuning: Tuning,
+}
+
+/// The routes, as a plain function of the request line so tests can call it without a
+/// socket. `GET /` sleeps here, on the handler thread: nothing else runs on it meanwhile.
+fn respond(method: &Method, url: &str, delay: Duration) -> Response<Cursor<Vec<u8>>> {
+    let path = url.split('?').next().unwrap_or(url);
+    match (path, method) {
+        ("/", Method::Get | Method::Head) => {
+            thread::sleep(delay);
+            Response::from_string(HELLO)
+        }
+        ("/health", Method::Get | Method::Head) => Response::from_string(HEALTHY),
+        ("/" | "/health", _) => Response::from_string("Method Not Allowed")
+            .with_status_code(405)
+            .with_header(Header::from_bytes("Allow", "GET, HEAD").expect("a valid header")),
+        _ => Response::from_string("Not Found").with_status_code(404),
+    }
+}
+
+/// One handler thread: take the next request, answer it, repeat until unblocked.
+fn handle_requests(server: &Server, delay: Duration) -> std::io::Error {
+    loop {
+        match server.recv() {
+            Ok(request) => {
+                let response = respond(request.method(), request.url(), delay);
+                // The client may have gone meanwhile: its loss, not the server's.
+                request.respond(response).ok();
+            }
+            Err(error) => return error,
+        }
+    }
+}
+
+/// What wakes `main`: a shutdown signal, or a handler thread that stopped by itself.
+enum Event {
+    Signal(i32),
+    HandlerStopped(std::io::Error),
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    server_common::init_tracing();
+    server_common::raise_open_file_limit();
+
+    let listener = match server_common::bind(args.addr) {
+        Ok(listener) => listener,
+        Err(message) => return server_common::fail(VARIANT, &message),
+    };
+    let addr = listener.local_addr().map_or(args.addr, |addr| addr);
+    // A second handle on the listening socket, to stop accepting at shutdown.
+    let accept_handle = match listener.try_clone().map(socket2::Socket::from) {
+        Ok(handle) => handle,
+        Err(error) => return server_common::fail(VARIANT, &error.to_string()),
+    };
+    let server = match Server::from_listener(listener, None) {
+        Ok(server) => Arc::new(server),
+        Err(error) => return server_common::fail(VARIANT, &error.to_string()),
+    };
+    idle::spawn_reaper(args.tuning.idle_timeout());
+
+    let (events, event) = mpsc::channel();
+    let mut signals = match Signals::new([SIGINT, SIGTERM]) {
+        Ok(signals) => signals,
+        Err(error) => return server_common::fail(VARIANT, &error.to_string()),
+    };
+    let signal_events = events.clone();
+    thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            signal_events.send(Event::Signal(signal)).ok();
+        }
+    });
+
+    let delay = args.tuning.delay();
+    let handlers: Vec<_> = (0..args.tuning.workers)
+        .map(|index| {
+            let server = Arc::clone(&server);
+            let events = events.clone();
+            thread::Builder::new()
+                .name(format!("handler-{index}"))
+                .spawn(move || {
+                    let stopped = handle_requests(&server, delay);
+                    events.send(Event::HandlerStopped(stopped)).ok();
+                })
+                .expect("the OS refused to start a handler thread")
+        })
+        .collect();
+    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, "listening");
+
+    match event.recv() {
+        Ok(Event::Signal(signal)) => {
+            info!(
+                signal,
+                "shutting down: no longer accepting, finishing requests in flight"
+            );
+        }
+        Ok(Event::HandlerStopped(error)) => {
+            error!(%error, "the server stopped accepting connections");
+            return ExitCode::FAILURE;
+        }
+        Err(mpsc::RecvError) => unreachable!("main holds a sender"),
+    }
+
+    // Stop accepting: the accept thread's accept() fails and it ends. Then one unblock per
+    // handler, queued behind the requests already read, so those are still answered.
+    accept_handle.shutdown(Shutdown::Both).ok();
+    for _ in &handlers {
+        server.unblock();
+    }
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    while handlers.iter().any(|handler| !handler.is_finished()) {
+        if Instant::now() >= deadline {
+            warn!(grace = ?SHUTDOWN_GRACE, "requests still queued after the grace period; dropping them");
+            return ExitCode::SUCCESS;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    info!(variant = VARIANT, "stopped");
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn call(method: &Method, url: &str, delay: Duration) -> (u16, String, String) {
+        let response = respond(method, url, delay);
+        let status = response.status_code().0;
+        let content_type = response
+            .headers()
+            .iter()
+            .find(|header| header.field.equiv("Content-Type"))
+            .map(|header| header.value.to_string())
+            .unwrap_or_default();
+        let mut body = String::new();
+        response.into_reader().read_to_string(&mut body).unwrap();
+        (status, content_type, body)
+    }
+
+    #[test]
+    fn root_answers_hello_after_the_delay() {
+        let started = Instant::now();
+        let (status, content_type, body) = call(&Method::Get, "/", Duration::from_millis(20));
+        assert!(started.elapsed() >= Duration::from_millis(20));
+        assert_eq!(status, 200);
+        assert!(content_type.starts_with("text/plain"), "{content_type}");
+        assert_eq!(body, "Hello, World!");
+    }
+
+    #[test]
+    fn query_string_does_not_change_the_route() {
+        assert_eq!(call(&Method::Get, "/?x=1", Duration::ZERO).0, 200);
+        assert_eq!(call(&Method::Get, "/health?probe", Duration::ZERO).0, 200);
+    }
+
+    #[test]
+    fn health_answers_at_once() {
+        let started = Instant::now();
+        let (status, _, body) = call(&Method::Get, "/health", Duration::from_secs(5));
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!((status, body.as_str()), (200, "OK"));
+    }
+
+    #[test]
+    fn unknown_path_is_404_and_wrong_method_is_405() {
+        assert_eq!(call(&Method::Get, "/nope", Duration::ZERO).0, 404);
+        assert_eq!(call(&Method::Post, "/", Duration::ZERO).0, 405);
+        assert_eq!(call(&Method::Delete, "/health", Duration::ZERO).0, 405);
+    }
+}
