@@ -6,6 +6,43 @@ MAKEFLAGS += --no-builtin-rules
 
 CARGO ?= cargo
 
+# Benchmark settings: `make bench DURATION=30s CONNECTIONS=200` overrides any of them.
+# The defaults are the seed's load: wrk -t4 -c100 -d10s, servers waiting 10 ms per request.
+# Variants to run (scripts/lib.sh lists them all, e.g. async-blocking-offload, python-sync)
+VARIANTS ?= sync-server async-server async-blocking-server
+# The one variant of bench-one
+VARIANT ?= async-server
+# wrk threads (never more than CONNECTIONS)
+THREADS ?= 4
+# wrk connections, each with one request in flight at a time
+CONNECTIONS ?= 100
+# Measured wrk time per variant and run
+DURATION ?= 10s
+# The servers' simulated downstream wait per request, in milliseconds (0: none)
+DELAY_MS ?= 10
+# The servers' handler threads (sync) or tokio workers (async); 1 = the seed
+WORKERS ?= 1
+# Measured runs per variant, interleaved
+RUNS ?= 1
+# wrk --timeout: well above connections x delay (1 s at the defaults); timeouts are reported
+TIMEOUT ?= 10s
+# Warm-up at full load before each measured run (0: none)
+WARMUP ?= 1s
+# Where run folders go; each run makes a new results/<run-id>/, results/latest points to it
+RESULTS_DIR ?= results
+# Empty: each variant on its own port (9000, 9001, ...); N: variants on N, N+1, ...
+BASE_PORT ?=
+# bench-url: the server to measure (never started or stopped) and the name it gets
+URL ?=
+LABEL ?= url
+# summary: the run to re-summarise, or a folder of plain wrk logs to summarise instead
+RUN ?= $(RESULTS_DIR)/latest
+LOGS ?=
+
+BENCH_FLAGS = --threads $(THREADS) --connections $(CONNECTIONS) --duration $(DURATION) \
+  --delay-ms $(DELAY_MS) --workers $(WORKERS) --runs $(RUNS) --timeout $(TIMEOUT) \
+  --warmup $(WARMUP) --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT))
+
 ##@ Help
 .PHONY: help
 help: ## Show this list of targets
@@ -18,18 +55,60 @@ help: ## Show this list of targets
 build: ## Build the three servers in release mode (target/release/)
 	$(CARGO) build --release --workspace --locked
 
+##@ Benchmark
+.PHONY: bench
+bench: build ## Run the seed's experiment with wrk on VARIANTS; report in results/latest/summary.md
+	scripts/bench.sh $(BENCH_FLAGS) --variants "$(VARIANTS)"
+
+.PHONY: bench-one
+bench-one: build ## Bench one variant: make bench-one VARIANT=async-blocking-offload
+	scripts/bench.sh $(BENCH_FLAGS) --variants "$(VARIANT)"
+
+.PHONY: bench-url
+bench-url: ## Bench a server you run, anywhere (never started or stopped): make bench-url URL=http://host:port/
+	@[[ -n "$(URL)" ]] || { echo "usage: make bench-url URL=http://host:port/ [LABEL=name]" >&2; exit 2; }
+	scripts/bench.sh $(BENCH_FLAGS) --url "$(URL)" --label "$(LABEL)"
+
+.PHONY: summary
+summary: ## Re-summarise a run (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
+ifneq ($(LOGS),)
+	scripts/summarize.sh --logs "$(LOGS)" --delay-ms $(DELAY_MS) --workers $(WORKERS)
+else
+	@$(MAKE) --no-print-directory "$(RUN)/summary.md"
+	@cat "$(RUN)/summary.md"
+endif
+
+# A run's summary is a real file, remade when its points or the summariser change.
+.SECONDEXPANSION:
+$(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) scripts/summarize.sh scripts/summarize.awk
+	scripts/summarize.sh --quiet "$(RESULTS_DIR)/$*"
+
 ##@ Test
 .PHONY: test
-test: test-rust ## Run the whole test suite (installs missing tools where it can)
+test: test-rust test-scripts ## Run the whole test suite (installs missing tools where it can)
 
 .PHONY: test-rust
 test-rust: ## Unit and integration tests of the servers (real binaries, real sockets)
 	$(CARGO) test --release --workspace --locked
 
+.PHONY: test-scripts
+test-scripts: build ## bats tests of the harness: parsing, summaries, faults, one short real run
+	scripts/ensure-tools.sh bats wrk curl
+	bats tests/
+
 .PHONY: lint
-lint: ## cargo fmt --check, clippy with warnings denied, shellcheck on every script
+lint: lint-scripts ## cargo fmt --check, clippy with warnings denied, shellcheck on every script
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets --locked -- -D warnings
+
+# Every shell script in the repository, bats files included.
+SHELL_SCRIPTS = $(sort $(shell find scripts tests baselines .ci -type f \( -name '*.sh' -o -name '*.bash' -o -name '*.bats' \) \
+  -not -path '*/.venv/*' 2>/dev/null) $(wildcard .ci/run))
+
+.PHONY: lint-scripts
+lint-scripts: ## shellcheck on every shell script (and bats file)
+	scripts/ensure-tools.sh shellcheck
+	shellcheck -x $(SHELL_SCRIPTS)
 
 .PHONY: clean
 clean: ## Remove build output (keeps results/)

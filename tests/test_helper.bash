@@ -1,0 +1,74 @@
+# Shared set-up for the harness's bats tests: paths, and a key=value reader.
+# shellcheck shell=bash
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPTS="$REPO_ROOT/scripts"
+FIXTURES="$REPO_ROOT/tests/fixtures"
+export REPO_ROOT SCRIPTS FIXTURES
+
+# value KEY FILE: the last value of KEY in a key=value file.
+value() {
+  awk -F= -v key="$1" '$1 == key { v = substr($0, length(key) + 2) } END { print v }' "$2"
+}
+
+# parse FILE: scripts/parse-wrk.awk's output for FILE, into $BATS_TEST_TMPDIR/parsed.txt.
+parse() {
+  awk -f "$SCRIPTS/parse-wrk.awk" "$1" >"$BATS_TEST_TMPDIR/parsed.txt"
+}
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_base_port: the first of 4 consecutive free ports, picked at random (20000-28990), so
+# tests never meet a `make bench` on the default ports or another test run.
+free_base_port() {
+  local base offset _attempt
+  for _attempt in $(seq 50); do
+    base=$((20000 + (RANDOM % 900) * 10))
+    for offset in 0 1 2 3; do port_free $((base + offset)) || continue 2; done
+    echo "$base"
+    return 0
+  done
+  return 1
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+# dead PID: the opposite of alive (bats ignores a bare `! command`, so tests use this).
+dead() { ! alive "$1"; }
+
+# group_members PGID: how many processes are left in a process group.
+group_members() {
+  ps -e -o pgid= | awk -v group="$1" '$1 == group' | wc -l
+}
+
+# wait_for_line FILE PATTERN: poll (up to 20 s) until FILE has a line matching PATTERN.
+wait_for_line() {
+  local _attempt
+  for _attempt in $(seq 400); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for '$2' in $1" >&2
+  return 1
+}
+
+# start_server BINARY PORT: one of our servers, started by the test itself (not the harness);
+# sets SERVER_PID. The test stops it by that PID.
+start_server() {
+  "$REPO_ROOT/target/release/$1" --addr "127.0.0.1:$2" --delay-ms 10 2>"$BATS_TEST_TMPDIR/$1.log" &
+  # shellcheck disable=SC2034 # for the tests, which stop the server by this PID
+  SERVER_PID=$!
+  local _attempt
+  for _attempt in $(seq 100); do
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$2/health" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bats
+# scripts/ensure-tools.sh: what a machine without wrk (or bats, shellcheck) is told.
+
+load test_helper
+
+@test "present tools: nothing to do, nothing printed" {
+  run "$SCRIPTS/ensure-tools.sh" bash awk
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "a missing tool where it cannot install: says exactly what to install, fails" {
+  # Pretend not to be root, so it must not try apt-get.
+  mkdir -p "$BATS_TEST_TMPDIR/bin"
+  printf '#!/bin/sh\necho 1000\n' >"$BATS_TEST_TMPDIR/bin/id"
+  chmod +x "$BATS_TEST_TMPDIR/bin/id"
+  PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$SCRIPTS/ensure-tools.sh" bash no-such-wrk gnuplot-or-not
+  [ "$status" -eq 1 ]
+  [[ $output == *"ensure-tools: missing no-such-wrk gnuplot-or-not."* ]]
+  [[ $output == *"sudo apt-get install no-such-wrk gnuplot-or-not"* ]]
+}
