@@ -37,8 +37,9 @@ pub struct Tuning {
     #[arg(long, value_name = "MS", default_value_t = 10)]
     pub delay_ms: u64,
 
-    /// Threads that run request handlers. 1 reproduces the seed experiment (one handler
-    /// thread, one event loop).
+    /// Threads that run request handlers: sync-server's handler threads, or the async
+    /// servers' tokio worker threads (1 = a `current_thread` runtime, one event loop).
+    /// 1 reproduces the seed experiment.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: u16,
 
