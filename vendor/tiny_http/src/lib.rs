@@ -347,7 +347,12 @@ impl Server {
                         thread::sleep(std::time::Duration::from_millis(10));
                     }
                     Err(e) => {
-                        log::error!("Error accepting new client: {}", e);
+                        // PATCHED: EINVAL is the listener shut down, the way to stop.
+                        if e.raw_os_error() == Some(22) {
+                            log::debug!("Listener shut down: {}", e);
+                        } else {
+                            log::error!("Error accepting new client: {}", e);
+                        }
                         inside_messages.push(e.into());
                         break;
                     }
