@@ -227,7 +227,11 @@ impl Iterator for ClientConnection {
 
             // checking HTTP version
             if *rq.http_version() > (1, 1) {
-                let writer = self.sink.next().unwrap();
+                // PATCHED (see PATCHES.md): answer through the request's own writer; a
+                // second writer from `self.sink` waited forever for `rq`'s to be dropped,
+                // leaking this thread and the connection. Then close: what follows an
+                // HTTP/2 request line is not HTTP/1.
+                let writer = rq.into_writer();
                 let response = Response::from_string(
                     "This server only supports HTTP versions 1.0 and 1.1".to_owned(),
                 )
@@ -235,7 +239,7 @@ impl Iterator for ClientConnection {
                 response
                     .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
                     .ok();
-                continue;
+                return None;
             }
 
             // updating the status of the connection
