@@ -28,6 +28,9 @@ RUNS ?= 1
 TIMEOUT ?= 10s
 # Warm-up at full load before each measured run (0: none)
 WARMUP ?= 1s
+# One connection alone before the load (wrk -t1 -c1): the unloaded latency, hence the
+# effective bound, concurrency / unloaded latency (0: none)
+PRIMER ?= 1s
 # Where run folders go; each run makes a new results/<run-id>/, results/latest points to it
 RESULTS_DIR ?= results
 # Empty: each variant on its own port (9000, 9001, ...); N: variants on N, N+1, ...
@@ -41,7 +44,30 @@ LOGS ?=
 
 BENCH_FLAGS = --threads $(THREADS) --connections $(CONNECTIONS) --duration $(DURATION) \
   --delay-ms $(DELAY_MS) --workers $(WORKERS) --runs $(RUNS) --timeout $(TIMEOUT) \
-  --warmup $(WARMUP) --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT))
+  --warmup $(WARMUP) --primer $(PRIMER) --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT))
+
+# Sweep settings (`make sweep`): VARIANTS, DURATION, WARMUP given on the command line apply
+# too; otherwise the sweep's own defaults: the four Rust variants, 5s per point, 1s warm-up.
+# Connections of the connections sweep (at DELAY_MS, 1 worker)
+CONNECTIONS_LIST ?= 1 10 50 100 200 500 1000
+# Delays in ms of the delay sweep (at CONNECTIONS, 1 worker)
+DELAYS ?= 0 1 5 10 50
+# Workers of the workers sweep (at CONNECTIONS and DELAY_MS; variants whose wait blocks a thread)
+WORKERS_LIST ?= 1 2 4 8
+# 1: the quick sweep for CI (fewer points, 1s each, under a minute and a half)
+QUICK ?=
+# $(call given,NAME): NAME's value if set on the command line or in the environment
+given = $(if $(filter command line environment,$(origin $(1))),$($(1)))
+
+SWEEP_FLAGS = --threads $(THREADS) --base-connections $(CONNECTIONS) --delay-ms $(DELAY_MS) \
+  --timeout $(TIMEOUT) --primer $(PRIMER) --results-dir $(RESULTS_DIR) \
+  $(if $(BASE_PORT),--base-port $(BASE_PORT)) $(if $(QUICK),--quick) \
+  $(if $(call given,CONNECTIONS_LIST),--connections-list "$(CONNECTIONS_LIST)") \
+  $(if $(call given,DELAYS),--delays "$(DELAYS)") \
+  $(if $(call given,WORKERS_LIST),--workers-list "$(WORKERS_LIST)") \
+  $(if $(call given,VARIANTS),--variants "$(VARIANTS)") \
+  $(if $(call given,DURATION),--duration $(DURATION)) \
+  $(if $(call given,WARMUP),--warmup $(WARMUP))
 
 ##@ Help
 .PHONY: help
@@ -69,8 +95,12 @@ bench-url: ## Bench a server you run, anywhere (never started or stopped): make 
 	@[[ -n "$(URL)" ]] || { echo "usage: make bench-url URL=http://host:port/ [LABEL=name]" >&2; exit 2; }
 	scripts/bench.sh $(BENCH_FLAGS) --url "$(URL)" --label "$(LABEL)"
 
+.PHONY: sweep
+sweep: build ## Sweep connections, delay and workers with charts (~12 min; QUICK=1: ~1 min); results/latest/summary.md
+	scripts/sweep.sh $(SWEEP_FLAGS)
+
 .PHONY: summary
-summary: ## Re-summarise a run (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
+summary: ## Re-summarise a run and redraw its charts (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
 ifneq ($(LOGS),)
 	scripts/summarize.sh --logs "$(LOGS)" --delay-ms $(DELAY_MS) --workers $(WORKERS)
 else
@@ -80,12 +110,13 @@ endif
 
 # A run's summary is a real file, remade when its points or the summariser change.
 .SECONDEXPANSION:
-$(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) scripts/summarize.sh scripts/summarize.awk
+$(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) scripts/summarize.sh scripts/summarize.awk \
+  scripts/summarize-sweep.awk $(wildcard scripts/charts/*.gp)
 	scripts/summarize.sh --quiet "$(RESULTS_DIR)/$*"
 
 ##@ Test
 .PHONY: test
-test: test-rust test-scripts ## Run the whole test suite (installs missing tools where it can)
+test: test-rust test-python test-scripts test-robustness ## Run the whole test suite (installs missing tools where it can)
 
 .PHONY: test-rust
 test-rust: ## Unit and integration tests of the servers (real binaries, real sockets)
@@ -95,6 +126,16 @@ test-rust: ## Unit and integration tests of the servers (real binaries, real soc
 test-scripts: build ## bats tests of the harness: parsing, summaries, faults, one short real run
 	scripts/ensure-tools.sh bats wrk curl
 	bats tests/
+
+.PHONY: test-python
+test-python: ## The Python baselines' tests (makes their venv on first use)
+	baselines/python/setup.sh --dev
+	baselines/python/.venv/bin/python -m pytest -q baselines/python/tests
+
+.PHONY: test-robustness
+test-robustness: build ## The battery of bad input, overload and faults against every server (~3 min)
+	scripts/ensure-tools.sh wrk
+	python3 tests/robustness/battery.py
 
 .PHONY: lint
 lint: lint-scripts ## cargo fmt --check, clippy with warnings denied, shellcheck on every script
