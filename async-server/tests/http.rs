@@ -33,6 +33,11 @@ fn bad_input_does_not_stop_it_serving() {
 }
 
 #[test]
+fn request_heads_over_64_kib_are_refused() {
+    testing::check_head_limit(BINARY);
+}
+
+#[test]
 fn idle_connections_are_closed() {
     testing::check_idle_timeout(BINARY);
 }

@@ -19,7 +19,9 @@ use tracing::{info, warn};
 use crate::SHUTDOWN_GRACE;
 
 /// Largest request head (request line and headers) a connection may send: 64 KiB, like
-/// common proxies. Anything larger is refused with `431` and the connection closed.
+/// common proxies. Anything larger is refused with `431` and the connection closed (hyper
+/// checks while the head is incomplete, so one that arrives in a burst may pass up to
+/// about twice this before it is refused).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// `workers == 1`: a `current_thread` runtime, one event loop like the seed's aiohttp;

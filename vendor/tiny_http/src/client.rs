@@ -36,10 +36,16 @@ pub struct ClientConnection {
     secure: bool,
 }
 
+/// PATCHED (see PATCHES.md): the largest request head (request line and headers) read,
+/// 64 KiB like the async servers; a larger one is answered 431 and the connection closed.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// Error that can happen when reading a request.
 #[derive(Debug)]
 enum ReadError {
     WrongRequestLine,
+    /// PATCHED (see PATCHES.md): the request line and headers exceed MAX_HEAD_BYTES.
+    HeadTooLarge,
     WrongHeader(HTTPVersion),
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
@@ -77,11 +83,15 @@ impl ClientConnection {
     ///
     /// Reads until `CRLF` is reached. The next read will start
     ///  at the first byte of the new line.
-    fn read_next_line(&mut self) -> IoResult<AsciiString> {
+    fn read_next_line(&mut self, budget: &mut usize) -> IoResult<AsciiString> {
         let mut buf = Vec::new();
         let mut prev_byte_was_cr = false;
 
         loop {
+            // PATCHED (see PATCHES.md): a request head may not grow without bound.
+            if buf.len() >= *budget {
+                return Err(IoError::new(ErrorKind::OutOfMemory, "request head too large"));
+            }
             let byte = self.next_header_source.by_ref().bytes().next();
 
             let byte = match byte {
@@ -90,6 +100,7 @@ impl ClientConnection {
             };
 
             if byte == b'\n' && prev_byte_was_cr {
+                *budget -= buf.len() + 1;
                 buf.pop(); // removing the '\r'
                 return AsciiString::from_ascii(buf)
                     .map_err(|_| IoError::new(ErrorKind::InvalidInput, "Header is not in ASCII"));
@@ -104,10 +115,19 @@ impl ClientConnection {
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        // PATCHED (see PATCHES.md): what is left of the request head's size limit.
+        let mut budget = MAX_HEAD_BYTES;
+        let too_large = |error: IoError| {
+            if error.kind() == ErrorKind::OutOfMemory {
+                ReadError::HeadTooLarge
+            } else {
+                ReadError::ReadIoError(error)
+            }
+        };
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                let line = self.read_next_line(&mut budget).map_err(too_large)?;
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -118,7 +138,7 @@ impl ClientConnection {
             let headers = {
                 let mut headers = Vec::new();
                 loop {
-                    let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                    let line = self.read_next_line(&mut budget).map_err(too_large)?;
 
                     if line.is_empty() {
                         break;
@@ -193,6 +213,16 @@ impl Iterator for ClientConnection {
                         .ok();
                     return None; // we don't know where the next request would start,
                                  // se we have to close
+                }
+
+                Err(ReadError::HeadTooLarge) => {
+                    // PATCHED (see PATCHES.md): refuse, and close.
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(431));
+                    response
+                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                        .ok();
+                    return None;
                 }
 
                 Err(ReadError::WrongHeader(ver)) => {
