@@ -939,6 +939,18 @@ def cell(results: list[Result]) -> str:
     return text.replace("|", "/")
 
 
+def compact(results: list[Result]) -> str:
+    """The verdict over every pass, and pass 1's outcome cut to its first clauses."""
+    verdict = "survived" if all(r.survived for r in results) else "**FAILED**"
+    outcome, clauses = "", results[0].outcome.split("; ")
+    for clause in clauses:
+        if outcome and len(outcome) + len(clause) > 80:
+            outcome += " …"
+            break
+        outcome += ("; " if outcome else "") + clause
+    return f"{verdict}: {outcome}".replace("|", "/")
+
+
 def details(variant: dict) -> list[str]:
     """Every measurement of one variant, attack by attack, pass by pass."""
     lines = ["", f"### {variant['name']}", ""]
@@ -977,6 +989,17 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
         "a 400 then closed the connection; `+` joins answers on one connection), then the "
         "peak thread count during the attack, the count it came back to after it and how long "
         "that took, and peak memory (VmHWM) so far. Every number is in the details below.",
+        "",
+        "## In short",
+        "",
+        "| attack | " + " | ".join(names) + " |",
+        "| --- | " + " | ".join("---" for _ in names) + " |",
+        *(f"| {attack} | " + " | ".join(compact(v["results"][attack]) for v in variants) + " |"
+          for attack, _ in ATTACKS),
+        f"| {LEAK_ROW} | " + " | ".join(compact([v["leak"]]) for v in variants) + " |",
+        f"| {SIGTERM_ROW} | " + " | ".join(compact([v["sigterm"]]) for v in variants) + " |",
+        "",
+        "## Every pass",
         "",
         "Idle threads: " + ", ".join(f"{v['name']} {v['idle_threads']}" for v in variants)
         + ". Time per variant: " + ", ".join(f"{v['name']} {v['seconds']:.0f} s" for v in variants)
