@@ -96,7 +96,7 @@ bench-url: ## Bench a server you run, anywhere (never started or stopped): make 
 	scripts/bench.sh $(BENCH_FLAGS) --url "$(URL)" --label "$(LABEL)"
 
 .PHONY: sweep
-sweep: build ## Sweep connections, delay and workers with charts (~12 min; QUICK=1: ~1 min); results/latest/summary.md
+sweep: build ## Sweep connections, delay and workers with charts (~7 min; QUICK=1: ~1 min); results/latest/summary.md
 	scripts/sweep.sh $(SWEEP_FLAGS)
 
 .PHONY: summary

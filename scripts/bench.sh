@@ -32,6 +32,8 @@ Usage: scripts/bench.sh [options]
   --runs N           measured runs per variant, interleaved (default 1)
   --timeout D        wrk --timeout, well above connections x delay (default 10s)
   --warmup D         warm-up at full load before each measured run, 0 to skip (default 1s)
+  --primer D         unloaded latency first: wrk -t1 -c1 for D, 0 to skip (default 1s);
+                     gives the effective bound, concurrency / unloaded latency
   --url URL          measure a server you already run (anywhere): nothing is started,
                      stopped or built; --label NAME names it (a variant name gives its bound)
   --results-dir DIR  where run folders go (default results)
@@ -45,113 +47,9 @@ marked INCOMPLETE).
 EOF
 }
 
-RUN_DIR=""
-RUN_FINISHED=no
-INTERRUPTED=""
-CURRENT_POINT=""
-POINTS_DONE=0
-POINTS_TOTAL=0
-
-# check_results_dir DIR: exists (or can be created) and is writable, before anything runs.
-check_results_dir() {
-  local dir=$1 probe
-  mkdir -p "$dir" 2>/dev/null || die "cannot create the results folder '$dir': nothing was run. Choose another with RESULTS_DIR=..."
-  probe=$(mktemp "$dir/.write-test.XXXXXX" 2>/dev/null) ||
-    die "the results folder '$dir' is not writable by $(id -un): nothing was run. Fix its permissions or choose another with RESULTS_DIR=..."
-  rm -f "$probe"
-}
-
-# take_lock DIR: one harness run per results folder at a time; a second one refuses.
-# fd 9 holds the lock until we exit (children are started with 9>&- so none inherits it).
-take_lock() {
-  local lock="$1/.lock"
-  exec 9>>"$lock"
-  if ! flock -n 9; then
-    die "another harness run is using '$1' ($(cat "$lock" 2>/dev/null || echo 'holder unknown')): wait for it to finish, or run with another RESULTS_DIR and BASE_PORT"
-  fi
-}
-
-# lock_note DIR TEXT: who holds the lock, for the message of a run that is refused.
-lock_note() { printf 'pid %s, %s\n' "$$" "$2" >"$1/.lock"; }
-
-# new_run_dir RESULTS_DIR: a fresh folder named by a sortable UTC timestamp; never reuses one.
-new_run_dir() {
-  local base run_id suffix=1
-  base=$(date -u +%Y%m%dT%H%M%SZ)
-  run_id=$base
-  until mkdir "$1/$run_id" 2>/dev/null; do
-    suffix=$((suffix + 1))
-    run_id="$base-$suffix"
-    ((suffix < 100)) || die "cannot create a run folder in $1"
-  done
-  echo "$1/$run_id"
-}
-
-write_meta() {
-  local file=$1 variants=$2 threads=$3 connections=$4 duration=$5 delay_ms=$6 workers=$7
-  local runs=$8 timeout=$9 warmup=${10} url=${11} host=${12} base_port=${13}
-  local cpu_model rustc wrk_version commit dirty=false os=unknown
-  cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-  rustc=$(rustc --version 2>/dev/null || echo unknown)
-  wrk_version=$( (wrk -v 2>&1 || true) | head -n 1)
-  wrk_version=${wrk_version%% Copyright*}
-  commit=$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
-  [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null) ]] && dirty=true
-  [[ -r /etc/os-release ]] && os=$(. /etc/os-release && echo "${PRETTY_NAME:-unknown}")
-  {
-    echo "{"
-    echo "  \"run_id\": $(json_string "$(basename "$RUN_DIR")"),"
-    echo "  \"date\": $(json_string "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
-    echo "  \"variants\": $(json_string "$variants"),"
-    echo "  \"url\": $(json_string "$url"),"
-    echo "  \"threads\": $threads,"
-    echo "  \"connections\": $connections,"
-    echo "  \"duration\": $(json_string "$duration"),"
-    echo "  \"delay_ms\": $delay_ms,"
-    echo "  \"workers\": $workers,"
-    echo "  \"runs\": $runs,"
-    echo "  \"timeout\": $(json_string "$timeout"),"
-    echo "  \"warmup\": $(json_string "$warmup"),"
-    echo "  \"host\": $(json_string "$host"),"
-    echo "  \"base_port\": $(json_string "$base_port"),"
-    echo "  \"hostname\": $(json_string "$(hostname 2>/dev/null || echo unknown)"),"
-    echo "  \"cpu_model\": $(json_string "${cpu_model:-unknown}"),"
-    echo "  \"cores\": $(nproc),"
-    echo "  \"memory_kb\": $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo),"
-    echo "  \"kernel\": $(json_string "$(uname -r)"),"
-    echo "  \"os\": $(json_string "$os"),"
-    echo "  \"open_files_limit\": $(json_string "$(ulimit -n)"),"
-    echo "  \"rustc\": $(json_string "$rustc"),"
-    echo "  \"wrk_version\": $(json_string "$wrk_version"),"
-    echo "  \"git_commit\": $(json_string "$commit"),"
-    echo "  \"git_dirty\": $dirty"
-    echo "}"
-  } >"$file"
-}
-
-# on_exit: whatever happened, stop what we started; a run that did not finish is kept,
-# marked INCOMPLETE and summarised as far as it got.
-on_exit() {
-  local status=$?
-  set +e
-  stop_tracked_processes
-  if [[ -n $RUN_DIR && $RUN_FINISHED != yes ]]; then
-    {
-      if [[ -n $INTERRUPTED ]]; then
-        printf 'Interrupted by %s at %s' "$INTERRUPTED" "$(date -u +%H:%M:%SZ)"
-      else
-        printf 'Stopped by an error (exit %s) at %s' "$status" "$(date -u +%H:%M:%SZ)"
-      fi
-      printf ' during %s, after %d of %d points.\n' "${CURRENT_POINT:-set-up}" "$POINTS_DONE" "$POINTS_TOTAL"
-    } >"$RUN_DIR/INCOMPLETE"
-    "$SCRIPT_DIR/summarize.sh" --quiet "$RUN_DIR" 2>/dev/null
-    log "run INCOMPLETE, kept in $RUN_DIR: $(cat "$RUN_DIR/INCOMPLETE")"
-  fi
-}
-
 main() {
   local variants=$DEFAULT_VARIANTS threads=4 connections=100 duration=10s delay_ms=10 workers=1
-  local runs=1 timeout=10s warmup=1s url="" label="" results_dir=results host=127.0.0.1 base_port=""
+  local runs=1 timeout=10s warmup=1s primer=1s url="" label="" results_dir=results host=127.0.0.1 base_port=""
   while (($#)); do
     case "$1" in
       -h | --help) usage && return 0 ;;
@@ -164,6 +62,7 @@ main() {
       --runs) runs=$2 ;;
       --timeout) timeout=$2 ;;
       --warmup) warmup=$2 ;;
+      --primer) primer=$2 ;;
       --url) url=$2 ;;
       --label) label=$2 ;;
       --results-dir) results_dir=$2 ;;
@@ -183,6 +82,7 @@ main() {
   is_duration "$duration" || die "bad duration '$duration' (e.g. 10s)"
   is_duration "$timeout" || die "bad timeout '$timeout' (e.g. 10s)"
   is_duration "$warmup" || die "bad warm-up '$warmup' (e.g. 1s, or 0)"
+  is_duration "$primer" || die "bad primer '$primer' (e.g. 1s, or 0)"
   ((connections >= 1 && runs >= 1 && workers >= 1)) || die "connections, runs and workers must be at least 1"
   ((threads <= connections)) || threads=$connections
   ((threads >= 1)) || threads=1
@@ -198,23 +98,12 @@ main() {
   fi
 
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
-  check_results_dir "$results_dir"
-  take_lock "$results_dir"
-  raise_open_files
-
-  trap on_exit EXIT
-  trap 'INTERRUPTED=SIGINT; exit 130' INT
-  trap 'INTERRUPTED=SIGTERM; exit 143' TERM
-
   local started_ms
   started_ms=$(now_ms)
-  RUN_DIR=$(new_run_dir "$results_dir")
-  lock_note "$results_dir" "run $RUN_DIR, started $(date -u +%H:%M:%SZ)"
-  echo "Running since $(date -u +%H:%M:%SZ)." >"$RUN_DIR/INCOMPLETE"
-  ln -sfn "$(basename "$RUN_DIR")" "$results_dir/latest"
-  write_meta "$RUN_DIR/meta.json" "${variant_list[*]}" "$threads" "$connections" "$duration" \
-    "$delay_ms" "$workers" "$runs" "$timeout" "$warmup" "$url" "$host" "$base_port"
-  POINTS_TOTAL=$((runs * ${#variant_list[@]}))
+  begin_run "$results_dir" "$((runs * ${#variant_list[@]}))" kind=bench variants="${variant_list[*]}" \
+    url="$url" threads="$threads" connections="$connections" duration="$duration" \
+    delay_ms="$delay_ms" workers="$workers" runs="$runs" timeout="$timeout" warmup="$warmup" \
+    primer="$primer" host="$host" base_port="$base_port"
   log "run $RUN_DIR: ${#variant_list[@]} variant(s) x $runs run(s), wrk -t$threads -c$connections -d$duration, delay $delay_ms ms, $workers worker(s)"
 
   local run index failed=0 point_dir point_args
@@ -226,7 +115,7 @@ main() {
       CURRENT_POINT="$name (run $run)"
       point_args=(--out "$point_dir" --threads "$threads" --connections "$connections"
         --duration "$duration" --delay-ms "$delay_ms" --workers "$workers" --timeout "$timeout"
-        --warmup "$warmup" --seq "$((POINTS_DONE + 1))" --run "$run"
+        --warmup "$warmup" --primer "$primer" --seq "$((POINTS_DONE + 1))" --run "$run"
         --progress "[$((POINTS_DONE + 1))/$POINTS_TOTAL] $name:")
       if [[ -n $url ]]; then
         point_args+=(--url "$url" --label "$name")
@@ -239,10 +128,7 @@ main() {
     done
   done
 
-  CURRENT_POINT="the summary"
-  rm -f "$RUN_DIR/INCOMPLETE"
-  "$SCRIPT_DIR/summarize.sh" --quiet "$RUN_DIR"
-  RUN_FINISHED=yes
+  finish_run
   cat "$RUN_DIR/summary.md"
   log ""
   log "results: $RUN_DIR (summary.md, summary.csv, raw wrk output per variant)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shared pieces of the benchmark scripts: logging, the table of variants, and the
-# lifecycle of a server process (start, wait for /health, sample /proc, stop by PID).
+# Shared pieces of the benchmark scripts: logging, the table of variants, the lifecycle of a
+# server process (start, wait for /health, sample /proc, stop by PID), and the lifecycle of a
+# run folder (lock, meta.json, INCOMPLETE, summary) that bench.sh and sweep.sh both use.
 #
 # Sourced, never run:  source "$SCRIPT_DIR/lib.sh"
 # Every process started here is tracked by its PID in TRACKED_PIDS and stopped by
@@ -225,4 +226,137 @@ json_string() {
   text=${text//$'\n'/\\n}
   text=${text//$'\r'/\\r}
   printf '"%s"' "$text"
+}
+
+# ---------------------------------------------------------------------------------------
+# Runs. One run = one new folder RESULTS_DIR/<run-id>/ with meta.json, one sub-folder per
+# point (written by measure_point), summary.md and summary.csv; RESULTS_DIR/latest points to
+# it. The globals below say how far the run got, for the INCOMPLETE note of on_run_exit.
+RUN_DIR=""
+RUN_FINISHED=no
+INTERRUPTED=""
+CURRENT_POINT=""
+POINTS_DONE=0
+POINTS_TOTAL=0
+
+# check_results_dir DIR: exists (or can be created) and is writable, before anything runs.
+check_results_dir() {
+  local dir=$1 probe
+  mkdir -p "$dir" 2>/dev/null || die "cannot create the results folder '$dir': nothing was run. Choose another with RESULTS_DIR=..."
+  probe=$(mktemp "$dir/.write-test.XXXXXX" 2>/dev/null) ||
+    die "the results folder '$dir' is not writable by $(id -un): nothing was run. Fix its permissions or choose another with RESULTS_DIR=..."
+  rm -f "$probe"
+}
+
+# take_lock DIR: one harness run per results folder at a time; a second one refuses.
+# fd 9 holds the lock until we exit (children are started with 9>&- so none inherits it).
+take_lock() {
+  local lock="$1/.lock"
+  exec 9>>"$lock"
+  if ! flock -n 9; then
+    die "another harness run is using '$1' ($(cat "$lock" 2>/dev/null || echo 'holder unknown')): wait for it to finish, or run with another RESULTS_DIR and BASE_PORT"
+  fi
+}
+
+# lock_note DIR TEXT: who holds the lock, for the message of a run that is refused.
+lock_note() { printf 'pid %s, %s\n' "$$" "$2" >"$1/.lock"; }
+
+# new_run_dir RESULTS_DIR: a fresh folder named by a sortable UTC timestamp; never reuses one.
+new_run_dir() {
+  local base run_id suffix=1
+  base=$(date -u +%Y%m%dT%H%M%SZ)
+  run_id=$base
+  until mkdir "$1/$run_id" 2>/dev/null; do
+    suffix=$((suffix + 1))
+    run_id="$base-$suffix"
+    ((suffix < 100)) || die "cannot create a run folder in $1"
+  done
+  echo "$1/$run_id"
+}
+
+# json_value TEXT: a whole number or true/false as is, anything else as a JSON string.
+json_value() {
+  if [[ $1 =~ ^(0|[1-9][0-9]*|true|false)$ ]]; then printf '%s' "$1"; else json_string "$1"; fi
+}
+
+# write_meta FILE KEY=VALUE...: meta.json, one key per line: the run's own settings (given),
+# then the machine, the tools and the commit (found here).
+write_meta() {
+  local file=$1 pair cpu_model rustc wrk_version commit dirty=false os=unknown
+  shift
+  cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+  rustc=$(rustc --version 2>/dev/null || echo unknown)
+  wrk_version=$( (wrk -v 2>&1 || true) | head -n 1)
+  wrk_version=${wrk_version%% Copyright*}
+  commit=$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+  [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null) ]] && dirty=true
+  [[ -r /etc/os-release ]] && os=$(. /etc/os-release && echo "${PRETTY_NAME:-unknown}")
+  {
+    echo "{"
+    echo "  \"run_id\": $(json_string "$(basename "$RUN_DIR")"),"
+    echo "  \"date\": $(json_string "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),"
+    for pair in "$@"; do
+      echo "  \"${pair%%=*}\": $(json_value "${pair#*=}"),"
+    done
+    echo "  \"hostname\": $(json_string "$(hostname 2>/dev/null || echo unknown)"),"
+    echo "  \"cpu_model\": $(json_string "${cpu_model:-unknown}"),"
+    echo "  \"cores\": $(nproc),"
+    echo "  \"memory_kb\": $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo),"
+    echo "  \"kernel\": $(json_string "$(uname -r)"),"
+    echo "  \"os\": $(json_string "$os"),"
+    echo "  \"open_files_limit\": $(json_string "$(ulimit -n)"),"
+    echo "  \"rustc\": $(json_string "$rustc"),"
+    echo "  \"wrk_version\": $(json_string "$wrk_version"),"
+    echo "  \"git_commit\": $(json_string "$commit"),"
+    echo "  \"git_dirty\": $dirty"
+    echo "}"
+  } >"$file"
+}
+
+# begin_run RESULTS_DIR POINTS_TOTAL META_KEY=VALUE...: checks the folder, takes its lock,
+# raises the open-files limit, installs the traps, then creates RUN_DIR (marked INCOMPLETE
+# until finish_run), points RESULTS_DIR/latest at it and writes meta.json.
+begin_run() {
+  local results_dir=$1
+  POINTS_TOTAL=$2
+  shift 2
+  check_results_dir "$results_dir"
+  take_lock "$results_dir"
+  raise_open_files
+  trap on_run_exit EXIT
+  trap 'INTERRUPTED=SIGINT; exit 130' INT
+  trap 'INTERRUPTED=SIGTERM; exit 143' TERM
+  RUN_DIR=$(new_run_dir "$results_dir")
+  lock_note "$results_dir" "run $RUN_DIR, started $(date -u +%H:%M:%SZ)"
+  echo "Running since $(date -u +%H:%M:%SZ)." >"$RUN_DIR/INCOMPLETE"
+  ln -sfn "$(basename "$RUN_DIR")" "$results_dir/latest"
+  write_meta "$RUN_DIR/meta.json" "$@"
+}
+
+# finish_run: every point measured; the summary (and charts) replace the INCOMPLETE mark.
+finish_run() {
+  CURRENT_POINT="the summary"
+  rm -f "$RUN_DIR/INCOMPLETE"
+  "$REPO_ROOT/scripts/summarize.sh" --quiet "$RUN_DIR"
+  RUN_FINISHED=yes
+}
+
+# on_run_exit: whatever happened, stop what we started; a run that did not finish is kept,
+# marked INCOMPLETE and summarised as far as it got.
+on_run_exit() {
+  local status=$?
+  set +e
+  stop_tracked_processes
+  if [[ -n $RUN_DIR && $RUN_FINISHED != yes ]]; then
+    {
+      if [[ -n $INTERRUPTED ]]; then
+        printf 'Interrupted by %s at %s' "$INTERRUPTED" "$(date -u +%H:%M:%SZ)"
+      else
+        printf 'Stopped by an error (exit %s) at %s' "$status" "$(date -u +%H:%M:%SZ)"
+      fi
+      printf ' during %s, after %d of %d points.\n' "${CURRENT_POINT:-set-up}" "$POINTS_DONE" "$POINTS_TOTAL"
+    } >"$RUN_DIR/INCOMPLETE"
+    "$REPO_ROOT/scripts/summarize.sh" --quiet "$RUN_DIR" 2>/dev/null
+    log "run INCOMPLETE, kept in $RUN_DIR: $(cat "$RUN_DIR/INCOMPLETE")"
+  fi
 }

@@ -7,9 +7,9 @@
 # Sourced, it defines measure_point (and needs lib.sh sourced first).
 #
 # Steps for a variant: port free? -> start the release binary -> poll /health -> check
-# GET / (200, body, >= delay) -> primer (5 requests) -> warm-up -> wait for the warm-up's
-# queue to drain -> measured wrk run (--latency, --timeout, Lua JSON line) while sampling
-# /proc -> SIGTERM. For --url nothing is started or stopped: only the check (any 2xx unless
+# GET / (200, body, >= delay) -> primer (5 requests, then wrk -t1 -c1 for the unloaded
+# latency) -> warm-up -> wait for the warm-up's queue to drain -> measured wrk run
+# (--latency, --timeout, Lua JSON line) while sampling /proc -> SIGTERM. For --url nothing is started or stopped: only the check (any 2xx unless
 # --label names a variant), the primer and the wrk runs.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -37,10 +37,12 @@ Usage: scripts/measure-point.sh --out DIR (--variant NAME | --url URL) [options]
   --workers N        the server's handler threads (default 1)
   --timeout D        wrk --timeout (default 10s)
   --warmup D         warm-up at full load before the measured run; 0 to skip (default 1s)
+  --primer D         one connection alone for D (wrk -t1 -c1) before any load: the unloaded
+                     latency, and from it the effective bound; 0 to skip (default 1s)
   --host HOST        where variants listen (default 127.0.0.1)
   --port N           port for the variant (default: its own port from the table)
 
-Writes DIR/wrk.txt (wrk's output as printed), DIR/numbers.txt (key=value: settings, parsed
+Writes DIR/wrk.txt (wrk's output as printed), DIR/primer.txt (the unloaded run), DIR/numbers.txt (key=value: settings, parsed
 wrk numbers, server CPU/RSS/threads, status=ok|failed and why), DIR/server.log.
 Exit status 0 when the point was measured, 1 when it failed (see numbers.txt).
 EOF
@@ -132,8 +134,9 @@ check_root() {
 
 # run_wrk OUT_FILE ARGS...: wrk in the background (so signals reach our traps at once),
 # sampling the server every SAMPLE_SECONDS while it runs. If the server dies, wrk is told to
-# stop (SIGINT: it still prints what it measured). Sets WRK_EXIT, SERVER_DIED,
-# SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS, SAMPLE_HWM_KB.
+# stop (SIGINT: it still prints what it measured). Sets WRK_EXIT, SERVER_DIED, WRK_CPU_TICKS
+# (wrk's own CPU time, to within one sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS,
+# SAMPLE_HWM_KB.
 run_wrk() {
   local out=$1 wrk_pid sample cpu threads hwm
   shift
@@ -141,7 +144,10 @@ run_wrk() {
   wrk_pid=$!
   track_pid "$wrk_pid"
   SERVER_DIED=no
+  WRK_CPU_TICKS=0
   while pid_alive "$wrk_pid"; do
+    # wrk's own CPU (it shares the cores): the last sample before it exits.
+    sample=$(proc_sample "$wrk_pid") && WRK_CPU_TICKS=${sample%% *}
     if [[ -n ${POINT_SERVER_PID:-} ]]; then
       if sample=$(proc_sample "$POINT_SERVER_PID") && pid_alive "$POINT_SERVER_PID"; then
         read -r cpu threads hwm <<<"$sample"
@@ -160,10 +166,18 @@ run_wrk() {
   [[ -s $out.stderr ]] || rm -f "$out.stderr"
 }
 
+# machine_cpu_ticks: busy CPU ticks of the whole machine since boot (/proc/stat: user, nice,
+# system, irq, softirq, steal; not idle or iowait).
+machine_cpu_ticks() {
+  local _cpu user nice system _idle _iowait irq softirq steal _rest
+  read -r _cpu user nice system _idle _iowait irq softirq steal _rest </proc/stat
+  echo $((user + nice + system + irq + softirq + steal))
+}
+
 # measure_point [options as in usage]: see the top of this file. Returns 1 if it failed.
 measure_point() {
   local out="" variant="" url="" label="" threads=4 connections=100 duration=10s delay_ms=10
-  local workers=1 timeout=10s warmup=1s host=127.0.0.1 port="" seq=1 run=1
+  local workers=1 timeout=10s warmup=1s primer=1s host=127.0.0.1 port="" seq=1 run=1
   POINT_PROGRESS=""
   while (($#)); do
     case "$1" in
@@ -178,6 +192,7 @@ measure_point() {
       --workers) workers=$2 ;;
       --timeout) timeout=$2 ;;
       --warmup) warmup=$2 ;;
+      --primer) primer=$2 ;;
       --host) host=$2 ;;
       --port) port=$2 ;;
       --seq) seq=$2 ;;
@@ -196,9 +211,14 @@ measure_point() {
   is_duration "$duration" || die "measure_point: bad duration '$duration'"
   is_duration "$timeout" || die "measure_point: bad timeout '$timeout'"
   is_duration "$warmup" || die "measure_point: bad warm-up '$warmup'"
+  is_duration "$primer" || die "measure_point: bad primer '$primer'"
   ((connections > 0 && workers > 0)) || die "measure_point: --connections and --workers must be at least 1"
   ((threads > connections)) && threads=$connections
   ((threads > 0)) || threads=1
+  # wrk gives each thread connections / threads (integer division): -t4 -c10 opens only 8
+  # connections. Fewer threads, so that every connection asked for is opened.
+  local asked_threads=$threads
+  while ((connections % threads != 0)); do threads=$((threads - 1)); done
 
   POINT_DIR=$out
   mkdir "$POINT_DIR" || die "cannot create $POINT_DIR"
@@ -220,14 +240,17 @@ measure_point() {
   record started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   record status running
   record threads "$threads"
+  ((threads == asked_threads)) ||
+    step "wrk -t$threads, not -t$asked_threads: wrk gives each thread connections / threads, so -t$asked_threads -c$connections would open only $((connections / asked_threads * asked_threads)) connections"
   record connections "$connections"
   record duration "$duration"
   record delay_ms "$delay_ms"
   record workers "$workers"
   record timeout "$timeout"
   record warmup "$warmup"
+  record primer "$primer"
+  local concurrency=""
   if [[ $known == yes ]]; then
-    local concurrency=""
     record family "$V_FAMILY"
     record kind "$V_KIND"
     record blocks "$V_BLOCKS"
@@ -239,10 +262,11 @@ measure_point() {
     fi
   fi
 
-  # Little's law warns ahead: a blocked queue of this depth outlives wrk's timeout.
+  # Little's law warns ahead: a blocked queue of this depth outlives wrk's timeout (which a
+  # request can only reach if the run lasts that long: the measured run starts empty).
   if [[ ${V_BLOCKS:-} == yes && $known == yes ]]; then
     local queue_ms=$((connections * delay_ms / $(bound_concurrency "$V_BOUND_BY" "$connections" "$workers")))
-    ((queue_ms < $(duration_ms "$timeout"))) ||
+    ((queue_ms < $(duration_ms "$timeout") || $(duration_ms "$duration") < $(duration_ms "$timeout"))) ||
       warn "$name: expected latency ~${queue_ms} ms (connections x delay / threads) >= wrk --timeout $timeout: requests will time out"
   fi
 
@@ -305,12 +329,36 @@ measure_point() {
   fi
 
   # Primer: a few more requests on one keep-alive connection, before any load.
-  local primer=("$url" "$url" "$url" "$url" "$url")
-  if ! curl -fsS -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null --max-time 30 "${primer[@]}" 2>"$POINT_DIR/primer.stderr"; then
+  local primer_urls=("$url" "$url" "$url" "$url" "$url")
+  if ! curl -fsS -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null --max-time 30 "${primer_urls[@]}" 2>"$POINT_DIR/primer.stderr"; then
     fail_point "the primer (5 requests to $url) failed: $(head -c 200 "$POINT_DIR/primer.stderr")"
     return 1
   fi
   rm -f "$POINT_DIR/primer.stderr"
+
+  # The unloaded latency: one connection, one request at a time. What one request really
+  # costs (the delay, plus the timer's granularity, plus the round trip); the effective
+  # bound is the concurrency divided by it.
+  if [[ $primer != 0 ]]; then
+    step "unloaded latency: wrk -t1 -c1 -d$primer"
+    run_wrk "$POINT_DIR/primer.txt" -t1 -c1 -d"$primer" --timeout "$timeout" --latency -s "$WRK_REPORT_LUA" "$url"
+    if [[ $WRK_EXIT != 0 ]] || ! awk -f "$PARSE_WRK_AWK" "$POINT_DIR/primer.txt" >"$POINT_DIR/primer.numbers" 2>/dev/null; then
+      fail_point "the unloaded-latency primer (wrk -t1 -c1 -d$primer) failed: see primer.txt"
+      return 1
+    fi
+    sed -n -E 's/^(requests|req_per_sec|latency_(mean|p50|p99|max)_us|errors_timeout)=/unloaded_\1=/p' \
+      "$POINT_DIR/primer.numbers" >>"$POINT_DIR/numbers.txt"
+    rm -f "$POINT_DIR/primer.numbers"
+    local unloaded_us
+    unloaded_us=$(awk -F= '$1 == "unloaded_latency_mean_us" { print $2 }' "$POINT_DIR/numbers.txt")
+    # Where the wait blocks a thread, the thread is held for the delay, not for the whole
+    # round trip: at delay 0 the unloaded latency says nothing of how long that is.
+    if [[ -n $concurrency && -n $unloaded_us && $unloaded_us != 0 ]] && [[ ${V_BLOCKS:-} != yes || $delay_ms != 0 ]]; then
+      record effective_bound_req_per_sec "$(awk -v c="$concurrency" -v l="$unloaded_us" 'BEGIN { printf "%.1f", c * 1000000 / l }')"
+    fi
+    step "unloaded: $(awk -F= '$1 == "unloaded_latency_mean_us" { m = $2 } $1 == "unloaded_latency_p99_us" { p = $2 }
+      END { printf "mean %.2f ms, p99 %.2f ms", m / 1000, p / 1000 }' "$POINT_DIR/numbers.txt")"
+  fi
 
   local wrk_common=(-t"$threads" -c"$connections" --timeout "$timeout")
   if [[ $warmup != 0 ]]; then
@@ -325,7 +373,8 @@ measure_point() {
     fi
   fi
 
-  local cpu_before="" sample
+  local cpu_before="" sample machine_before
+  machine_before=$(machine_cpu_ticks)
   if [[ -n $POINT_SERVER_PID ]]; then
     sample=$(proc_sample "$POINT_SERVER_PID") || true
     cpu_before=${sample%% *}
@@ -336,6 +385,10 @@ measure_point() {
   record measure_started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   run_wrk "$POINT_DIR/wrk.txt" "${wrk_args[@]}"
   record wrk_exit "$WRK_EXIT"
+  # The whole machine's busy CPU during the run: server, wrk, and anything else running.
+  record machine_cpu_busy_s "$(awk -v a="$machine_before" -v b="$(machine_cpu_ticks)" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.2f", (b - a) / hz }')"
+  record client_cpu_s "$(awk -v t="$WRK_CPU_TICKS" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')"
 
   local parse_failed=no
   awk -f "$PARSE_WRK_AWK" "$POINT_DIR/wrk.txt" >>"$POINT_DIR/numbers.txt" 2>/dev/null || parse_failed=yes

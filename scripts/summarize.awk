@@ -7,6 +7,7 @@
 # Each numbers.txt holds key=value lines (the last value of a key wins). The seed's three
 # observations are checked per family (rust, python) from the run's own numbers, with the
 # thresholds below stated in the text. POSIX awk only (runs on mawk).
+# -v with_observations=no leaves the seed's observations out (a sweep's table of every point).
 
 # Thresholds, stated in the summary wherever they are used.
 BEGIN {
@@ -16,6 +17,9 @@ BEGIN {
   NEAR_BOUND = 0.8        # a variant below 80% of its Little's-law bound is flagged
   OVER_BOUND = 1.1        # above 110% the bound's assumptions do not hold: flagged
   VISIBLE = 0.8           # in flight >= 80% of connections: wrk's clock saw the whole queue
+  LONGER_WAIT = 1.05      # an unloaded request 5% over the delay: the wait itself is longer
+  SHORT_OF_BOUND = 0.9    # ... which is worth a note once a variant is below 90% of its bound
+  BUSY = 0.8              # 80% of a core per thread (or of the machine): out of CPU
   points = 0
 }
 
@@ -55,9 +59,42 @@ function in_flight(p) { return num(p, "req_per_sec") * num(p, "latency_mean_us")
 function fraction(p) {
   return has(p, "bound_req_per_sec") && num(p, "bound_req_per_sec") > 0 ? num(p, "req_per_sec") / num(p, "bound_req_per_sec") : ""
 }
+function effective_fraction(p) {
+  return has(p, "effective_bound_req_per_sec") && num(p, "effective_bound_req_per_sec") > 0 ? num(p, "req_per_sec") / num(p, "effective_bound_req_per_sec") : ""
+}
+function unloaded(p) {
+  return has(p, "unloaded_latency_mean_us") ? ms(v(p, "unloaded_latency_mean_us")) " / " ms(v(p, "unloaded_latency_p99_us")) : "—"
+}
+function seconds_of(p) { return num(p, "duration_us") / 1000000 }
+# Why a point is below a bound, from the CPU seconds: the server's, wrk's, or the machine's.
+function cpu_reason(p,   seconds, server_share, client_share, machine_share, others, text) {
+  seconds = seconds_of(p)
+  if (seconds <= 0 || !has(p, "server_cpu_s")) return ""
+  server_share = num(p, "server_cpu_s") / seconds
+  client_share = num(p, "client_cpu_s") / seconds
+  machine_share = has(p, "machine_cpu_busy_s") ? num(p, "machine_cpu_busy_s") / seconds : ""
+  others = num(p, "machine_cpu_busy_s") - num(p, "server_cpu_s") - num(p, "client_cpu_s")
+  text = sprintf(" The server used %.2f s of CPU in %.1f s (%.0f%% of one core)", num(p, "server_cpu_s"), seconds, server_share * 100)
+  if (has(p, "client_cpu_s")) text = text sprintf(", wrk %.2f s (%.0f%%)", num(p, "client_cpu_s"), client_share * 100)
+  if (machine_share != "")
+    text = text sprintf(", the whole machine %.2f s (%.0f%% of its %s cores; other processes %.2f s)", num(p, "machine_cpu_busy_s"), \
+      machine_share * 100 / (cores + 0 > 0 ? cores : 1), cores, (others > 0 ? others : 0))
+  text = text (machine_share != "" ? ": " : sprintf("; the machine has %s cores, shared by both: ", cores))
+  if (server_share >= BUSY * num(p, "workers") || (cores + 0 > 0 && server_share >= BUSY * cores))
+    return text "the server ran out of CPU (" v(p, "workers") " worker thread(s)): CPU, not the wait, is the limit."
+  if (machine_share != "" && cores + 0 > 0 && machine_share >= BUSY * cores)
+    return text sprintf("the machine ran out of CPU (busy %.0f%% of its %s cores%s): CPU, not the wait, is the limit.", machine_share * 100 / cores, cores, \
+      (others > 0.2 * num(p, "machine_cpu_busy_s") ? sprintf(", %.0f%% of it other processes than the server and wrk: a busy machine, measure again when it is quiet", others * 100 / num(p, "machine_cpu_busy_s")) : ""))
+  if (machine_share == "" && has(p, "client_cpu_s") && cores + 0 > 0 && server_share + client_share >= BUSY * cores)
+    return text sprintf("the machine ran out of CPU (server and wrk together %.0f%% of %s cores): CPU, not the wait, is the limit.", (server_share + client_share) * 100, cores)
+  if (has(p, "unloaded_latency_mean_us") && num(p, "latency_mean_us") > num(p, "unloaded_latency_mean_us"))
+    return text sprintf("neither ran out of CPU. Under load a request took %s, against %s alone (+%s): that extra wait, in the server's queue or in wrk's own event loop, is the rest of the gap (Little's law with %.1f in flight).", \
+      ms(v(p, "latency_mean_us")), ms(v(p, "unloaded_latency_mean_us")), ms(num(p, "latency_mean_us") - num(p, "unloaded_latency_mean_us")), in_flight(p))
+  return text "neither ran out of CPU, so look at the client (wrk shares the cores), errors and the in-flight count."
+}
 function ok(p) { return v(p, "status") == "ok" }
 # A point that is neither ok nor failed was still running when the run stopped.
-function outcome(p) { return v(p, "status") == "failed" ? "FAILED" : "INTERRUPTED" }
+function outcome(p) { return v(p, "status") == "failed" ? "FAILED" : v(p, "status") == "skipped" ? "SKIPPED" : "INTERRUPTED" }
 function label(p) { return v(p, "variant") (runs_max > 1 ? " #" v(p, "run") : "") }
 
 # Order the points by seq (the order they ran in): insertion sort into order[1..points].
@@ -107,7 +144,7 @@ function table(   i, p, varying, header, line, f, errs) {
     if (v(p, "connections") != v(order[1], "connections") || v(p, "delay_ms") != v(order[1], "delay_ms") || v(p, "workers") != v(order[1], "workers")) varying = 1
   }
   header = "| Variant |" (varying ? " Conns | Delay | Workers |" : "") \
-    " Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound |"
+    " Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective |"
   print header > md
   line = header
   gsub(/[^|]+/, "---", line)
@@ -117,7 +154,7 @@ function table(   i, p, varying, header, line, f, errs) {
     line = "| " label(p) " |"
     if (varying) line = line " " v(p, "connections") " | " v(p, "delay_ms") " ms | " v(p, "workers") " |"
     if (!ok(p)) {
-      print line " **" outcome(p) "** | — | — | — | — | — | — | — | — | — | — | " rate(v(p, "bound_req_per_sec")) " | — |" > md
+      print line " **" outcome(p) "** | — | — | — | — | — | — | — | — | — | — | " rate(v(p, "bound_req_per_sec")) " | — | " unloaded(p) " | " rate(v(p, "effective_bound_req_per_sec")) " | — |" > md
       continue
     }
     f = fraction(p)
@@ -129,7 +166,9 @@ function table(   i, p, varying, header, line, f, errs) {
       " | " (has(p, "server_cpu_s") ? v(p, "server_cpu_s") : "—") \
       " | " (has(p, "server_peak_rss_kb") ? sprintf("%.1f MB", num(p, "server_peak_rss_kb") / 1024) : "—") \
       " | " (has(p, "server_threads_max") ? v(p, "server_threads_max") : "—") \
-      " | " rate(v(p, "bound_req_per_sec")) " | " (f == "" ? "—" : pct(f)) " |"
+      " | " rate(v(p, "bound_req_per_sec")) " | " (f == "" ? "—" : pct(f)) \
+      " | " unloaded(p) " | " rate(v(p, "effective_bound_req_per_sec")) \
+      " | " (effective_fraction(p) == "" ? "—" : pct(effective_fraction(p))) " |"
     print line > md
   }
 }
@@ -144,9 +183,13 @@ function explain_columns() {
   print "sampled from /proc during the measured run. *Bound* is Little's law, throughput ≤ concurrency /" > md
   print "delay: where the wait blocks a handler thread only the workers can wait at once, elsewhere every" > md
   print "connection can; *Of bound* is how much of it the run reached (flagged below " pct(NEAR_BOUND) ")." > md
+  print "*Unloaded latency* is one request alone (wrk -t1 -c1, before any load): the delay plus what the" > md
+  print "wait really costs (a timer's granularity, the round trip). *Effective bound* = concurrency /" > md
+  print "unloaded mean latency, the bound the server can actually reach; *Of effective* is how much of" > md
+  print "it the run reached: below it, the server or the client ran out of something (CPU, mostly)." > md
 }
 
-function notes(   i, p, f, count, cpu_share, seconds, queue_s) {
+function notes(   i, p, f, fe, longer, count, seconds, queue_s) {
   count = 0
   print "" > md
   print "## What to look at" > md
@@ -155,6 +198,7 @@ function notes(   i, p, f, count, cpu_share, seconds, queue_s) {
     p = order[i]
     if (!ok(p)) {
       if (v(p, "status") == "failed") print "- **" label(p) " FAILED**: " v(p, "failure") > md
+      else if (v(p, "status") == "skipped") print "- **" label(p) " SKIPPED**: " v(p, "failure") > md
       else print "- **" label(p) " INTERRUPTED**: the run stopped during this point; what it wrote is in its folder." > md
       count++
       continue
@@ -170,16 +214,23 @@ function notes(   i, p, f, count, cpu_share, seconds, queue_s) {
       count++
     }
     f = fraction(p)
-    seconds = num(p, "duration_us") / 1000000
-    cpu_share = (seconds > 0 && has(p, "server_cpu_s")) ? num(p, "server_cpu_s") / seconds : ""
-    if (f != "" && f < NEAR_BOUND) {
-      printf "- %s reached only %s of its Little's-law bound (%s req/s of %s, rule: %s).", \
-        label(p), pct(f), rate(v(p, "req_per_sec")), rate(v(p, "bound_req_per_sec")), v(p, "bound_rule") > md
-      if (cpu_share != "")
-        printf " The server used %.2f s of CPU in %.1f s (%.0f%% of one core; the machine has %s cores, shared with wrk): %s\n", \
-          num(p, "server_cpu_s"), seconds, cpu_share * 100, cores, \
-          (cpu_share >= 0.8 * num(p, "workers") || cpu_share >= 0.8 * cores ? "CPU, not the wait, is the limit." : "it was not CPU-bound, so look at the client (wrk shares the cores) and at errors.") > md
-      else printf "\n" > md
+    fe = effective_fraction(p)
+    seconds = seconds_of(p)
+    longer = has(p, "unloaded_latency_mean_us") && num(p, "delay_ms") > 0 && \
+      num(p, "unloaded_latency_mean_us") > LONGER_WAIT * num(p, "delay_ms") * 1000
+    if (f != "" && (f < NEAR_BOUND || (longer && f < SHORT_OF_BOUND))) {
+      printf "- %s reached %s%s of its Little's-law bound (%s req/s of %s, rule: %s).", \
+        label(p), (f < NEAR_BOUND ? "only " : ""), pct(f), rate(v(p, "req_per_sec")), rate(v(p, "bound_req_per_sec")), v(p, "bound_rule") > md
+      if (longer)
+        printf " The wait itself is longer than the delay: one request alone takes %s (p99 %s), not %s ms (timer granularity and overhead: +%s), so Little's law allows at most %s req/s (the effective bound), of which it reached %s.", \
+          ms(v(p, "unloaded_latency_mean_us")), ms(v(p, "unloaded_latency_p99_us")), v(p, "delay_ms"), \
+          ms(num(p, "unloaded_latency_mean_us") - num(p, "delay_ms") * 1000), rate(v(p, "effective_bound_req_per_sec")), pct(fe) > md
+      if (fe != "" && fe >= NEAR_BOUND) printf " The longer wait explains most of the gap.%s\n", cpu_reason(p) > md
+      else printf "%s\n", cpu_reason(p) > md
+      count++
+    } else if (fe != "" && fe < NEAR_BOUND) {
+      printf "- %s reached only %s of its effective bound (%s req/s of %s = concurrency / unloaded latency %s).%s\n", \
+        label(p), pct(fe), rate(v(p, "req_per_sec")), rate(v(p, "effective_bound_req_per_sec")), ms(v(p, "unloaded_latency_mean_us")), cpu_reason(p) > md
       count++
     }
     if (f != "" && f > OVER_BOUND) {
@@ -296,7 +347,8 @@ function write_csv(   i, p, k, key_count, keys, line) {
     "requests duration_us req_per_sec latency_mean_us latency_stdev_us latency_max_us latency_p50_us " \
     "latency_p75_us latency_p90_us latency_p99_us latency_p99_9_us errors_connect errors_read errors_write " \
     "errors_status errors_timeout server_cpu_s server_peak_rss_kb server_threads_max server_exit " \
-    "bound_req_per_sec bound_fraction in_flight url failure", keys, " ")
+    "bound_req_per_sec bound_fraction in_flight client_cpu_s machine_cpu_busy_s unloaded_latency_mean_us unloaded_latency_p99_us " \
+    "effective_bound_req_per_sec effective_fraction sweeps url failure", keys, " ")
   line = keys[1]
   for (k = 2; k <= key_count; k++) line = line "," keys[k]
   print line > csv
@@ -304,6 +356,7 @@ function write_csv(   i, p, k, key_count, keys, line) {
     p = order[i]
     val[p, "bound_fraction"] = (ok(p) && fraction(p) != "") ? sprintf("%.3f", fraction(p)) : ""
     val[p, "in_flight"] = ok(p) ? sprintf("%.2f", in_flight(p)) : ""
+    val[p, "effective_fraction"] = (ok(p) && effective_fraction(p) != "") ? sprintf("%.3f", effective_fraction(p)) : ""
     line = csv_field(v(p, keys[1]))
     for (k = 2; k <= key_count; k++) line = line "," csv_field(v(p, keys[k]))
     print line > csv
@@ -324,7 +377,21 @@ END {
     table()
     explain_columns()
     notes()
-    observations()
+    if (with_observations != "no") observations()
   }
   write_csv()
+  if (bench_dat != "") write_bench_dat()
+}
+
+# write_bench_dat: the seed's comparison as a chart's data (-v bench_dat=FILE), measured
+# points only, in the order they ran.
+function write_bench_dat(   i, p) {
+  print "# variant req_per_sec bound_req_per_sec mean_ms p99_ms max_ms" > bench_dat
+  for (i = 1; i <= points; i++) {
+    p = order[i]
+    if (!ok(p)) continue
+    printf "%s %s %s %.3f %.3f %.3f\n", v(p, "variant") (runs_max > 1 ? ".run" v(p, "run") : ""), v(p, "req_per_sec"), (has(p, "bound_req_per_sec") ? v(p, "bound_req_per_sec") : "NaN"), \
+      num(p, "latency_mean_us") / 1000, num(p, "latency_p99_us") / 1000, num(p, "latency_max_us") / 1000 > bench_dat
+  }
+  close(bench_dat)
 }

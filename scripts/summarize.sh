@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Summarise a harness run, or a folder of plain wrk logs, into summary.md and summary.csv.
+# Summarise a harness run (bench or sweep), or a folder of plain wrk logs, into summary.md,
+# summary.csv and, where gnuplot is installed, charts/*.svg (from scripts/charts/*.gp, each
+# chart's data file beside it).
 #
 #   scripts/summarize.sh results/latest
 #   scripts/summarize.sh --logs tests/fixtures/seed --out /tmp/seed --delay-ms 10
@@ -16,15 +18,55 @@ usage() {
 Usage: scripts/summarize.sh [--quiet] RUN_DIR
        scripts/summarize.sh [--quiet] --logs DIR [--out OUT_DIR] [--delay-ms N] [--workers N]
 
-RUN_DIR   a folder written by scripts/bench.sh (one sub-folder per point with numbers.txt);
-          writes RUN_DIR/summary.md and RUN_DIR/summary.csv.
+RUN_DIR   a folder written by scripts/bench.sh or scripts/sweep.sh (one sub-folder per point
+          with numbers.txt); writes RUN_DIR/summary.md, RUN_DIR/summary.csv and RUN_DIR/charts/.
 --logs    every file in DIR is one wrk log, as wrk printed it (with or without the JSON line
           of scripts/wrk-report.lua); a file named after a variant (python-sync.txt,
           async-server.log, ...) gets that variant's Little's-law bound when --delay-ms is
           given. Writes OUT_DIR (default DIR)/summary.{md,csv}.
 --quiet   do not print summary.md.
+
+GNUPLOT (environment) names the gnuplot to use (default: gnuplot); where it is missing the
+charts are skipped with a message, and their data files are still written.
 EOF
 }
+
+readonly CHART_SCRIPTS="$SCRIPT_DIR/charts"
+GNUPLOT=${GNUPLOT:-gnuplot}
+
+have_gnuplot() { command -v "$GNUPLOT" >/dev/null 2>&1; }
+
+# gnuplot_string TEXT: TEXT as a gnuplot double-quoted string (newlines as \n).
+gnuplot_string() {
+  local text=${1//\\/\\\\}
+  text=${text//\"/\\\"}
+  text=${text//$'\n'/\\n}
+  printf '"%s"' "$text"
+}
+
+# draw_chart SCRIPT DATA SVG HEADING [VARIANTS]: one SVG from scripts/charts/SCRIPT.gp.
+draw_chart() {
+  local script=$1 data=$2 svg=$3 heading=$4 variants=${5:-}
+  if ! "$GNUPLOT" -e "set loadpath $(gnuplot_string "$CHART_SCRIPTS")" \
+    -e "datafile=$(gnuplot_string "$data"); outfile=$(gnuplot_string "$svg.tmp"); variants=$(gnuplot_string "$variants")" \
+    -e "heading=$(gnuplot_string "$heading")" "$CHART_SCRIPTS/$script.gp" 2>"$svg.log"; then
+    warn "gnuplot failed on $svg (see $svg.log)"
+    rm -f "$svg.tmp"
+    return 1
+  fi
+  mv "$svg.tmp" "$svg"
+  [[ -s $svg.log ]] || rm -f "$svg.log"
+}
+
+# run_cores META: the cores of the machine that ran it (this one's, for a folder without meta.json).
+run_cores() {
+  local cores=""
+  [[ ! -f $1 ]] || cores=$(meta_value "$1" cores)
+  echo "${cores:-$(nproc)}"
+}
+
+# machine_line META: "CPU model, N cores" for chart titles.
+machine_line() { echo "$(meta_value "$1" cpu_model), $(meta_value "$1" cores) cores"; }
 
 # meta_value FILE KEY: a string or number from our own one-key-per-line meta.json.
 meta_value() {
@@ -81,6 +123,10 @@ logs_to_points() {
 # summarize_run RUN_DIR: summary of a harness run.
 summarize_run() {
   local run_dir=$1 meta="$1/meta.json" title context="" incomplete=""
+  if [[ -f $meta && $(meta_value "$meta" kind) == sweep ]]; then
+    summarize_sweep "$run_dir"
+    return
+  fi
   local numbers=()
   mapfile -t numbers < <(find -H "$run_dir" -mindepth 2 -maxdepth 2 -name numbers.txt | sort)
   title="Benchmark run $(basename "$(cd "$run_dir" && pwd -P)")"
@@ -103,15 +149,138 @@ summarize_run() {
     incomplete=$(<"$run_dir/INCOMPLETE")
     incomplete=${incomplete//$'\n'/ }
   fi
-  write_summary "$run_dir" "$title" "$context" "$incomplete" "$(nproc)" "${numbers[@]}"
+  mkdir -p "$run_dir/charts"
+  write_summary "$run_dir" "$title" "$context" "$incomplete" "$(run_cores "$meta")" -v bench_dat="$run_dir/charts/seed-comparison.dat" \
+    -f "$SCRIPT_DIR/summarize.awk" "${numbers[@]}"
+  bench_chart "$run_dir"
 }
 
-# write_summary OUT_DIR TITLE CONTEXT INCOMPLETE CORES NUMBERS_FILE...
+# bench_chart RUN_DIR: the seed's comparison as bars, appended to summary.md.
+bench_chart() {
+  local run_dir=$1 meta="$1/meta.json" data="$1/charts/seed-comparison.dat" heading
+  (($(grep -vc '^#' "$data") > 0)) || return 0
+  printf '\n## Chart\n\n' >>"$run_dir/summary.md"
+  if ! have_gnuplot; then
+    log "charts skipped: gnuplot is not installed (install gnuplot-nox, then 'make summary RUN=$run_dir')"
+    echo "Not drawn: gnuplot is not installed; the data is in \`charts/seed-comparison.dat\`." >>"$run_dir/summary.md"
+    return 0
+  fi
+  heading="The seed's comparison: wrk -t$(meta_value "$meta" threads) -c$(meta_value "$meta" connections) -d$(meta_value "$meta" duration), $(meta_value "$meta" delay_ms) ms delay, $(meta_value "$meta" workers) worker(s)"$'\n'"$(machine_line "$meta")"
+  if draw_chart seed-comparison "$data" "$run_dir/charts/seed-comparison.svg" "$heading"; then
+    echo "![The seed's comparison: throughput against its bound, and latency](charts/seed-comparison.svg)" >>"$run_dir/summary.md"
+  else
+    echo "Not drawn: gnuplot failed (see \`charts/seed-comparison.svg.log\`)." >>"$run_dir/summary.md"
+  fi
+}
+
+# summarize_sweep RUN_DIR: a sweep's summary.md (charts, where each variant leaves its
+# bound, how it was run, then the table of every point), summary.csv and charts/.
+summarize_sweep() {
+  local run_dir=$1 meta="$1/meta.json" numbers=() incomplete="" context notes load heading gnuplot=no
+  local variants delay base_connections names sweep chart
+  mapfile -t numbers < <(find -H "$run_dir" -mindepth 2 -maxdepth 2 -name numbers.txt | sort)
+  variants=$(meta_value "$meta" variants)
+  delay=$(meta_value "$meta" delay_ms)
+  base_connections=$(meta_value "$meta" base_connections)
+  if [[ -f $run_dir/INCOMPLETE ]]; then
+    incomplete=$(<"$run_dir/INCOMPLETE")
+    incomplete=${incomplete//$'\n'/ }
+  fi
+  have_gnuplot && gnuplot=yes
+  load="wrk -t$(meta_value "$meta" threads) (fewer where the connections need it), $(meta_value "$meta" duration) per point"
+  context="Sweep of $variants: connections $(meta_value "$meta" connections_list) at $delay ms; delay $(meta_value "$meta" delays) ms at $base_connections connections; workers $(meta_value "$meta" workers_list) at $base_connections connections and $delay ms (variants whose wait blocks a thread). $load, \`--timeout $(meta_value "$meta" timeout)\`."
+  context+=$'\n'"Machine: $(machine_line "$meta"), Linux $(meta_value "$meta" kernel); $(meta_value "$meta" rustc), $(meta_value "$meta" wrk_version); commit $(meta_value "$meta" git_commit)$([[ $(meta_value "$meta" git_dirty) == true ]] && echo ' (with uncommitted changes)'); $(meta_value "$meta" date)."
+  context+=$'\n'"wrk and the servers share these cores: the client's CPU use is part of every figure."
+  notes=$(sweep_notes "$run_dir")
+  mkdir -p "$run_dir/charts"
+  # summarize.awk writes the table of every point (into summary.md, for now) and summary.csv;
+  # summarize-sweep.awk the charts' data and the sweep's own sections (sweep.md).
+  write_summary "$run_dir" "Every point" "" "" "$(run_cores "$meta")" -v with_observations=no \
+    -v sweep_md="$run_dir/charts/sweep.md.tmp" -v chart_dir="$run_dir/charts" -v variants="$variants" \
+    -v base_delay="$delay" -v base_connections="$base_connections" -v have_gnuplot="$gnuplot" \
+    -v run_notes="$notes" -f "$SCRIPT_DIR/summarize.awk" -f "$SCRIPT_DIR/summarize-sweep.awk" "${numbers[@]}"
+  {
+    echo "# Sweep $(basename "$(cd "$run_dir" && pwd -P)")"
+    echo
+    [[ -z $incomplete ]] || printf '**INCOMPLETE RUN: %s** The charts and tables show the points measured before it stopped.\n\n' "$incomplete"
+    echo "$context"
+    echo
+    cat "$run_dir/charts/sweep.md.tmp"
+    echo
+    # The table of every point, one heading level down.
+    sed -e '1s/^# /## /' -e 's/^## What to look at/### What to look at, point by point/' "$run_dir/summary.md"
+  } >"$run_dir/summary.md.tmp"
+  mv "$run_dir/summary.md.tmp" "$run_dir/summary.md"
+  rm -f "$run_dir/charts/sweep.md.tmp"
+
+  if [[ $gnuplot == no ]]; then
+    log "charts skipped: gnuplot is not installed (install gnuplot-nox, then 'make summary RUN=$run_dir'); their data is in $run_dir/charts/*.dat"
+    return 0
+  fi
+  for sweep in connections delay workers; do
+    [[ -s $run_dir/charts/$sweep.variants ]] || continue
+    names=$(paste -sd ' ' "$run_dir/charts/$sweep.variants")
+    case $sweep in
+      connections)
+        heading="Throughput vs connections ($delay ms delay per request, 1 worker)"$'\n'"$(machine_line "$meta"); $load"
+        draw_chart throughput-vs-connections "$run_dir/charts/$sweep.dat" "$run_dir/charts/throughput-vs-connections.svg" "$heading" "$names" || true
+        heading="Latency vs connections: p50 and p99 ($delay ms delay per request, 1 worker)"$'\n'"$(machine_line "$meta"); $load"
+        draw_chart latency-vs-connections "$run_dir/charts/$sweep.dat" "$run_dir/charts/latency-vs-connections.svg" "$heading" "$names" || true
+        ;;
+      delay)
+        heading="Throughput vs delay per request ($base_connections connections, 1 worker)"$'\n'"$(machine_line "$meta"); $load"
+        draw_chart throughput-vs-delay "$run_dir/charts/$sweep.dat" "$run_dir/charts/throughput-vs-delay.svg" "$heading" "$names" || true
+        ;;
+      workers)
+        heading="Throughput vs workers, blocking variants ($base_connections connections, $delay ms delay)"$'\n'"$(machine_line "$meta"); $load"
+        draw_chart throughput-vs-workers "$run_dir/charts/$sweep.dat" "$run_dir/charts/throughput-vs-workers.svg" "$heading" "$names" || true
+        ;;
+    esac
+  done
+  for chart in "$run_dir"/charts/*.svg; do
+    [[ -e $chart ]] && log "chart: $chart"
+  done
+  return 0
+}
+
+# sweep_notes RUN_DIR: how the sweep was run and why so, in numbers (for its summary.md).
+sweep_notes() {
+  local run_dir=$1 meta="$1/meta.json" duration warmup timeout primer max_queue elapsed predicted
+  local not_warmed max_connections delay
+  duration=$(meta_value "$meta" duration)
+  warmup=$(meta_value "$meta" warmup)
+  timeout=$(meta_value "$meta" timeout)
+  primer=$(meta_value "$meta" primer)
+  max_queue=$(meta_value "$meta" warmup_max_queue_ms)
+  predicted=$(meta_value "$meta" predicted_s)
+  echo "## How this sweep was run, and why so"
+  echo
+  echo "- Each point: a fresh server, the checks of \`make bench\`, a $primer primer with one connection (\`wrk -t1 -c1\`: the unloaded latency, hence the effective bound), $([[ $warmup == 0 ]] && echo "no warm-up" || echo "a $warmup warm-up at full load"), then $duration measured; variants interleaved at each setting, so that they meet the machine's other load alike."
+  not_warmed=$(grep -lx 'warmup=0' "$run_dir"/*/numbers.txt 2>/dev/null | awk -F/ '{ print $(NF - 1) }' | paste -sd ' ' -)
+  if [[ $warmup != 0 ]]; then
+    echo "- The warm-up is skipped where the wait blocks a thread and the queue, connections × delay / threads, exceeds $max_queue ms (here: ${not_warmed:-no point}): such a server has nothing to warm, and it would owe the warm-up's closed connections that long of answers before the measured run could start."
+  fi
+  max_connections=$(tr ' ' '\n' <<<"$(meta_value "$meta" connections_list)" | sort -n | tail -n 1)
+  delay=$(meta_value "$meta" delay_ms)
+  if [[ -n $max_connections ]] && ((max_connections * delay >= $(duration_ms "$duration"))); then
+    echo "- At $max_connections connections and $delay ms, one blocked thread needs $max_connections × $delay ms = $(awk -v c="$max_connections" -v d="$delay" 'BEGIN { printf "%g", c * d / 1000 }') s to serve every connection once: not less than the $duration run. So the run sees that queue fill up, not its steady state: every request it answers has waited at most $duration, so those latencies are the fill-up's (the steady state, by Little's law, is connections / throughput, given above for the largest point). \`--timeout $timeout\` is $( (($(duration_ms "$timeout") > $(duration_ms "$duration"))) && echo "longer than the run, so no answered request is ever dropped from the latencies: a timeout counted there is a real failure, and is reported." || echo "not longer than the run: requests that waited longer are dropped from the latencies and counted as timeouts, reported per point.")"
+  fi
+  echo "- Stopping a blocked server costs up to its 5 s grace: it finishes the requests still queued when wrk closes its connections."
+  if [[ -f $run_dir/elapsed_s ]]; then
+    elapsed=$(<"$run_dir/elapsed_s")
+    echo "- The whole sweep took $((elapsed / 60)) min $((elapsed % 60)) s of wall time (the plan estimated $((predicted / 60)) min $((predicted % 60)) s)."
+  fi
+}
+
+
+# write_summary OUT_DIR TITLE CONTEXT INCOMPLETE CORES [AWK_ARGS...] NUMBERS_FILE...
+# (AWK_ARGS: more -v settings and the -f programs; summarize.awk alone when none is given).
 write_summary() {
   local out=$1 title=$2 context=$3 incomplete=$4 cores=$5
   shift 5
+  [[ " $* " == *" -f "* ]] || set -- -f "$SCRIPT_DIR/summarize.awk" "$@"
   awk -v md="$out/summary.md.tmp" -v csv="$out/summary.csv.tmp" -v title="$title" -v context="$context" \
-    -v incomplete="$incomplete" -v cores="$cores" -f "$SCRIPT_DIR/summarize.awk" "$@" </dev/null
+    -v incomplete="$incomplete" -v cores="$cores" "$@" </dev/null
   mv "$out/summary.md.tmp" "$out/summary.md"
   mv "$out/summary.csv.tmp" "$out/summary.csv"
 }

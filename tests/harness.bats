@@ -52,6 +52,11 @@ bench() {
     [ "$(value parsed_from "$run_dir/$variant/numbers.txt")" = json ]
     [ "$(value server_exit "$run_dir/$variant/numbers.txt")" = 0 ]
     [ "$(value check_status "$run_dir/$variant/numbers.txt")" = 200 ]
+    # The primer: one connection alone, kept, and the effective bound it gives.
+    grep -q '^{"wrk_report":1,' "$run_dir/$variant/primer.txt"
+    grep -q ' 1 threads and 1 connections' "$run_dir/$variant/primer.txt"
+    [ -n "$(value unloaded_latency_mean_us "$run_dir/$variant/numbers.txt")" ]
+    [ -n "$(value effective_bound_req_per_sec "$run_dir/$variant/numbers.txt")" ]
     dead "$(cat "$run_dir/$variant/server.pid")"
   done
   for key in run_id date threads connections duration delay_ms workers cpu_model cores kernel \
@@ -64,13 +69,22 @@ bench() {
   grep -q '^2\. .*\*\*Holds\*\*' "$run_dir/summary.md"
   grep -q '^3\. .*\*\*\(Holds\|Does not hold: about the same\|Does not hold: lower\)\*\*' "$run_dir/summary.md"
   [ "$(wc -l <"$run_dir/summary.csv")" -eq 4 ]
+  # Unloaded latency and the effective bound beside the nominal one.
+  grep -q '^| Variant | Req/sec |.*| Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective |$' "$run_dir/summary.md"
+  grep -q '^| async-server | [0-9].* | 10000 | [0-9]*% | [0-9.]* ms / [0-9.]* ms | [0-9]* | [0-9]*% |$' "$run_dir/summary.md"
+  # The seed's comparison as a chart, beside its data, with its axes named.
+  grep -q '^!\[The seed.s comparison.*\](charts/seed-comparison.svg)$' "$run_dir/summary.md"
+  [ "$(grep -c '^[a-z]' "$run_dir/charts/seed-comparison.dat")" -eq 3 ]
+  grep -q 'Throughput (requests/s, log scale)' "$run_dir/charts/seed-comparison.svg"
+  grep -q 'Latency (ms, log scale)' "$run_dir/charts/seed-comparison.svg"
+  grep -q 'wrk -t4 -c100 -d2s' "$run_dir/charts/seed-comparison.svg"
   # Little's law: one blocked thread at 10 ms serves at most 100 req/s; these came close.
   awk -F, '$1 ~ /^(sync-server|async-blocking-server)$/ { if ($14 < 50 || $14 > 110) exit 1 }' "$run_dir/summary.csv"
 }
 
 @test "a port already taken: that variant fails clearly, the others run, the squatter lives" {
   start_server async-server "$((BASE_PORT + 1))"
-  run bench --variants "sync-server async-server" --duration 1s --warmup 0
+  run bench --variants "sync-server async-server" --duration 1s --warmup 0 --primer 0
   echo "$output"
   [ "$status" -eq 1 ]
   [[ $output == *"port $((BASE_PORT + 1)) on 127.0.0.1 is already in use by a process this harness did not start"* ]]
@@ -83,7 +97,7 @@ bench() {
 
 @test "a server SIGKILLed mid-run: reported failed, the next variant runs, nothing left behind" {
   set -m # the harness in its own process group, to count what it leaves behind
-  bench --variants "sync-server async-server" --duration 3s --warmup 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
+  bench --variants "sync-server async-server" --duration 3s --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
   local harness=$!
   wait_for_line "$RESULTS/latest/sync-server/numbers.txt" '^measure_started='
   sleep 0.5
@@ -106,7 +120,7 @@ bench() {
   mkdir -p "$RESULTS/20000101T000000Z"
   echo "an earlier run" >"$RESULTS/20000101T000000Z/summary.md"
   set -m
-  bench --variants "sync-server async-server" --duration 3s --warmup 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
+  bench --variants "sync-server async-server" --duration 3s --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
   local harness=$!
   wait_for_line "$RESULTS/latest/sync-server/numbers.txt" '^measure_started='
   kill -INT -- "-$harness" # what a terminal's Ctrl-C does: the whole foreground group
@@ -126,7 +140,7 @@ bench() {
 
 @test "two runs at once on one results folder: the second refuses, the first is untouched" {
   set -m
-  bench --variants async-server --duration 2s --warmup 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
+  bench --variants async-server --duration 2s --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
   local first=$!
   wait_for_line "$RESULTS/.lock" '^pid .*, run '
   local second_port
@@ -190,7 +204,7 @@ FAKE
 }
 
 @test "RUNS=2: interleaved runs, one row each, observations on the means" {
-  run bench --variants "sync-server async-server async-blocking-server" --runs 2 --duration 1s --warmup 0
+  run bench --variants "sync-server async-server async-blocking-server" --runs 2 --duration 1s --warmup 0 --primer 0
   echo "$output"
   [ "$status" -eq 0 ]
   [[ $output == *"[4/6] sync-server:"* ]]
@@ -236,5 +250,7 @@ FAKE
   [ "$(value started_by_harness "$numbers")" = no ]
   [ "$(value status "$numbers")" = ok ]
   [ "$(value bound_req_per_sec "$numbers")" = 10000.0 ]
+  # Named after a variant, a server it did not start still gets its effective bound.
+  [ -n "$(value effective_bound_req_per_sec "$numbers")" ]
   alive "$SERVER_PID"
 }

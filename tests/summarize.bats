@@ -35,8 +35,8 @@ rust_point() {
   [[ ${lines[1]} == *"| python-async | 7685 | 12.98 ms | 17.73 ms |"* ]]
   [[ ${lines[2]} == *"| python-async-blocking | 80.8 | 1.16 s | 1.27 s |"* ]]
   # Bounds: one thread -> 100 req/s; the event loop -> 100 connections / 10 ms.
-  [[ ${lines[0]} == *"| 100 | 45% |" ]]
-  [[ ${lines[1]} == *"| 10000 | 77% |" ]]
+  [[ ${lines[0]} == *"| 100 | 45% | — | — | — |" ]]
+  [[ ${lines[1]} == *"| 10000 | 77% | — | — | — |" ]]
   grep -q '^1\. .*\*\*Holds\*\*' "$md"
   grep -q '^2\. .*\*\*Holds\*\*' "$md"
   grep -q '^3\. .*\*\*Holds\*\*' "$md"
@@ -110,4 +110,31 @@ rust_point() {
   [[ $output == *"| sync-server | 100 | 10 ms | 4 | 44.6 |"*"| 400 | 11% |"* ]]
   # min(1000 connections, 512 blocking threads) / 10 ms
   [[ $output == *"| async-blocking-offload | 1000 | 10 ms | 4 | 1805 |"*"| 51200 | 4% |"* ]]
+}
+
+@test "the effective bound separates a longer wait from a lack of CPU, in numbers" {
+  run_dir="$BATS_TEST_TMPDIR/run"
+  # Timer granularity: 11.3 ms alone, so 100 / 11.3 ms = 8850 req/s at most; 7900 is 89% of it.
+  rust_point "$run_dir" 1 async-server async no 10000.0 7900.0 12400 unloaded_latency_mean_us=11300 \
+    unloaded_latency_p99_us=12900 effective_bound_req_per_sec=8849.6 server_cpu_s=1.50 client_cpu_s=1.20
+  # No longer wait, but the server's one thread is busy: CPU.
+  rust_point "$run_dir" 2 async-blocking-offload async-blocking-offload no 10000.0 5000.0 20000 \
+    unloaded_latency_mean_us=10200 unloaded_latency_p99_us=10600 effective_bound_req_per_sec=9803.9 \
+    server_cpu_s=9.20 client_cpu_s=4.00
+  # Neither thread busy alone, but the 2 cores are full: server, wrk and another process.
+  printf '{\n  "cores": 2,\n  "delay_ms": 10\n}\n' >"$run_dir/meta.json"
+  point "$run_dir/x" variant=async-server seq=3 run=1 status=ok family=rust kind=async blocks=no threads=4 \
+    connections=1000 duration=10s delay_ms=10 workers=2 timeout=10s bound_req_per_sec=100000.0 \
+    bound_rule=rule requests=1 duration_us=10000000 req_per_sec=50000 latency_mean_us=19000 \
+    unloaded_latency_mean_us=11300 unloaded_latency_p99_us=12900 effective_bound_req_per_sec=88495.6 \
+    server_cpu_s=6.00 client_cpu_s=6.00 machine_cpu_busy_s=19.00 server_exit=0
+  run "$SCRIPTS/summarize.sh" "$run_dir"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"| async-server | 100 | 10 ms | 1 | 7900 |"*"| 10000 | 79% | 11.30 ms / 12.90 ms | 8850 | 89% |"* ]]
+  [[ $output == *"- async-server reached only 79% of its Little's-law bound (7900 req/s of 10000, rule: rule). The wait itself is longer than the delay: one request alone takes 11.30 ms (p99 12.90 ms), not 10 ms (timer granularity and overhead: +1.30 ms), so Little's law allows at most 8850 req/s (the effective bound), of which it reached 89%. The longer wait explains most of the gap."* ]]
+  [[ $output == *"- async-blocking-offload reached only 50% of its Little's-law bound (5000 req/s of 10000, rule: rule). The server used 9.20 s of CPU in 10.0 s (92% of one core), wrk 4.00 s (40%)"*"the server ran out of CPU (1 worker thread(s)): CPU, not the wait, is the limit."* ]]
+  [[ $output == *"The server used 6.00 s of CPU in 10.0 s (60% of one core), wrk 6.00 s (60%), the whole machine 19.00 s (95% of its 2 cores; other processes 7.00 s): the machine ran out of CPU (busy 95% of its 2 cores, 37% of it other processes than the server and wrk: a busy machine, measure again when it is quiet)"* ]]
+  head -n 1 "$run_dir/summary.csv" | grep -q ',client_cpu_s,machine_cpu_busy_s,unloaded_latency_mean_us,unloaded_latency_p99_us,effective_bound_req_per_sec,effective_fraction,'
+  grep -q '^async-server,1,ok,.*,8849.6,0.893,' "$run_dir/summary.csv"
 }

@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Sweep the load: how each variant's throughput and latency move with connections, delay and
+# workers, against its Little's-law bound, with charts.
+#
+#   scripts/sweep.sh                       # the default sweep (about 7 minutes on 2 cores)
+#   scripts/sweep.sh --quick               # CI: fewer points, 1 s each (about a minute)
+#   scripts/sweep.sh --variants "async-server sync-server" --connections-list "1 100 1000"
+#
+# Not a second harness: each point is measured by measure_point (scripts/measure-point.sh),
+# and the run folder, its lock, meta.json and the INCOMPLETE mark are lib.sh's, as for
+# bench.sh. One folder per point, <variant>.c<connections>.d<delay>.w<workers>/, holds that
+# point's raw wrk output and numbers; summarize.sh then writes summary.md, summary.csv and
+# charts/ (SVG from the gnuplot scripts in scripts/charts/, each beside its data file).
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly SCRIPT_DIR
+# shellcheck source=scripts/lib.sh
+source "$SCRIPT_DIR/lib.sh"
+# shellcheck source=scripts/measure-point.sh
+source "$SCRIPT_DIR/measure-point.sh"
+
+# The four Rust variants: the seed's three and the offload fix of async-blocking-server.
+readonly SWEEP_VARIANTS="sync-server async-server async-blocking-server async-blocking-offload"
+# A blocked server's queue (connections x delay / threads) longer than this is not warmed
+# up: it has nothing to warm (no JIT, no pool to fill), and the warm-up's closed connections
+# would leave it draining that long before the measured run could start.
+readonly WARMUP_MAX_QUEUE_MS=1000
+# Open files each side needs beyond one per connection (listener, epoll, stdio, logs).
+readonly SPARE_FILES=64
+# Per-point cost beyond the wrk runs (start, /health, checks, stop), for the estimate.
+readonly POINT_OVERHEAD_MS=700
+# The servers' SIGTERM grace (server-common's SHUTDOWN_GRACE): the most a stop can take.
+readonly STOP_DRAIN_MAX_MS=5000
+
+usage() {
+  cat <<EOF
+Usage: scripts/sweep.sh [options]
+
+  --variants "A B"          variants (default: $SWEEP_VARIANTS)
+  --connections-list "..."  connections at --delay-ms, 1 worker (default: 1 10 50 100 200 500 1000)
+  --delays "..."            delays in ms at --base-connections, 1 worker (default: 0 1 5 10 50)
+  --workers-list "..."      workers at --base-connections and --delay-ms, for the variants
+                            whose wait blocks a thread (default: 1 2 4 8)
+  --base-connections N      connections of the delay and workers sweeps (default 100)
+  --delay-ms N              delay of the connections and workers sweeps (default 10)
+  --threads N               wrk threads, never above the connections (default 4)
+  --duration D              measured wrk time per point (default 5s)
+  --warmup D                warm-up per point, skipped where a blocked queue exceeds
+                            ${WARMUP_MAX_QUEUE_MS} ms (default 1s)
+  --primer D                unloaded latency per point, wrk -t1 -c1 (default 1s)
+  --timeout D               wrk --timeout (default 10s: above --duration, so no answered
+                            request is ever dropped from the latencies)
+  --dry-run                 print the plan (points, warm-ups, time estimate) and stop
+  --quick                   CI: connections "1 10 100", delays "1 10", workers "1 4",
+                            1s per point, no warm-up (under a minute and a half)
+  --results-dir DIR         where run folders go (default results)
+  --host HOST               where variants listen (default 127.0.0.1)
+  --base-port N             variants listen on N, N+1, ... instead of their own ports
+  -h, --help                this text
+
+Points shared by two sweeps (100 connections, 10 ms, 1 worker) are measured once. Points
+whose connections need more open files than the limit allows are skipped and reported.
+EOF
+}
+
+# The points, in the order they run: parallel arrays.
+P_VARIANT=()
+P_CONNECTIONS=()
+P_DELAY=()
+P_WORKERS=()
+P_SWEEPS=()
+
+# add_point SWEEP VARIANT CONNECTIONS DELAY WORKERS: a new point, or one more sweep for a
+# point already planned.
+add_point() {
+  local sweep=$1 variant=$2 connections=$3 delay=$4 workers=$5 i
+  for i in "${!P_VARIANT[@]}"; do
+    if [[ ${P_VARIANT[i]} == "$variant" && ${P_CONNECTIONS[i]} == "$connections" &&
+      ${P_DELAY[i]} == "$delay" && ${P_WORKERS[i]} == "$workers" ]]; then
+      P_SWEEPS[i]+=",$sweep"
+      return
+    fi
+  done
+  P_VARIANT+=("$variant")
+  P_CONNECTIONS+=("$connections")
+  P_DELAY+=("$delay")
+  P_WORKERS+=("$workers")
+  P_SWEEPS+=("$sweep")
+}
+
+# blocked_queue_ms VARIANT CONNECTIONS DELAY WORKERS: how long a full queue takes to serve
+# where the wait blocks a thread (0 elsewhere).
+blocked_queue_ms() {
+  variant_lookup "$1"
+  [[ $V_BLOCKS == yes ]] || {
+    echo 0
+    return
+  }
+  echo $(($2 * $3 / $(bound_concurrency "$V_BOUND_BY" "$2" "$4")))
+}
+
+# point_warmup VARIANT CONNECTIONS DELAY WORKERS: the warm-up for this point.
+point_warmup() {
+  if [[ $WARMUP == 0 ]] || (($(blocked_queue_ms "$@") > WARMUP_MAX_QUEUE_MS)); then echo 0; else echo "$WARMUP"; fi
+}
+
+# predicted_ms INDEX: what a point should take, all in: wrk runs, the drain of a blocked
+# queue after the warm-up and at the stop (at most the servers' grace), the rest.
+predicted_ms() {
+  local i=$1 queue warmup total
+  queue=$(blocked_queue_ms "${P_VARIANT[i]}" "${P_CONNECTIONS[i]}" "${P_DELAY[i]}" "${P_WORKERS[i]}")
+  warmup=$(point_warmup "${P_VARIANT[i]}" "${P_CONNECTIONS[i]}" "${P_DELAY[i]}" "${P_WORKERS[i]}")
+  total=$(($(duration_ms "$DURATION") + $(duration_ms "$PRIMER") + POINT_OVERHEAD_MS))
+  total=$((total + (queue < STOP_DRAIN_MAX_MS ? queue : STOP_DRAIN_MAX_MS)))
+  [[ $warmup == 0 ]] || total=$((total + $(duration_ms "$warmup") + queue))
+  echo "$total"
+}
+
+# minutes MS: "4m05s"
+minutes() { printf '%dm%02ds' $(($1 / 60000)) $(($1 / 1000 % 60)); }
+
+main() {
+  local variants=$SWEEP_VARIANTS connections_list="1 10 50 100 200 500 1000" delays="0 1 5 10 50"
+  local workers_list="1 2 4 8" base_connections=100 delay_ms=10 threads=4 quick=no dry_run=no
+  local results_dir=results host=127.0.0.1 base_port=""
+  DURATION=5s WARMUP=1s PRIMER=1s TIMEOUT=10s
+  local explicit=()
+  while (($#)); do
+    case "$1" in
+      -h | --help) usage && return 0 ;;
+      --quick) quick=yes && shift && continue ;;
+      --dry-run) dry_run=yes && shift && continue ;;
+      --variants) variants=$2 ;;
+      --connections-list) connections_list=$2 && explicit+=(connections) ;;
+      --delays) delays=$2 && explicit+=(delays) ;;
+      --workers-list) workers_list=$2 && explicit+=(workers) ;;
+      --base-connections) base_connections=$2 ;;
+      --delay-ms) delay_ms=$2 ;;
+      --threads) threads=$2 ;;
+      --duration) DURATION=$2 && explicit+=(duration) ;;
+      --warmup) WARMUP=$2 && explicit+=(warmup) ;;
+      --primer) PRIMER=$2 ;;
+      --timeout) TIMEOUT=$2 ;;
+      --results-dir) results_dir=$2 ;;
+      --host) host=$2 ;;
+      --base-port) base_port=$2 ;;
+      *) usage >&2 && die "unknown option '$1'" ;;
+    esac
+    (($# >= 2)) || die "option $1 needs a value"
+    shift 2
+  done
+  # --quick changes the defaults only: an explicit setting still wins.
+  if [[ $quick == yes ]]; then
+    [[ " ${explicit[*]} " == *" connections "* ]] || connections_list="1 10 100"
+    [[ " ${explicit[*]} " == *" delays "* ]] || delays="1 10"
+    [[ " ${explicit[*]} " == *" workers "* ]] || workers_list="1 4"
+    [[ " ${explicit[*]} " == *" duration "* ]] || DURATION=1s
+    [[ " ${explicit[*]} " == *" warmup "* ]] || WARMUP=0
+  fi
+  readonly DURATION WARMUP PRIMER TIMEOUT
+
+  # Settings first: a typo fails here, before anything starts.
+  local number name
+  for number in $connections_list $delays $workers_list "$base_connections" "$delay_ms" "$threads" ${base_port:+"$base_port"}; do
+    is_uint "$number" || die "'$number' is not a whole number"
+  done
+  for number in $connections_list $workers_list "$base_connections" "$threads"; do
+    ((number >= 1)) || die "connections, workers and threads must be at least 1"
+  done
+  is_duration "$DURATION" || die "bad duration '$DURATION' (e.g. 5s)"
+  is_duration "$WARMUP" || die "bad warm-up '$WARMUP' (e.g. 1s, or 0)"
+  is_duration "$PRIMER" || die "bad primer '$PRIMER' (e.g. 1s, or 0)"
+  is_duration "$TIMEOUT" || die "bad timeout '$TIMEOUT' (e.g. 10s)"
+  local variant_list=()
+  read -ra variant_list <<<"$variants"
+  ((${#variant_list[@]})) || die "no variants given"
+  for name in "${variant_list[@]}"; do
+    variant_lookup "$name" || die "unknown variant '$name' (known: $(variant_names | tr '\n' ' '))"
+  done
+
+  # The plan: each sweep's points, variants interleaved at each x so that they meet the
+  # same conditions (the machine's other load) at about the same time.
+  local connections delay workers
+  for connections in $connections_list; do
+    for name in "${variant_list[@]}"; do add_point connections "$name" "$connections" "$delay_ms" 1; done
+  done
+  for delay in $delays; do
+    for name in "${variant_list[@]}"; do add_point delay "$name" "$base_connections" "$delay" 1; done
+  done
+  for workers in $workers_list; do
+    for name in "${variant_list[@]}"; do
+      variant_lookup "$name"
+      [[ $V_BLOCKS == yes ]] && add_point workers "$name" "$base_connections" "$delay_ms" "$workers"
+    done
+  done
+
+  local started_ms index predicted_total=0 predicted=()
+  for index in "${!P_VARIANT[@]}"; do
+    predicted[index]=$(predicted_ms "$index")
+    predicted_total=$((predicted_total + predicted[index]))
+  done
+  if [[ $dry_run == yes ]]; then
+    for index in "${!P_VARIANT[@]}"; do
+      printf '%2d. %-24s c=%-5s d=%-3s w=%-2s warm-up %-3s ~%ss  (%s)\n' "$((index + 1))" "${P_VARIANT[index]}" \
+        "${P_CONNECTIONS[index]}" "${P_DELAY[index]}" "${P_WORKERS[index]}" \
+        "$(point_warmup "${P_VARIANT[index]}" "${P_CONNECTIONS[index]}" "${P_DELAY[index]}" "${P_WORKERS[index]}")" \
+        "$((predicted[index] / 1000))" "${P_SWEEPS[index]}"
+    done
+    echo "${#P_VARIANT[@]} points, estimated $(minutes "$predicted_total") (plus the build)"
+    return 0
+  fi
+
+  "$SCRIPT_DIR/ensure-tools.sh" wrk curl
+  command -v "${GNUPLOT:-gnuplot}" >/dev/null 2>&1 ||
+    warn "gnuplot is not installed: the sweep runs, but its charts will be skipped (install gnuplot-nox, then 'make summary RUN=...' draws them)"
+
+  started_ms=$(now_ms)
+  begin_run "$results_dir" "${#P_VARIANT[@]}" kind=sweep variants="${variant_list[*]}" \
+    connections_list="$connections_list" delays="$delays" workers_list="$workers_list" \
+    base_connections="$base_connections" delay_ms="$delay_ms" threads="$threads" \
+    duration="$DURATION" warmup="$WARMUP" warmup_max_queue_ms="$WARMUP_MAX_QUEUE_MS" \
+    primer="$PRIMER" timeout="$TIMEOUT" quick="$quick" host="$host" base_port="$base_port" \
+    predicted_s="$((predicted_total / 1000))"
+  log "sweep $RUN_DIR: ${#P_VARIANT[@]} points of $DURATION (warm-up $WARMUP, primer $PRIMER), estimated $(minutes "$predicted_total")"
+  log "open files: limit $(ulimit -n) (each connection needs one in wrk and one in the server)"
+
+  # Each variant keeps its own port (or BASE_PORT + its place in the list).
+  local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0 left_ms elapsed_ms
+  local point_args=() variant_index i
+  for index in "${!variant_list[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
+  for index in "${!P_VARIANT[@]}"; do
+    name=${P_VARIANT[index]} connections=${P_CONNECTIONS[index]} delay=${P_DELAY[index]} workers=${P_WORKERS[index]}
+    point_dir="$RUN_DIR/$name.c$connections.d$delay.w$workers"
+    CURRENT_POINT="$name c=$connections d=${delay}ms w=$workers"
+    # The estimate of time left: the plan's prediction, scaled by how the run has kept to it.
+    elapsed_ms=$(($(now_ms) - started_ms))
+    left_ms=$((predicted_total - predicted_done))
+    ((predicted_done == 0)) || left_ms=$((left_ms * elapsed_ms / predicted_done))
+    label="[$((index + 1))/${#P_VARIANT[@]}, $(minutes "$elapsed_ms") elapsed, ~$(minutes "$left_ms") left] $name c=$connections d=${delay}ms w=$workers:"
+    if (($(ulimit -n) < connections + SPARE_FILES)); then
+      mkdir -p "$point_dir"
+      printf '%s\n' variant="$name" seq="$((index + 1))" run=1 status=skipped connections="$connections" \
+        delay_ms="$delay" workers="$workers" sweeps="${P_SWEEPS[index]}" \
+        "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it" \
+        >"$point_dir/numbers.txt"
+      warn "$label SKIPPED: $connections connections need about $((connections + SPARE_FILES)) open files; the limit is $(ulimit -n)"
+      skipped=$((skipped + 1))
+    else
+      warmup=$(point_warmup "$name" "$connections" "$delay" "$workers")
+      variant_index=0
+      for i in "${!variant_list[@]}"; do [[ ${variant_list[i]} == "$name" ]] && variant_index=$i; done
+      point_args=(--out "$point_dir" --variant "$name" --host "$host" --threads "$threads"
+        --connections "$connections" --duration "$DURATION" --delay-ms "$delay" --workers "$workers"
+        --timeout "$TIMEOUT" --warmup "$warmup" --primer "$PRIMER" --seq "$((index + 1))" --progress "$label")
+      [[ -z ${port_of[variant_index]} ]] || point_args+=(--port "${port_of[variant_index]}")
+      measure_point "${point_args[@]}" || failed=$((failed + 1))
+      # Which sweeps use this point (the summary also works it out from the settings).
+      echo "sweeps=${P_SWEEPS[index]}" >>"$point_dir/numbers.txt"
+    fi
+    predicted_done=$((predicted_done + predicted[index]))
+    POINTS_DONE=$((POINTS_DONE + 1))
+  done
+
+  echo $((($(now_ms) - started_ms) / 1000)) >"$RUN_DIR/elapsed_s"
+  finish_run
+  cat "$RUN_DIR/summary.md"
+  log ""
+  log "results: $RUN_DIR (summary.md with charts/, summary.csv, one folder per point)"
+  log "total time: $(minutes "$(($(now_ms) - started_ms))") for ${#P_VARIANT[@]} points (estimated $(minutes "$predicted_total"))"
+  ((skipped == 0)) || log "$skipped point(s) SKIPPED for want of open files: see the summary"
+  if ((failed > 0)); then
+    log "$failed of ${#P_VARIANT[@]} point(s) FAILED: see the summary"
+    return 1
+  fi
+}
+
+main "$@"
