@@ -10,6 +10,8 @@ CARGO ?= cargo
 # The defaults are the seed's load: wrk -t4 -c100 -d10s, servers waiting 10 ms per request.
 # Variants to run (scripts/lib.sh lists them all, e.g. async-blocking-offload, python-sync)
 VARIANTS ?= sync-server async-server async-blocking-server
+# bench-python: the three Rust servers and the seed's three Python ones
+RUST_AND_PYTHON = sync-server async-server async-blocking-server python-sync python-async python-async-blocking
 # The one variant of bench-one
 VARIANT ?= async-server
 # wrk threads (never more than CONNECTIONS)
@@ -73,7 +75,7 @@ SWEEP_FLAGS = --threads $(THREADS) --base-connections $(CONNECTIONS) --delay-ms 
 .PHONY: help
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m [NAME=value ...]\n"} \
-	  /^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2 } \
+	  /^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Build
@@ -85,6 +87,11 @@ build: ## Build the three servers in release mode (target/release/)
 .PHONY: bench
 bench: build ## Run the seed's experiment with wrk on VARIANTS; report in results/latest/summary.md
 	scripts/bench.sh $(BENCH_FLAGS) --variants "$(VARIANTS)"
+
+.PHONY: bench-python
+bench-python: build ## The seed's three architectures in Rust and in Python (its servers), in one run
+	baselines/python/setup.sh
+	scripts/bench.sh $(BENCH_FLAGS) --variants "$(RUST_AND_PYTHON)"
 
 .PHONY: bench-one
 bench-one: build ## Bench one variant: make bench-one VARIANT=async-blocking-offload

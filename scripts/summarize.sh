@@ -4,7 +4,7 @@
 # chart's data file beside it).
 #
 #   scripts/summarize.sh results/latest
-#   scripts/summarize.sh --logs tests/fixtures/seed --out /tmp/seed --delay-ms 10
+#   scripts/summarize.sh --logs baselines/python/seed-results --out /tmp/seed --delay-ms 10
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -32,6 +32,8 @@ EOF
 }
 
 readonly CHART_SCRIPTS="$SCRIPT_DIR/charts"
+# The seed's own wrk output, as it published it.
+readonly SEED_RESULTS="$REPO_ROOT/baselines/python/seed-results"
 GNUPLOT=${GNUPLOT:-gnuplot}
 
 have_gnuplot() { command -v "$GNUPLOT" >/dev/null 2>&1; }
@@ -152,7 +154,21 @@ summarize_run() {
   mkdir -p "$run_dir/charts"
   write_summary "$run_dir" "$title" "$context" "$incomplete" "$(run_cores "$meta")" -v bench_dat="$run_dir/charts/seed-comparison.dat" \
     -f "$SCRIPT_DIR/summarize.awk" "${numbers[@]}"
+  languages "$run_dir"
   bench_chart "$run_dir"
+}
+
+# languages RUN_DIR: where a run measured an architecture in both Rust and Python, the two
+# side by side, with the seed's own figures (parsed from its wrk logs) in a column apart.
+languages() {
+  local run_dir=$1 seed_numbers kind
+  seed_numbers=$(mktemp)
+  for kind in sync async async-blocking; do
+    awk -f "$SCRIPT_DIR/parse-wrk.awk" "$SEED_RESULTS/python-$kind.txt" |
+      awk -F= -v kind="$kind" '{ v[$1] = $2 } END { print kind, v["req_per_sec"], v["latency_mean_us"], v["latency_max_us"] }'
+  done >"$seed_numbers"
+  awk -v seed="$seed_numbers" -f "$SCRIPT_DIR/languages.awk" "$run_dir/summary.csv" >>"$run_dir/summary.md"
+  rm -f "$seed_numbers"
 }
 
 # bench_chart RUN_DIR: the seed's comparison as bars, appended to summary.md.

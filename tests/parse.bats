@@ -4,7 +4,7 @@
 load test_helper
 
 @test "the seed's sync-server output: text only, errors counted, no percentiles" {
-  parse "$FIXTURES/seed/python-sync.txt"
+  parse "$SEED_RESULTS/python-sync.txt"
   p="$BATS_TEST_TMPDIR/parsed.txt"
   [ "$(value parsed_from "$p")" = text ]
   [ "$(value requests "$p")" = 450 ]
@@ -22,11 +22,11 @@ load test_helper
 }
 
 @test "the seed's async outputs: k suffixes and seconds" {
-  parse "$FIXTURES/seed/python-async.txt"
+  parse "$SEED_RESULTS/python-async.txt"
   [ "$(value req_per_sec "$BATS_TEST_TMPDIR/parsed.txt")" = 7685.20 ]
   [ "$(value latency_mean_us "$BATS_TEST_TMPDIR/parsed.txt")" = 12980 ]
   [ "$(value errors_read "$BATS_TEST_TMPDIR/parsed.txt")" = 0 ]
-  parse "$FIXTURES/seed/python-async-blocking.txt"
+  parse "$SEED_RESULTS/python-async-blocking.txt"
   [ "$(value latency_mean_us "$BATS_TEST_TMPDIR/parsed.txt")" = 1160000 ]
   [ "$(value latency_max_us "$BATS_TEST_TMPDIR/parsed.txt")" = 1270000 ]
   [ "$(value requests "$BATS_TEST_TMPDIR/parsed.txt")" = 815 ]

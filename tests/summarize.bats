@@ -25,7 +25,7 @@ rust_point() {
 }
 
 @test "the seed's three logs: its table and its three observations, which all hold" {
-  run "$SCRIPTS/summarize.sh" --logs "$FIXTURES/seed" --out "$BATS_TEST_TMPDIR" --delay-ms 10
+  run "$SCRIPTS/summarize.sh" --logs "$SEED_RESULTS" --out "$BATS_TEST_TMPDIR" --delay-ms 10
   [ "$status" -eq 0 ]
   md="$BATS_TEST_TMPDIR/summary.md"
   [ -f "$md" ] && [ -f "$BATS_TEST_TMPDIR/summary.csv" ]
@@ -48,7 +48,7 @@ rust_point() {
 }
 
 @test "without --delay-ms, logs are summarised with no bound and no invented figures" {
-  run "$SCRIPTS/summarize.sh" --logs "$FIXTURES/seed" --out "$BATS_TEST_TMPDIR" --quiet
+  run "$SCRIPTS/summarize.sh" --logs "$SEED_RESULTS" --out "$BATS_TEST_TMPDIR" --quiet
   [ "$status" -eq 0 ]
   [ -z "$output" ]
   grep -q '^| python-sync | 44.6 | .* | — | — |$' "$BATS_TEST_TMPDIR/summary.md"
@@ -102,7 +102,7 @@ rust_point() {
   logs="$BATS_TEST_TMPDIR/logs"
   mkdir -p "$logs"
   cp "$FIXTURES/wrk/units-and-errors.txt" "$logs/async-blocking-offload.txt" # 1000 connections
-  cp "$FIXTURES/seed/python-sync.txt" "$logs/sync-server.txt"                # 100 connections
+  cp "$SEED_RESULTS/python-sync.txt" "$logs/sync-server.txt"                # 100 connections
   run "$SCRIPTS/summarize.sh" --logs "$logs" --delay-ms 10 --workers 4
   [ "$status" -eq 0 ]
   # The loads differ, so the table shows them.

@@ -4,7 +4,9 @@
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SCRIPTS="$REPO_ROOT/scripts"
 FIXTURES="$REPO_ROOT/tests/fixtures"
-export REPO_ROOT SCRIPTS FIXTURES
+# The seed's three wrk outputs, as it published them: real test cases for the parser.
+SEED_RESULTS="$REPO_ROOT/baselines/python/seed-results"
+export REPO_ROOT SCRIPTS FIXTURES SEED_RESULTS
 
 # value KEY FILE: the last value of KEY in a key=value file.
 value() {

@@ -59,7 +59,7 @@ FD_BOUND_S = IDLE_TIMEOUT_SECS + 2.0
 QUIET_S = 0.15
 # Overload: the real wrk, 2,000 connections, short, with an explicit timeout.
 OVERLOAD_CONNECTIONS = 2000
-OVERLOAD_SECONDS = 3
+OVERLOAD_SECONDS = 2
 WRK_TIMEOUT = "10s"
 # Peak memory (VmHWM) allowed after the overload: 2,000 connections (2,000 threads on
 # sync-server) need a few tens of MiB; this is the "bounded" in "memory stays bounded".
