@@ -20,7 +20,6 @@ use std::time::Duration;
 use axum::{extract::State, routing::get, Router};
 use clap::Parser;
 use server_common::{Tuning, HEALTHY, HELLO};
-use tracing::info;
 
 const VARIANT: &str = "async-blocking-server";
 
@@ -55,7 +54,7 @@ struct Config {
 
 /// `GET /`: the one handler that differs from async-server.
 async fn hello(State(config): State<Config>) -> &'static str {
-    if config.offload {
+    if config.offload && !config.delay.is_zero() {
         // The fix: a blocking-pool thread sleeps; this task just awaits it.
         tokio::task::spawn_blocking(move || std::thread::sleep(config.delay))
             .await
@@ -82,33 +81,16 @@ fn app(config: Config) -> Router {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    server_common::init_tracing();
-    server_common::raise_open_file_limit();
-
-    let listener = match server_common::bind(args.addr) {
-        Ok(listener) => listener,
-        Err(message) => return server_common::fail(VARIANT, &message),
-    };
-    let addr = listener.local_addr().map_or(args.addr, |addr| addr);
-    let runtime = server_common::runtime(args.tuning.workers);
-    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, offload = args.offload, "listening");
-
     let config = Config {
         delay: args.tuning.delay(),
         offload: args.offload,
     };
-    let served = runtime.block_on(server_common::serve(
-        listener,
-        app(config),
-        args.tuning.idle_timeout(),
-    ));
-    match served {
-        Ok(()) => {
-            info!(variant = VARIANT, "stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => server_common::fail(VARIANT, &error.to_string()),
-    }
+    let wait = if args.offload {
+        "std::thread::sleep in spawn_blocking"
+    } else {
+        "std::thread::sleep on the runtime thread"
+    };
+    server_common::run(VARIANT, args.addr, &args.tuning, wait, app(config))
 }
 
 #[cfg(test)]

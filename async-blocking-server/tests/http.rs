@@ -4,44 +4,11 @@
 
 use std::time::Duration;
 
-use server_common::testing::{self, concurrent_gets, ServerProcess};
+use server_common::testing::{concurrent_gets, ServerProcess};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_async-blocking-server");
 
-#[test]
-fn routes() {
-    testing::check_routes(BINARY);
-}
-
-#[test]
-fn root_waits_the_delay_and_health_does_not() {
-    testing::check_delay(BINARY);
-}
-
-#[test]
-fn sigterm_finishes_the_request_in_flight_and_exits_0() {
-    testing::check_graceful_shutdown(BINARY);
-}
-
-#[test]
-fn busy_port_is_one_clear_line_and_a_failure() {
-    testing::check_busy_port(BINARY);
-}
-
-#[test]
-fn bad_input_does_not_stop_it_serving() {
-    testing::check_bad_input(BINARY);
-}
-
-#[test]
-fn request_heads_over_64_kib_are_refused() {
-    testing::check_head_limit(BINARY);
-}
-
-#[test]
-fn idle_connections_are_closed() {
-    testing::check_idle_timeout(BINARY);
-}
+server_common::contract_tests!(BINARY);
 
 #[test]
 fn the_blocking_wait_serialises_requests_on_one_event_loop() {

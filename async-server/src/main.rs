@@ -15,7 +15,6 @@ use std::time::Duration;
 use axum::{extract::State, routing::get, Router};
 use clap::Parser;
 use server_common::{Tuning, HEALTHY, HELLO};
-use tracing::info;
 
 const VARIANT: &str = "async-server";
 
@@ -38,7 +37,11 @@ struct Args {
 
 /// `GET /`: the downstream call is awaited, so this thread serves others meanwhile.
 async fn hello(State(delay): State<Duration>) -> &'static str {
-    tokio::time::sleep(delay).await;
+    // A zero delay means no downstream call: tokio's timer would still round it up to its
+    // next 1 ms tick.
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     HELLO
 }
 
@@ -57,29 +60,8 @@ fn app(delay: Duration) -> Router {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    server_common::init_tracing();
-    server_common::raise_open_file_limit();
-
-    let listener = match server_common::bind(args.addr) {
-        Ok(listener) => listener,
-        Err(message) => return server_common::fail(VARIANT, &message),
-    };
-    let addr = listener.local_addr().map_or(args.addr, |addr| addr);
-    let runtime = server_common::runtime(args.tuning.workers);
-    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, "listening");
-
-    let served = runtime.block_on(server_common::serve(
-        listener,
-        app(args.tuning.delay()),
-        args.tuning.idle_timeout(),
-    ));
-    match served {
-        Ok(()) => {
-            info!(variant = VARIANT, "stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => server_common::fail(VARIANT, &error.to_string()),
-    }
+    let app = app(args.tuning.delay());
+    server_common::run(VARIANT, args.addr, &args.tuning, "tokio::time::sleep", app)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use tracing_subscriber::EnvFilter;
 #[cfg(feature = "async")]
 mod serve;
 #[cfg(feature = "async")]
-pub use serve::{runtime, serve};
+pub use serve::run;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -114,4 +114,15 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
 pub fn fail(variant: &str, message: &str) -> ExitCode {
     eprintln!("{variant}: {message}");
     ExitCode::from(2)
+}
+
+/// What every server does first once its flags are parsed: tracing, the open-file limit,
+/// then the listener.
+///
+/// # Errors
+/// The exit code to return when it cannot listen, after one line on stderr saying why.
+pub fn start(variant: &str, addr: SocketAddr) -> Result<TcpListener, ExitCode> {
+    init_tracing();
+    raise_open_file_limit();
+    bind(addr).map_err(|message| fail(variant, &message))
 }

@@ -5,8 +5,9 @@
 //! client that connects and never sends would hold its connection forever. This loop is
 //! `axum::serve` with hyper's timer and limits switched on.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::pin::pin;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::Router;
@@ -16,7 +17,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tracing::{info, warn};
 
-use crate::SHUTDOWN_GRACE;
+use crate::{Tuning, SHUTDOWN_GRACE};
 
 /// Largest request head (request line and headers) a connection may send: 64 KiB, like
 /// common proxies. Anything larger is refused with `431` and the connection closed (hyper
@@ -24,12 +25,33 @@ use crate::SHUTDOWN_GRACE;
 /// about twice this before it is refused).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// An async server's `main` once its flags are parsed: tracing, bind, the runtime
+/// `--workers` asks for, serve `app` until SIGINT or SIGTERM, and the exit code. `wait`
+/// names the variant's simulated downstream call in the start-up line.
+pub fn run(variant: &str, addr: SocketAddr, tuning: &Tuning, wait: &str, app: Router) -> ExitCode {
+    let listener = match crate::start(variant, addr) {
+        Ok(listener) => listener,
+        Err(code) => return code,
+    };
+    let addr = listener.local_addr().map_or(addr, |addr| addr);
+    let runtime = runtime(tuning.workers);
+    info!(variant, %addr, delay_ms = tuning.delay_ms, workers = tuning.workers, wait, "listening");
+
+    match runtime.block_on(serve(listener, app, tuning.idle_timeout())) {
+        Ok(()) => {
+            info!(variant, "stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => crate::fail(variant, &error.to_string()),
+    }
+}
+
 /// `workers == 1`: a `current_thread` runtime, one event loop like the seed's aiohttp;
 /// more: a multi-thread runtime with that many worker threads.
 ///
 /// # Panics
 /// If the operating system refuses to create the runtime's threads or its I/O driver.
-pub fn runtime(workers: u16) -> tokio::runtime::Runtime {
+fn runtime(workers: u16) -> tokio::runtime::Runtime {
     let mut builder = if workers == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
@@ -51,11 +73,7 @@ pub fn runtime(workers: u16) -> tokio::runtime::Runtime {
 ///
 /// # Errors
 /// If the listener cannot be handed to tokio.
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
-    idle_timeout: Duration,
-) -> std::io::Result<()> {
+async fn serve(listener: TcpListener, app: Router, idle_timeout: Duration) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let graceful = GracefulShutdown::new();

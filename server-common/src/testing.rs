@@ -242,6 +242,48 @@ pub fn concurrent_gets(addr: SocketAddr, count: usize) -> Duration {
 
 // ---- The checks every server must pass -------------------------------------------------
 
+/// Declares, in a server's `tests/`, one `#[test]` per check of the common contract, run
+/// against `$binary` (`env!("CARGO_BIN_EXE_<name>")`).
+#[macro_export]
+macro_rules! contract_tests {
+    ($binary:expr) => {
+        #[test]
+        fn routes() {
+            $crate::testing::check_routes($binary);
+        }
+
+        #[test]
+        fn root_waits_the_delay_and_health_does_not() {
+            $crate::testing::check_delay($binary);
+        }
+
+        #[test]
+        fn sigterm_finishes_the_request_in_flight_and_exits_0() {
+            $crate::testing::check_graceful_shutdown($binary);
+        }
+
+        #[test]
+        fn busy_port_is_one_clear_line_and_a_failure() {
+            $crate::testing::check_busy_port($binary);
+        }
+
+        #[test]
+        fn bad_input_does_not_stop_it_serving() {
+            $crate::testing::check_bad_input($binary);
+        }
+
+        #[test]
+        fn request_heads_over_64_kib_are_refused() {
+            $crate::testing::check_head_limit($binary);
+        }
+
+        #[test]
+        fn idle_connections_are_closed() {
+            $crate::testing::check_idle_timeout($binary);
+        }
+    };
+}
+
 /// Status, content type and body of `/`, `/health`, an unknown path and a wrong method.
 ///
 /// # Panics

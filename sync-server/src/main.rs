@@ -86,12 +86,9 @@ enum Event {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    server_common::init_tracing();
-    server_common::raise_open_file_limit();
-
-    let listener = match server_common::bind(args.addr) {
+    let listener = match server_common::start(VARIANT, args.addr) {
         Ok(listener) => listener,
-        Err(message) => return server_common::fail(VARIANT, &message),
+        Err(code) => return code,
     };
     let addr = listener.local_addr().map_or(args.addr, |addr| addr);
     // A second handle on the listening socket, to stop accepting at shutdown.
@@ -131,7 +128,7 @@ fn main() -> ExitCode {
                 .expect("the OS refused to start a handler thread")
         })
         .collect();
-    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, "listening");
+    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, wait = "std::thread::sleep on a handler thread", "listening");
 
     match event.recv() {
         Ok(Event::Signal(signal)) => {
