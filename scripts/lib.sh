@@ -289,7 +289,8 @@ write_meta() {
   wrk_version=$( (wrk -v 2>&1 || true) | head -n 1)
   wrk_version=${wrk_version%% Copyright*}
   commit=$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
-  [[ -n $(git -C "$REPO_ROOT" status --porcelain 2>/dev/null) ]] && dirty=true
+  # Changes to what is measured; results/ (the harness's own output) does not count.
+  [[ -n $(git -C "$REPO_ROOT" status --porcelain -- . ':!results' 2>/dev/null) ]] && dirty=true
   [[ -r /etc/os-release ]] && os=$(. /etc/os-release && echo "${PRETTY_NAME:-unknown}")
   {
     echo "{"
