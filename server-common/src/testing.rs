@@ -240,6 +240,22 @@ pub fn concurrent_gets(addr: SocketAddr, count: usize) -> Duration {
     started.elapsed()
 }
 
+/// Starts `binary ARGS... --delay-ms 50`, sends 8 `GET /` at once, and checks that the last
+/// answer came after `range.start` and before `range.end` (in ms): the concurrency
+/// semantics of a variant, with margins wide enough for a noisy machine.
+///
+/// # Panics
+/// If a request fails or the time is outside the range.
+pub fn check_8_concurrent_gets(binary: &str, args: &[&str], range_ms: std::ops::Range<u64>) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "50"]].concat());
+    let took = concurrent_gets(server.addr, 8);
+    let range = Duration::from_millis(range_ms.start)..Duration::from_millis(range_ms.end);
+    assert!(
+        range.contains(&took),
+        "8 requests with {args:?} took {took:?}, expected {range:?}"
+    );
+}
+
 // ---- The checks every server must pass -------------------------------------------------
 
 /// Declares, in a server's `tests/`, one `#[test]` per check of the common contract, run
