@@ -83,8 +83,8 @@ fn tcp_info(fd: RawFd) -> Option<libc::tcp_info> {
             fd,
             libc::IPPROTO_TCP,
             libc::TCP_INFO,
-            std::ptr::addr_of_mut!(info).cast(),
-            &mut len,
+            (&raw mut info).cast(),
+            &raw mut len,
         );
         (status == 0).then_some(info)
     }
