@@ -75,14 +75,9 @@ main() {
   done
 
   # Settings first: a typo fails here, before anything starts.
-  local name number
-  for number in "$threads" "$connections" "$delay_ms" "$workers" "$runs" ${base_port:+"$base_port"}; do
-    is_uint "$number" || die "'$number' is not a whole number"
-  done
-  is_duration "$duration" || die "bad duration '$duration' (e.g. 10s)"
-  is_duration "$timeout" || die "bad timeout '$timeout' (e.g. 10s)"
-  is_duration "$warmup" || die "bad warm-up '$warmup' (e.g. 1s, or 0)"
-  is_duration "$primer" || die "bad primer '$primer' (e.g. 1s, or 0)"
+  local name
+  require_whole_numbers "$threads" "$connections" "$delay_ms" "$workers" "$runs" ${base_port:+"$base_port"}
+  require_durations duration="$duration" timeout="$timeout" warm-up="$warmup" primer="$primer"
   ((connections >= 1 && runs >= 1 && workers >= 1)) || die "connections, runs and workers must be at least 1"
   ((threads <= connections)) || threads=$connections
   ((threads >= 1)) || threads=1

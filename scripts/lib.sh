@@ -45,6 +45,20 @@ duration_ms() {
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_duration() { [[ $1 =~ ^[0-9]+(ms|s|m|h)?$ ]]; }
 
+# require_whole_numbers VALUE...: dies naming the first value that is not a whole number.
+require_whole_numbers() {
+  local value
+  for value in "$@"; do is_uint "$value" || die "'$value' is not a whole number"; done
+}
+
+# require_durations NAME=VALUE...: dies naming the first value that is not a wrk duration.
+require_durations() {
+  local pair
+  for pair in "$@"; do
+    is_duration "${pair#*=}" || die "bad ${pair%%=*} '${pair#*=}' (e.g. 10s, or 0 to skip where allowed)"
+  done
+}
+
 # ---------------------------------------------------------------------------------------
 # The variants: THE table. One row per variant the harness can start.
 #   family   rust | python (the seed's own servers)

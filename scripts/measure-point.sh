@@ -204,14 +204,8 @@ measure_point() {
   done
   [[ -n $out ]] || die "measure_point: --out is required"
   [[ -n $variant || -n $url ]] || die "measure_point: --variant or --url is required"
-  local number
-  for number in "$threads" "$connections" "$delay_ms" "$workers" "$seq" "$run"; do
-    is_uint "$number" || die "measure_point: '$number' is not a whole number"
-  done
-  is_duration "$duration" || die "measure_point: bad duration '$duration'"
-  is_duration "$timeout" || die "measure_point: bad timeout '$timeout'"
-  is_duration "$warmup" || die "measure_point: bad warm-up '$warmup'"
-  is_duration "$primer" || die "measure_point: bad primer '$primer'"
+  require_whole_numbers "$threads" "$connections" "$delay_ms" "$workers" "$seq" "$run"
+  require_durations duration="$duration" timeout="$timeout" warm-up="$warmup" primer="$primer"
   ((connections > 0 && workers > 0)) || die "measure_point: --connections and --workers must be at least 1"
   ((threads > connections)) && threads=$connections
   ((threads > 0)) || threads=1

@@ -163,16 +163,12 @@ main() {
 
   # Settings first: a typo fails here, before anything starts.
   local number name
-  for number in $connections_list $delays $workers_list "$base_connections" "$delay_ms" "$threads" ${base_port:+"$base_port"}; do
-    is_uint "$number" || die "'$number' is not a whole number"
-  done
+  # shellcheck disable=SC2086 # the lists are meant to split into their numbers
+  require_whole_numbers $connections_list $delays $workers_list "$base_connections" "$delay_ms" "$threads" ${base_port:+"$base_port"}
   for number in $connections_list $workers_list "$base_connections" "$threads"; do
     ((number >= 1)) || die "connections, workers and threads must be at least 1"
   done
-  is_duration "$DURATION" || die "bad duration '$DURATION' (e.g. 5s)"
-  is_duration "$WARMUP" || die "bad warm-up '$WARMUP' (e.g. 1s, or 0)"
-  is_duration "$PRIMER" || die "bad primer '$PRIMER' (e.g. 1s, or 0)"
-  is_duration "$TIMEOUT" || die "bad timeout '$TIMEOUT' (e.g. 10s)"
+  require_durations duration="$DURATION" warm-up="$WARMUP" primer="$PRIMER" timeout="$TIMEOUT"
   local variant_list=()
   read -ra variant_list <<<"$variants"
   ((${#variant_list[@]})) || die "no variants given"
