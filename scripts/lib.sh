@@ -208,7 +208,9 @@ pid_listens_on() {
   return 1
 }
 
-# proc_sample PID: prints "cpu_ticks threads vm_hwm_kb" from /proc, or fails if gone.
+# proc_sample PID: sets PROC_CPU_TICKS, PROC_THREADS and PROC_HWM_KB from /proc, or fails
+# if PID is gone. It runs ten times a second beside the measured load on the same cores, so
+# it sets variables rather than printing: no $(...) subshell, no fork per sample.
 proc_sample() {
   local pid=$1 stat fields threads=0 hwm=0 key value _unit
   { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 1
@@ -220,7 +222,12 @@ proc_sample() {
     esac
   done <"/proc/$pid/status" 2>/dev/null || return 1
   # After the ")" of comm: state is field 0, utime 11, stime 12 (stat(5): 3, 14, 15).
-  echo "$((fields[11] + fields[12])) $threads $hwm"
+  # shellcheck disable=SC2034 # read by the caller
+  {
+    PROC_CPU_TICKS=$((fields[11] + fields[12]))
+    PROC_THREADS=$threads
+    PROC_HWM_KB=$hwm
+  }
 }
 
 # raise_open_files: to the hard limit, so 1000s of connections are possible.

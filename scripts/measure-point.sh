@@ -138,7 +138,7 @@ check_root() {
 # (wrk's own CPU time, to within one sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS,
 # SAMPLE_HWM_KB.
 run_wrk() {
-  local out=$1 wrk_pid sample cpu threads hwm
+  local out=$1 wrk_pid
   shift
   wrk "$@" >"$out" 2>"$out.stderr" 9>&- &
   wrk_pid=$!
@@ -147,13 +147,12 @@ run_wrk() {
   WRK_CPU_TICKS=0
   while pid_alive "$wrk_pid"; do
     # wrk's own CPU (it shares the cores): the last sample before it exits.
-    sample=$(proc_sample "$wrk_pid") && WRK_CPU_TICKS=${sample%% *}
+    proc_sample "$wrk_pid" && WRK_CPU_TICKS=$PROC_CPU_TICKS
     if [[ -n ${POINT_SERVER_PID:-} ]]; then
-      if sample=$(proc_sample "$POINT_SERVER_PID") && pid_alive "$POINT_SERVER_PID"; then
-        read -r cpu threads hwm <<<"$sample"
-        SAMPLE_CPU_TICKS=$cpu
-        SAMPLE_HWM_KB=$hwm
-        ((threads > SAMPLE_THREADS_MAX)) && SAMPLE_THREADS_MAX=$threads
+      if proc_sample "$POINT_SERVER_PID" && pid_alive "$POINT_SERVER_PID"; then
+        SAMPLE_CPU_TICKS=$PROC_CPU_TICKS
+        SAMPLE_HWM_KB=$PROC_HWM_KB
+        ((PROC_THREADS > SAMPLE_THREADS_MAX)) && SAMPLE_THREADS_MAX=$PROC_THREADS
       elif [[ $SERVER_DIED == no ]]; then
         SERVER_DIED=yes
         kill -INT "$wrk_pid" 2>/dev/null || true
@@ -367,11 +366,10 @@ measure_point() {
     fi
   fi
 
-  local cpu_before="" sample machine_before
+  local cpu_before="" machine_before
   machine_before=$(machine_cpu_ticks)
-  if [[ -n $POINT_SERVER_PID ]]; then
-    sample=$(proc_sample "$POINT_SERVER_PID") || true
-    cpu_before=${sample%% *}
+  if [[ -n $POINT_SERVER_PID ]] && proc_sample "$POINT_SERVER_PID"; then
+    cpu_before=$PROC_CPU_TICKS
   fi
   local wrk_args=("${wrk_common[@]}" -d"$duration" --latency -s "$WRK_REPORT_LUA" "$url")
   record wrk_command "wrk ${wrk_args[*]}"
