@@ -1,0 +1,11 @@
+//! Pure functions of the model: bounds, what ran out of CPU, what to look at, the seed's
+//! observations, figures across runs, the languages side by side and the sweeps' curves.
+//! Every threshold is a named constant here, which the prose quotes.
+
+pub mod bounds;
+pub mod cpu;
+pub mod languages;
+pub mod notes;
+pub mod observations;
+pub mod sweep;
+pub mod variants;

@@ -1,0 +1,367 @@
+//! What was measured, typed: a [`Run`] of [`Point`]s, each one variant under one load, read
+//! from the folders the harness writes (see results/README.md). Missing figures are `None`,
+//! never an empty string or a zero.
+
+use std::path::{Path, PathBuf};
+
+use crate::analysis::bounds::BoundRule;
+use crate::parse::meta::Meta;
+use crate::parse::numbers::Numbers;
+use crate::parse::wrk::{self, WrkReport};
+use crate::parse::ParseError;
+
+/// How a point ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Measured.
+    Ok,
+    /// Started but failed; why.
+    Failed(String),
+    /// Not started, because the machine could not hold it; why.
+    Skipped(String),
+    /// The run stopped while this point was being measured.
+    Interrupted,
+}
+
+impl Status {
+    /// Measured.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Ok)
+    }
+
+    /// The word the tables show for a point that was not measured.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed(_) => "FAILED",
+            Self::Skipped(_) => "SKIPPED",
+            Self::Interrupted => "INTERRUPTED",
+        }
+    }
+
+    /// The reason a point failed or was skipped.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Failed(why) | Self::Skipped(why) => Some(why),
+            Self::Ok | Self::Interrupted => None,
+        }
+    }
+}
+
+/// What the variant is, from the harness's table of variants (scripts/lib.sh).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Variant {
+    /// Its name: sync-server, python-async, ...
+    pub name: String,
+    /// rust or python; `None` for a server the table does not know.
+    pub family: Option<String>,
+    /// Its role in the seed's comparison: sync, async, async-blocking, or another name.
+    pub kind: Option<String>,
+    /// Whether the simulated wait blocks the thread that serves requests.
+    pub blocks: Option<bool>,
+    /// How many requests can wait at once, by Little's law.
+    pub bound_rule: Option<BoundRule>,
+}
+
+/// The load a point ran under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Load {
+    /// wrk's threads, as wrk ran them (its output says so), else as the harness asked.
+    pub threads: Option<u32>,
+    /// wrk's connections.
+    pub connections: u32,
+    /// The measured duration, as given to wrk ("10s").
+    pub duration: Option<String>,
+    /// The server's simulated wait per request, in ms; `None` for logs of unknown origin.
+    pub delay_ms: Option<u64>,
+    /// The server's handler threads or tokio workers.
+    pub workers: u32,
+    /// wrk's `--timeout`.
+    pub timeout: Option<String>,
+    /// The warm-up before the measured run ("0": none).
+    pub warmup: Option<String>,
+}
+
+/// The server's and the machine's figures sampled from /proc during the measured run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Samples {
+    /// The server's CPU seconds (user + system).
+    pub server_cpu_s: Option<f64>,
+    /// The server's peak resident memory (VmHWM), KiB.
+    pub server_peak_rss_kb: Option<u64>,
+    /// The most threads the server ran.
+    pub server_threads_max: Option<u32>,
+    /// How the server ended after SIGTERM: "0", "1", "signal 9", ...
+    pub server_exit: Option<String>,
+    /// wrk's CPU seconds.
+    pub client_cpu_s: Option<f64>,
+    /// The whole machine's busy CPU seconds (everything running).
+    pub machine_cpu_busy_s: Option<f64>,
+}
+
+/// One variant under one load: a folder with numbers.txt, wrk.txt and primer.txt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The variant.
+    pub variant: Variant,
+    /// The order it ran in.
+    pub seq: u32,
+    /// Which of the repeated runs (1 when runs were not repeated).
+    pub run: u32,
+    /// How it ended.
+    pub status: Status,
+    /// Its load.
+    pub load: Load,
+    /// The concurrency of its Little's-law bound and the rule in words, as the harness
+    /// recorded them (older runs; newer ones record the rule, `variant.bound_rule`).
+    pub recorded_concurrency: Option<f64>,
+    /// See `recorded_concurrency`.
+    pub recorded_rule: Option<String>,
+    /// Which sweeps use it (connections, delay, workers), if it is part of a sweep.
+    pub sweeps: Vec<String>,
+    /// The URL loaded.
+    pub url: Option<String>,
+    /// The measured wrk run (wrk.txt); `None` where the point was not measured.
+    pub wrk: Option<WrkReport>,
+    /// One connection alone before any load (primer.txt, `wrk -t1 -c1`).
+    pub unloaded: Option<WrkReport>,
+    /// /proc samples.
+    pub samples: Samples,
+}
+
+impl Point {
+    /// Reads a point folder.
+    ///
+    /// # Errors
+    /// numbers.txt is missing or malformed, or a measured point's wrk.txt or primer.txt does
+    /// not parse.
+    pub fn read(dir: &Path) -> Result<Self, ParseError> {
+        let numbers = Numbers::read(&dir.join("numbers.txt"))?;
+        let status = match numbers.text("status") {
+            Some("ok") => Status::Ok,
+            Some("failed") => Status::Failed(numbers.text("failure").unwrap_or("").to_owned()),
+            Some("skipped") => Status::Skipped(numbers.text("failure").unwrap_or("").to_owned()),
+            Some("running") | None => Status::Interrupted,
+            Some(other) => {
+                return Err(ParseError::file(
+                    numbers.path(),
+                    format!("status={other}: expected ok, failed, skipped or running"),
+                ))
+            }
+        };
+        let bound_rule = match numbers.text("bound_by") {
+            Some(rule) => Some(BoundRule::parse(rule).map_err(|message| {
+                ParseError::file(numbers.path(), format!("bound_by={rule}: {message}"))
+            })?),
+            None => None,
+        };
+        let variant = Variant {
+            name: numbers.require::<String>("variant")?,
+            family: numbers.text("family").map(str::to_owned),
+            kind: numbers.text("kind").map(str::to_owned),
+            blocks: numbers.yes_no("blocks")?,
+            bound_rule,
+        };
+
+        // The measured run: required where the point was measured; a failed point may have
+        // a partial one worth showing (wrk stopped when the server died).
+        let wrk_path = dir.join("wrk.txt");
+        let wrk = match status {
+            Status::Ok => Some(wrk::read(&wrk_path)?),
+            _ if wrk_path.exists() => wrk::read(&wrk_path).ok(),
+            _ => None,
+        };
+        let primer_path = dir.join("primer.txt");
+        let unloaded = if primer_path.exists() {
+            match status {
+                Status::Ok => Some(wrk::read(&primer_path)?),
+                _ => wrk::read(&primer_path).ok(),
+            }
+        } else {
+            None
+        };
+
+        let connections = match numbers.get::<u32>("connections")? {
+            Some(connections) => connections,
+            None => wrk
+                .as_ref()
+                .and_then(|report| report.connections)
+                .ok_or_else(|| {
+                    ParseError::file(numbers.path(), "no connections= line, and no wrk output")
+                })?,
+        };
+        let load = Load {
+            threads: wrk
+                .as_ref()
+                .and_then(|report| report.threads)
+                .or(numbers.get("threads")?),
+            connections,
+            duration: numbers
+                .text("duration")
+                .map(str::to_owned)
+                .or_else(|| wrk.as_ref().and_then(|report| report.duration_text.clone())),
+            delay_ms: numbers.get("delay_ms")?,
+            workers: numbers.get("workers")?.unwrap_or(1),
+            timeout: numbers.text("timeout").map(str::to_owned),
+            warmup: numbers.text("warmup").map(str::to_owned),
+        };
+        let samples = Samples {
+            server_cpu_s: numbers.get("server_cpu_s")?,
+            server_peak_rss_kb: numbers.get("server_peak_rss_kb")?,
+            server_threads_max: numbers.get("server_threads_max")?,
+            server_exit: numbers.text("server_exit").map(str::to_owned),
+            client_cpu_s: numbers.get("client_cpu_s")?,
+            machine_cpu_busy_s: numbers.get("machine_cpu_busy_s")?,
+        };
+        Ok(Self {
+            dir: dir.to_owned(),
+            variant,
+            seq: numbers.require("seq")?,
+            run: numbers.get("run")?.unwrap_or(1),
+            status,
+            load,
+            recorded_concurrency: numbers.get("bound_concurrency")?,
+            recorded_rule: numbers.text("bound_rule").map(str::to_owned),
+            sweeps: numbers
+                .text("sweeps")
+                .map(|list| list.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            url: numbers
+                .text("url")
+                .map(str::to_owned)
+                .or_else(|| wrk.as_ref().and_then(|report| report.url.clone())),
+            wrk,
+            unloaded,
+            samples,
+        })
+    }
+
+    /// The measured run, where the point was measured.
+    pub fn measured(&self) -> Option<&WrkReport> {
+        self.wrk.as_ref().filter(|_| self.status.is_ok())
+    }
+
+    /// Its Little's-law rule in words.
+    pub fn rule_text(&self) -> String {
+        match (self.variant.bound_rule, &self.recorded_rule) {
+            (Some(rule), _) => rule.describe(),
+            (None, Some(text)) => text.clone(),
+            (None, None) => "concurrency / delay".to_owned(),
+        }
+    }
+
+    /// The name the tables show: the variant, and the run where runs were repeated.
+    pub fn label(&self, repeated: bool) -> String {
+        if repeated {
+            format!("{} #{}", self.variant.name, self.run)
+        } else {
+            self.variant.name.clone()
+        }
+    }
+}
+
+/// What kind of run a folder holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// `make bench`: the seed's experiment, each variant at one load.
+    Bench,
+    /// `make sweep`: connections, delay and workers swept.
+    Sweep,
+    /// A folder of wrk logs from elsewhere (no meta.json).
+    Logs,
+}
+
+/// A run folder: meta.json, one folder per point, maybe INCOMPLETE.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Its meta.json (empty for logs from elsewhere).
+    pub meta: Meta,
+    /// What kind of run.
+    pub kind: RunKind,
+    /// The points, in the order they ran.
+    pub points: Vec<Point>,
+    /// Why it did not finish, if it did not.
+    pub incomplete: Option<String>,
+    /// Wall-clock seconds the whole run took, where recorded.
+    pub elapsed_s: Option<u64>,
+}
+
+impl Run {
+    /// Reads a run folder: every sub-folder with a numbers.txt is a point.
+    ///
+    /// # Errors
+    /// The folder cannot be listed, meta.json is malformed, or a point does not parse.
+    pub fn read(dir: &Path) -> Result<Self, ParseError> {
+        let meta = Meta::read(&dir.join("meta.json"))?;
+        let kind = match meta.text("kind").as_deref() {
+            Some("sweep") => RunKind::Sweep,
+            Some("bench") => RunKind::Bench,
+            Some(other) => {
+                return Err(ParseError::file(
+                    &dir.join("meta.json"),
+                    format!("unknown kind of run '{other}'"),
+                ))
+            }
+            None => RunKind::Logs,
+        };
+        let mut points = Vec::new();
+        let entries = std::fs::read_dir(dir).map_err(|error| ParseError::io(dir, &error))?;
+        for entry in entries {
+            let entry = entry.map_err(|error| ParseError::io(dir, &error))?;
+            let path = entry.path();
+            if path.is_dir() && path.join("numbers.txt").is_file() {
+                points.push(Point::read(&path)?);
+            }
+        }
+        points.sort_by(|a, b| (a.seq, a.run, &a.dir).cmp(&(b.seq, b.run, &b.dir)));
+        let incomplete = std::fs::read_to_string(dir.join("INCOMPLETE"))
+            .ok()
+            .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "));
+        let elapsed_s = std::fs::read_to_string(dir.join("elapsed_s"))
+            .ok()
+            .and_then(|text| text.trim().parse().ok());
+        Ok(Self {
+            dir: dir.to_owned(),
+            meta,
+            kind,
+            points,
+            incomplete,
+            elapsed_s,
+        })
+    }
+
+    /// The run's id: as meta.json gives it, else its folder's name (resolving a `latest` link).
+    pub fn id(&self) -> String {
+        if let Some(id) = self.meta.text("run_id") {
+            return id;
+        }
+        let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        dir.file_name()
+            .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
+    }
+
+    /// Whether some variant ran more than once.
+    pub fn repeated(&self) -> bool {
+        self.points.iter().any(|point| point.run > 1)
+    }
+
+    /// The variants in the order they first ran.
+    pub fn variant_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for point in &self.points {
+            if !names.contains(&point.variant.name) {
+                names.push(point.variant.name.clone());
+            }
+        }
+        names
+    }
+
+    /// The machine's cores, from meta.json (this machine's for logs from elsewhere).
+    pub fn cores(&self) -> Option<f64> {
+        self.meta.number("cores")
+    }
+}

@@ -1,0 +1,950 @@
+//! summary.md of a bench run (or of a folder of wrk logs): the table, how to read it, what to
+//! look at, the seed's observations checked, figures across repeated runs, the languages
+//! side by side, and the chart. The parts a sweep's report shares are public here.
+
+use std::fmt::Write as _;
+
+use crate::analysis::bounds::{derive, Derived};
+use crate::analysis::cpu::{CpuUse, CpuVerdict, BUSY_SHARE, OTHERS_SHARE};
+use crate::analysis::languages::{self, Pair};
+use crate::analysis::notes::{self, Note, NEAR_BOUND, OVER_BOUND};
+use crate::analysis::observations::{
+    self, Compared, FamilyCheck, Trio, LOWER_FACTOR, MORE_FACTOR, SAME_BAND,
+};
+use crate::analysis::variants::{summaries, Spread, VariantSummary};
+use crate::model::{Point, Run, RunKind};
+use crate::output::format::{megabytes, ms, pct, pct_against, rate, times};
+
+/// The bench chart's file, relative to the run folder.
+pub const SEED_CHART: &str = "charts/seed-comparison.svg";
+
+/// summary.md of a bench run or a folder of logs. `chart` says whether the seed's
+/// comparison chart was drawn.
+pub fn bench(run: &Run, chart: bool) -> String {
+    let mut md = String::new();
+    let title = match run.kind {
+        RunKind::Logs => "Summary of wrk logs".to_owned(),
+        _ => format!("Benchmark run {}", run.id()),
+    };
+    let _ = writeln!(md, "# {title}\n");
+    if let Some(incomplete) = &run.incomplete {
+        let _ = writeln!(
+            md,
+            "**INCOMPLETE RUN: {incomplete}** The table shows the points measured before it stopped.\n"
+        );
+    }
+    let context = bench_context(run);
+    if !context.is_empty() {
+        let _ = writeln!(md, "{context}\n");
+    }
+    if run.points.is_empty() {
+        md.push_str("No points were measured.\n");
+        return md;
+    }
+    table(&mut md, run);
+    explain_columns(&mut md);
+    what_to_look_at(&mut md, run, "## What to look at");
+    let variants = summaries(run);
+    across_runs(&mut md, &variants);
+    observations_section(&mut md, &variants);
+    languages_section(&mut md, &variants);
+    let measured = run.points.iter().any(|p| p.status.is_ok());
+    if chart && measured {
+        let _ = writeln!(
+            md,
+            "\n## Chart\n\n![The seed's comparison: throughput against its bound, and latency]({SEED_CHART})"
+        );
+    }
+    md
+}
+
+/// The wrk threads the run's points ran with: "-t4", or each value where they differ.
+pub fn threads_flag(points: &[Point]) -> String {
+    let mut threads: Vec<u32> = points.iter().filter_map(|p| p.load.threads).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    match threads.as_slice() {
+        [] => "-t?".to_owned(),
+        [one] => format!("-t{one}"),
+        [fewer @ .., most] => {
+            let fewer: Vec<String> = fewer.iter().map(|t| format!("-t{t}")).collect();
+            format!(
+                "-t{most} ({} where the connections need fewer)",
+                fewer.join(", ")
+            )
+        }
+    }
+}
+
+/// "Machine: AMD EPYC, 2 cores, Linux 6.18; rustc ..., wrk ...; commit ...; date."
+pub fn machine_line(run: &Run) -> String {
+    let meta = &run.meta;
+    let text = |key: &str| meta.text(key).unwrap_or_else(|| "unknown".to_owned());
+    let dirty = if meta.flag("git_dirty") == Some(true) {
+        " (with uncommitted changes)"
+    } else {
+        ""
+    };
+    format!(
+        "Machine: {}, {} cores, Linux {}; {}, {}; commit {}{dirty}; {}.",
+        text("cpu_model"),
+        text("cores"),
+        text("kernel"),
+        text("rustc"),
+        text("wrk_version"),
+        text("git_commit"),
+        text("date"),
+    )
+}
+
+/// The line every report carries beside its figures.
+pub const SHARED_CORES: &str =
+    "wrk and the servers share these cores: the client's CPU use is part of every figure.";
+
+fn bench_context(run: &Run) -> String {
+    let meta = &run.meta;
+    if run.kind == RunKind::Logs {
+        let delay = run.points.iter().find_map(|p| p.load.delay_ms);
+        let workers = run.points.first().map_or(1, |p| p.load.workers);
+        let source = meta.text("logs").unwrap_or_else(|| "elsewhere".to_owned());
+        return format!(
+            "wrk logs from `{source}`; delay per request: {}, {workers} worker(s). Machine: unknown (logs from elsewhere).",
+            delay.map_or("unknown (no bound computed)".to_owned(), |d| format!("{d} ms")),
+        );
+    }
+    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
+    let mut context = format!(
+        "Load: `wrk {} -c{} -d{} --timeout {} --latency`",
+        threads_flag(&run.points),
+        text("connections"),
+        text("duration"),
+        text("timeout"),
+    );
+    match meta.text("warmup").as_deref() {
+        Some("0") | None => context.push_str(" with no warm-up;"),
+        Some(warmup) => {
+            let _ = write!(context, " after a {warmup} warm-up;");
+        }
+    }
+    let _ = write!(context, " {} run(s) per variant;", text("runs"));
+    if let Some(url) = meta.text("url") {
+        let _ = write!(
+            context,
+            " server at {url}, not started by the harness (a bound is shown only if it was named after a variant, assuming a {} ms delay and {} worker(s)).",
+            text("delay_ms"),
+            text("workers"),
+        );
+    } else {
+        let _ = write!(
+            context,
+            " each request to `/` waits {} ms; {} worker(s).",
+            text("delay_ms"),
+            text("workers"),
+        );
+    }
+    let _ = write!(context, "\n{}\n{SHARED_CORES}", machine_line(run));
+    context
+}
+
+/// Whether the points' loads differ (then the table shows each point's).
+fn loads_differ(points: &[Point]) -> bool {
+    points.windows(2).any(|pair| {
+        let (a, b) = (&pair[0].load, &pair[1].load);
+        (a.connections, a.delay_ms, a.workers) != (b.connections, b.delay_ms, b.workers)
+    })
+}
+
+/// The table of every point.
+pub fn table(md: &mut String, run: &Run) {
+    let varying = loads_differ(&run.points);
+    let repeated = run.repeated();
+    let mut header = String::from("| Variant |");
+    if varying {
+        header.push_str(" Conns | Delay | Workers |");
+    }
+    header.push_str(
+        " Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective |",
+    );
+    let rule: String = header
+        .split('|')
+        .map(|cell| if cell.is_empty() { "" } else { "---" })
+        .collect::<Vec<_>>()
+        .join("|");
+    let _ = writeln!(md, "{header}\n{rule}");
+    for point in &run.points {
+        let derived = derive(point);
+        let mut line = format!("| {} |", point.label(repeated));
+        if varying {
+            let _ = write!(
+                line,
+                " {} | {} | {} |",
+                point.load.connections,
+                point
+                    .load
+                    .delay_ms
+                    .map_or("—".to_owned(), |d| format!("{d} ms")),
+                point.load.workers
+            );
+        }
+        let unloaded = unloaded_cell(point);
+        let Some(report) = point.measured() else {
+            let _ = writeln!(
+                md,
+                "{line} **{}** | — | — | — | — | — | — | — | — | — | — | {} | — | {unloaded} | {} | — |",
+                point.status.outcome(),
+                rate(derived.bound),
+                rate(derived.effective_bound),
+            );
+            continue;
+        };
+        let errors = report.errors.failures();
+        let bold = |count: u64| {
+            if count > 0 {
+                format!("**{count}**")
+            } else {
+                "0".to_owned()
+            }
+        };
+        let _ = writeln!(
+            md,
+            "{line} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {unloaded} | {} | {} |",
+            rate(Some(report.req_per_sec)),
+            ms(report.latency.mean_us),
+            ms(report.latency.max_us),
+            ms(report.latency.p50_us),
+            ms(report.latency.p99_us),
+            bold(errors),
+            bold(report.errors.timeout),
+            derived.in_flight.map_or("—".to_owned(), |f| format!("{f:.1}")),
+            point.samples.server_cpu_s.map_or("—".to_owned(), |s| format!("{s:.2}")),
+            point.samples.server_peak_rss_kb.map_or("—".to_owned(), megabytes),
+            point.samples.server_threads_max.map_or("—".to_owned(), |t| t.to_string()),
+            rate(derived.bound),
+            derived.fraction.map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND)),
+            rate(derived.effective_bound),
+            derived.effective_fraction.map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND)),
+        );
+    }
+}
+
+fn unloaded_cell(point: &Point) -> String {
+    match &point.unloaded {
+        Some(unloaded) => format!(
+            "{} / {}",
+            ms(unloaded.latency.mean_us),
+            ms(unloaded.latency.p99_us)
+        ),
+        None => "—".to_owned(),
+    }
+}
+
+/// The paragraph under the table.
+pub fn explain_columns(md: &mut String) {
+    let _ = write!(
+        md,
+        "
+How to read it: *Req/sec* and the latencies are wrk's, over answered requests only. *Errors*
+are socket errors (connect, read, write) plus non-2xx answers; *Timeouts* are requests that
+hit wrk's `--timeout`: wrk leaves them out of every latency figure. *In flight* is Little's
+law read backwards, req/sec × avg latency: how many requests wrk saw waiting at once (at most
+the connections). *CPU s*, *Peak RSS* (VmHWM) and *Threads* (the most seen) are the server's,
+sampled from /proc during the measured run. *Bound* is Little's law, throughput ≤ concurrency /
+delay: where the wait blocks a handler thread only the workers can wait at once, elsewhere every
+connection can; *Of bound* is how much of it the run reached (flagged below {}).
+*Unloaded latency* is one request alone (wrk -t1 -c1, before any load): the delay plus what the
+wait really costs (a timer's granularity, the round trip). *Effective bound* = concurrency /
+unloaded mean latency, the bound the server can actually reach; *Of effective* is how much of
+it the run reached: below it, the server or the client ran out of something (CPU, mostly).
+",
+        pct(NEAR_BOUND)
+    );
+}
+
+/// "What to look at": the notes of every point, or "Nothing odd".
+pub fn what_to_look_at(md: &mut String, run: &Run, heading: &str) {
+    let _ = writeln!(md, "\n{heading}\n");
+    let repeated = run.repeated();
+    let cores = run.cores();
+    let mut count = 0;
+    for point in &run.points {
+        let derived = derive(point);
+        for note in notes::notes(point, &derived, cores) {
+            let _ = writeln!(
+                md,
+                "- {}",
+                note_text(point, &derived, &note, repeated, cores)
+            );
+            count += 1;
+        }
+    }
+    if count == 0 {
+        let _ = writeln!(
+            md,
+            "Nothing odd: no failures, errors or timeouts, every connection in view of wrk's clock, and every variant within {}–{} of its bound.",
+            pct(NEAR_BOUND),
+            pct(OVER_BOUND)
+        );
+    }
+}
+
+/// One note as a sentence.
+#[allow(clippy::too_many_lines)]
+fn note_text(
+    point: &Point,
+    derived: &Derived,
+    note: &Note,
+    repeated: bool,
+    cores: Option<f64>,
+) -> String {
+    let label = point.label(repeated);
+    let report = point.measured();
+    let rate_now = report.map(|r| r.req_per_sec);
+    match note {
+        Note::NotMeasured(status) => match status.reason() {
+            Some(why) => format!("**{label} {}**: {why}", status.outcome()),
+            None => format!(
+                "**{label} INTERRUPTED**: the run stopped during this point; what it wrote is in its folder."
+            ),
+        },
+        Note::Errors(errors) => format!(
+            "{label}: **{} errors** (connect {}, read {}, write {}, non-2xx {}): the figures count answered requests only.",
+            errors.failures(),
+            errors.connect,
+            errors.read,
+            errors.write,
+            errors.status
+        ),
+        Note::Timeouts { count, timeout } => format!(
+            "{label}: **{count} requests timed out** (wrk `--timeout {timeout}`) and are missing from its latency figures, which are therefore too low."
+        ),
+        Note::BelowBound { fraction, longer_wait, cpu } => {
+            let mut text = format!(
+                "{label} reached {}{} of its Little's-law bound ({} req/s of {}, rule: {}).",
+                if *fraction < NEAR_BOUND { "only " } else { "" },
+                pct_against(*fraction, NEAR_BOUND),
+                rate(rate_now),
+                rate(derived.bound),
+                point.rule_text(),
+            );
+            if let Some(wait) = longer_wait {
+                let _ = write!(
+                    text,
+                    " The wait itself is longer than the delay: one request alone takes {} (p99 {}), not {} ms (timer granularity and overhead: +{}), so Little's law allows at most {} req/s (the effective bound), of which it reached {}.",
+                    ms(Some(wait.unloaded_mean_us)),
+                    ms(wait.unloaded_p99_us),
+                    wait.delay_ms,
+                    ms(Some(wait.unloaded_mean_us - wait.delay_ms as f64 * 1000.0)),
+                    rate(derived.effective_bound),
+                    derived.effective_fraction.map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND)),
+                );
+            }
+            if derived.effective_fraction.is_some_and(|f| f >= NEAR_BOUND) {
+                text.push_str(" The longer wait explains most of the gap.");
+            }
+            if let Some((usage, verdict)) = cpu {
+                text.push_str(&cpu_text(usage, verdict, point, cores));
+            }
+            text
+        }
+        Note::BelowEffective { effective_fraction, cpu } => {
+            let mut text = format!(
+                "{label} reached only {} of its effective bound ({} req/s of {} = concurrency / unloaded latency {}).",
+                pct_against(*effective_fraction, NEAR_BOUND),
+                rate(rate_now),
+                rate(derived.effective_bound),
+                ms(point.unloaded.as_ref().and_then(|u| u.latency.mean_us)),
+            );
+            if let Some((usage, verdict)) = cpu {
+                text.push_str(&cpu_text(usage, verdict, point, cores));
+            }
+            text
+        }
+        Note::AboveBound { fraction } => format!(
+            "{label} went **above** its bound ({}): the server does not wait {} ms per request with {} worker(s) as the bound assumes.",
+            pct_against(*fraction, OVER_BOUND),
+            point.load.delay_ms.map_or("?".to_owned(), |d| d.to_string()),
+            point.load.workers
+        ),
+        Note::FewInFlight { in_flight } => format!(
+            "{label}: only {in_flight:.1} of its {} connections had a request in flight by wrk's clock (req/s × mean latency, Little's law). The others waited where that clock does not run (not yet accepted or read by the server), or were still unanswered when wrk stopped (wrk counts neither): its latency describes only the connections that were served.",
+            point.load.connections
+        ),
+        Note::ShortRun { seconds, queue_s } => format!(
+            "{label}: the run lasted {seconds:.1} s, only {:.1}× the time to serve every connection once (connections / bound = {queue_s:.2} s): the queue filling up at the start, when requests wait half as long on average, weighs on its mean latency. A longer DURATION measures the steady state.",
+            seconds / queue_s
+        ),
+        Note::UncleanExit(exit) => {
+            format!("{label}: the server did not exit cleanly after SIGTERM: {exit}.")
+        }
+    }
+}
+
+/// The CPU figures of a point and what they say, as the end of a sentence.
+pub fn cpu_text(usage: &CpuUse, verdict: &CpuVerdict, point: &Point, cores: Option<f64>) -> String {
+    let cores_text = cores.map_or("?".to_owned(), |c| format!("{c}"));
+    let mut text = format!(
+        " The server used {:.2} s of CPU in {:.1} s ({:.0}% of one core)",
+        usage.server_s,
+        usage.seconds,
+        usage.server_share() * 100.0
+    );
+    if let (Some(client), Some(share)) = (usage.client_s, usage.client_share()) {
+        let _ = write!(text, ", wrk {client:.2} s ({:.0}%)", share * 100.0);
+    }
+    match (usage.machine_s, usage.machine_share()) {
+        (Some(machine), Some(share)) => {
+            let _ = write!(
+                text,
+                ", the whole machine {machine:.2} s ({:.0}% of its {cores_text} cores; other processes {:.2} s): ",
+                share * 100.0,
+                usage.others_s().unwrap_or(0.0)
+            );
+        }
+        _ => {
+            let _ = write!(
+                text,
+                "; the machine has {cores_text} cores, shared by both: "
+            );
+        }
+    }
+    match verdict {
+        CpuVerdict::ServerBusy => {
+            let _ = write!(
+                text,
+                "the server ran out of CPU ({} worker thread(s)): CPU, not the wait, is the limit.",
+                point.load.workers
+            );
+        }
+        CpuVerdict::MachineBusy { others_fraction } => {
+            let _ = write!(
+                text,
+                "the machine ran out of CPU (busy {:.0}% of its {cores_text} cores{}): CPU, not the wait, is the limit.",
+                usage.machine_share().unwrap_or(0.0) * 100.0,
+                if *others_fraction > OTHERS_SHARE {
+                    format!(", {:.0}% of it other processes than the server and wrk: a busy machine, measure again when it is quiet", others_fraction * 100.0)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        CpuVerdict::ServerAndClientBusy => {
+            let _ = write!(
+                text,
+                "the machine ran out of CPU (server and wrk together {:.0}% of {cores_text} cores): CPU, not the wait, is the limit.",
+                (usage.server_share() + usage.client_share().unwrap_or(0.0)) * 100.0
+            );
+        }
+        CpuVerdict::ExtraWait {
+            loaded_us,
+            unloaded_us,
+            in_flight,
+        } => {
+            let _ = write!(
+                text,
+                "neither ran out of CPU. Under load a request took {}, against {} alone (+{}): that extra wait, in the server's queue or in wrk's own event loop, is the rest of the gap (Little's law with {in_flight:.1} in flight).",
+                ms(Some(*loaded_us)),
+                ms(Some(*unloaded_us)),
+                ms(Some(loaded_us - unloaded_us)),
+            );
+        }
+        CpuVerdict::Neither => {
+            text.push_str(
+                "neither ran out of CPU, so look at the client (wrk shares the cores), errors and the in-flight count.",
+            );
+        }
+    }
+    let _ = BUSY_SHARE;
+    text
+}
+
+/// "mean (min–max)" of a figure over runs, or the one value.
+pub fn spread_text(spread: Option<Spread>, show: impl Fn(f64) -> String) -> String {
+    match spread {
+        None => "—".to_owned(),
+        Some(s) if s.count == 1 || show(s.min) == show(s.max) => show(s.mean),
+        Some(s) => format!("{} ({}–{})", show(s.mean), show(s.min), show(s.max)),
+    }
+}
+
+/// Where variants ran more than once: each figure's mean with its range.
+fn across_runs(md: &mut String, variants: &[VariantSummary<'_>]) {
+    if !variants.iter().any(|v| v.runs() > 1) {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n## Across runs\n\nEach variant's runs were interleaved with the others' (run 1 of every variant, then run 2, ...). Mean of the runs, with the smallest and largest in brackets:\n"
+    );
+    let _ = writeln!(
+        md,
+        "| Variant | Runs | Req/sec | Avg latency | p99 | Of bound | Unloaded latency | Of effective | CPU per request |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for variant in variants {
+        let _ = writeln!(
+            md,
+            "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
+            variant.name,
+            variant.runs(),
+            if variant.not_measured > 0 {
+                format!(" (+{} not measured)", variant.not_measured)
+            } else {
+                String::new()
+            },
+            spread_text(variant.rate(), |r| rate(Some(r))),
+            spread_text(variant.latency(), |us| ms(Some(us))),
+            spread_text(variant.p99(), |us| ms(Some(us))),
+            spread_text(variant.fraction(), pct),
+            spread_text(variant.unloaded(), |us| ms(Some(us))),
+            spread_text(variant.effective_fraction(), pct),
+            spread_text(variant.cpu_per_request_us(), |us| format!("{us:.0} µs")),
+        );
+    }
+}
+
+/// The seed's three observations, per family.
+fn observations_section(md: &mut String, variants: &[VariantSummary<'_>]) {
+    let _ = writeln!(
+        md,
+        "\n## The seed's three observations, checked against this run"
+    );
+    let checks = observations::check(variants);
+    if checks.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nNot checked: none of these variants is in the table of known variants (scripts/lib.sh)."
+        );
+    }
+    for check in &checks {
+        match check {
+            FamilyCheck::NotChecked {
+                family,
+                present,
+                missing,
+            } => {
+                let _ = writeln!(md, "\n{}", not_checked_text(family, present, missing));
+            }
+            FamilyCheck::Checked {
+                family,
+                trio,
+                more,
+                lower,
+                higher,
+            } => {
+                let _ = writeln!(
+                    md,
+                    "\n### {family}: {}, {}, {}",
+                    trio.sync.name, trio.async_.name, trio.blocking.name
+                );
+                observation_1(md, trio, more);
+                observation_2(md, trio, lower.holds);
+                observation_3(md, trio, higher);
+            }
+        }
+    }
+}
+
+/// Why a family was not checked, naming what it measured and what it lacks.
+pub fn not_checked_text(family: &str, present: &[(String, String)], missing: &[&str]) -> String {
+    let measured = if present.is_empty() {
+        "none of the three".to_owned()
+    } else {
+        present
+            .iter()
+            .map(|(kind, name)| format!("{name} ({kind})"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    format!(
+        "Not checked for the {family} servers: the observations need a measured sync, async and async-blocking variant; this run measured {measured}, but no {} variant.",
+        missing.join(" and no ")
+    )
+}
+
+fn runs_note(variant: &VariantSummary<'_>) -> String {
+    if variant.runs() > 1 {
+        format!(" (mean of {} runs)", variant.runs())
+    } else {
+        String::new()
+    }
+}
+
+fn bound_note(variant: &VariantSummary<'_>) -> String {
+    match (variant.fraction(), variant.bound()) {
+        (Some(fraction), Some(bound)) => format!(
+            "{} of its {} req/s bound",
+            pct(fraction.mean),
+            rate(Some(bound))
+        ),
+        _ => "no bound at delay 0".to_owned(),
+    }
+}
+
+fn mean_rate(variant: &VariantSummary<'_>) -> f64 {
+    variant.rate().map_or(0.0, |s| s.mean)
+}
+
+fn mean_latency(variant: &VariantSummary<'_>) -> f64 {
+    variant.latency().map_or(0.0, |s| s.mean)
+}
+
+fn verdict(holds: bool) -> &'static str {
+    if holds {
+        "Holds"
+    } else {
+        "Does not hold"
+    }
+}
+
+fn observation_1(md: &mut String, trio: &Trio<'_, '_>, more: &observations::MoreRequests) {
+    let (s, a, b) = (trio.sync, trio.async_, trio.blocking);
+    let ratio = |r: Option<f64>| r.map_or("∞×".to_owned(), times);
+    let _ = writeln!(
+        md,
+        "\n1. *Clients can make significantly more requests to the async server.* **{}** (threshold: at least {MORE_FACTOR}× each of the others). {} served {} req/s{}: {} {} ({} req/s) and {} {} ({} req/s).",
+        verdict(more.holds),
+        a.name,
+        rate(Some(mean_rate(a))),
+        runs_note(a),
+        ratio(more.over_sync),
+        s.name,
+        rate(Some(mean_rate(s))),
+        ratio(more.over_blocking),
+        b.name,
+        rate(Some(mean_rate(b))),
+    );
+    let _ = writeln!(
+        md,
+        "   Why: Little's law, throughput = requests in flight / latency. {} and {} block a handler thread for each wait, so they serve at most threads / delay requests per second, whatever the connections ({}; {}); {} overlaps the waits of all {} connections ({}).",
+        s.name,
+        b.name,
+        bound_note(s),
+        bound_note(b),
+        a.name,
+        a.example.load.connections,
+        bound_note(a),
+    );
+}
+
+fn observation_2(md: &mut String, trio: &Trio<'_, '_>, holds: bool) {
+    let (s, a, b) = (trio.sync, trio.async_, trio.blocking);
+    let connections = f64::from(a.example.load.connections);
+    let queue = |v: &VariantSummary<'_>| {
+        let r = mean_rate(v);
+        ms((r > 0.0).then(|| connections / r * 1e6))
+    };
+    let _ = writeln!(
+        md,
+        "\n2. *The async server with async downstream calls has significantly lower latency, even though the work is the same. Why?* **{}** (threshold: at most {} of each other's mean latency). {}: {}{}; {}: {}; {}: {}.",
+        verdict(holds),
+        pct(LOWER_FACTOR),
+        a.name,
+        ms(Some(mean_latency(a))),
+        runs_note(a),
+        s.name,
+        ms(Some(mean_latency(s))),
+        b.name,
+        ms(Some(mean_latency(b))),
+    );
+    let _ = writeln!(
+        md,
+        "   Why: latency = waiting in line + the work. A server that serves threads / delay requests per second makes each request wait behind the others; if all {c} connections wait in view of wrk's clock, Little's law gives latency = connections / throughput: {c} / {} req/s = {} for {} (measured {}), {c} / {} = {} for {} (measured {}). {} gives every connection its own wait, so latency ≈ the {} ms delay plus overhead: {}.",
+        rate(Some(mean_rate(s))),
+        queue(s),
+        s.name,
+        ms(Some(mean_latency(s))),
+        rate(Some(mean_rate(b))),
+        queue(b),
+        b.name,
+        ms(Some(mean_latency(b))),
+        a.name,
+        a.example.load.delay_ms.map_or("?".to_owned(), |d| d.to_string()),
+        ms(Some(mean_latency(a))),
+        c = a.example.load.connections,
+    );
+}
+
+fn observation_3(md: &mut String, trio: &Trio<'_, '_>, higher: &observations::HigherLatency) {
+    let (s, b) = (trio.sync, trio.blocking);
+    let word = match higher.compared {
+        Compared::Higher => "Holds",
+        Compared::Same => "Does not hold: about the same",
+        Compared::Lower => "Does not hold: lower",
+    };
+    let connections = f64::from(s.example.load.connections);
+    let flight = |v: &VariantSummary<'_>| v.in_flight().map_or(0.0, |f| f.mean);
+    let (fs, fb) = (flight(s), flight(b));
+    let _ = writeln!(
+        md,
+        "\n3. *The async server with sync downstream calls has higher latency than the sync server.* **{word}** (threshold: more than {} of sync's mean latency; within {}–{} counts as the same). {}: {}; {}: {} ({}).",
+        pct(1.0 + SAME_BAND),
+        pct(1.0 - SAME_BAND),
+        pct(1.0 + SAME_BAND),
+        b.name,
+        ms(Some(mean_latency(b))),
+        s.name,
+        ms(Some(mean_latency(s))),
+        higher.ratio.filter(|r| *r > 0.0).map_or("—".to_owned(), |r| format!("{} sync's", times(r))),
+    );
+    let visible = notes::VISIBLE * connections;
+    let mut why = format!(
+        "   Why: both block a handler thread for each wait, so both are held to threads / delay ({} req/s and {} req/s). The difference, if any, is where the waiting requests queue. wrk's latency clock starts when it writes a request, so it only sees requests the server has accepted. In flight (req/s × latency): {} {fs:.1}, {} {fb:.1}, of {} connections.",
+        rate(Some(mean_rate(s))),
+        rate(Some(mean_rate(b))),
+        s.name,
+        b.name,
+        s.example.load.connections,
+    );
+    if fs >= visible && fb >= visible {
+        why.push_str(" Both held (almost) every connection's request in their own queue, in view of wrk's clock, so both latencies ≈ connections × delay: the observation does not carry over. (In the seed, Python's http.server spoke HTTP/1.0, closed each connection and had an accept backlog of 5: most connections waited in the kernel's accept queue, outside wrk's clock, which made the sync server's latency look small.)");
+    } else {
+        let per_run = |total: u64, v: &VariantSummary<'_>| total / v.runs().max(1) as u64;
+        if fs < visible {
+            let _ = write!(
+                why,
+                " {} had only {fs:.1} of {} requests in flight by wrk's clock: the rest waited where the clock does not run (not yet accepted or read by the server, in the kernel's accept queue or a socket buffer; or failed: {} socket errors), so its latency counts only the end of the line.",
+                s.name,
+                s.example.load.connections,
+                per_run(s.errors(), s),
+            );
+        }
+        if fb < visible {
+            let _ = write!(
+                why,
+                " {} had only {fb:.1} of {} requests in flight by wrk's clock (errors: {}, timeouts: {}).",
+                b.name,
+                b.example.load.connections,
+                per_run(b.errors(), b),
+                per_run(b.timeouts(), b),
+            );
+        } else {
+            let _ = write!(
+                why,
+                " {} queued every connection's request itself, in view of the clock: latency ≈ connections / throughput.",
+                b.name
+            );
+        }
+    }
+    let _ = writeln!(md, "{why}");
+    if s.timeouts() + b.timeouts() > 0 {
+        let _ = writeln!(
+            md,
+            "   Caution: {} ({}) and {} ({}) requests timed out and are missing from these latencies.",
+            s.timeouts(),
+            s.name,
+            b.timeouts(),
+            b.name
+        );
+    }
+}
+
+fn language_cell(variant: &VariantSummary<'_>) -> String {
+    format!(
+        "{}: {} req/s, {} avg, {} p99, {} max",
+        variant.name,
+        rate(variant.rate().map(|s| s.mean)),
+        ms_one_decimal(variant.latency().map(|s| s.mean)),
+        ms_one_decimal(variant.p99().map(|s| s.mean)),
+        ms_one_decimal(variant.max_latency()),
+    )
+}
+
+/// Latencies in the side-by-side table: one decimal, as the seed's own table reads.
+fn ms_one_decimal(us: Option<f64>) -> String {
+    match us {
+        None => "—".to_owned(),
+        Some(us) if us >= 1e6 => format!("{:.2} s", us / 1e6),
+        Some(us) if us >= 1e3 => format!("{:.1} ms", us / 1e3),
+        Some(us) => format!("{us:.0} µs"),
+    }
+}
+
+/// Rust and Python, side by side, where a run measured an architecture in both.
+fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
+    let pairs = languages::pairs(variants);
+    if pairs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n## Rust and Python, side by side\n\nThe same architecture in both languages, measured in this run, on this machine, under the\nsame load. The last column is the seed's own Python figures, from the seed's machine (unknown\nhardware): shown for orientation, never compared with this run's numbers.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| Architecture | Rust | Python | Rust ÷ Python (req/s) | Python ÷ Rust (avg latency) | CPU per request, Rust / Python | The seed's Python, its machine |\n|---|---|---|---|---|---|---|"
+    );
+    for Pair { kind, rust, python } in &pairs {
+        let seed = languages::seed(kind).map_or("—".to_owned(), |seed| {
+            format!(
+                "{} req/s, {} avg, {} max",
+                rate(Some(seed.req_per_sec)),
+                ms_one_decimal(seed.latency.mean_us),
+                ms_one_decimal(seed.latency.max_us)
+            )
+        });
+        let cpu = match (rust.cpu_per_request_us(), python.cpu_per_request_us()) {
+            (Some(r), Some(p)) => format!("{:.0} µs / {:.0} µs", r.mean, p.mean),
+            _ => "—".to_owned(),
+        };
+        let _ = writeln!(
+            md,
+            "| {kind} | {} | {} | {} | {} | {cpu} | {seed} |",
+            language_cell(rust),
+            language_cell(python),
+            times(mean_rate(rust) / mean_rate(python)),
+            times(mean_latency(python) / mean_latency(rust)),
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nTimeouts (wrk's `--timeout`) are left out of every latency figure; see the main table."
+    );
+    if let Some(Pair { rust, python, .. }) = pairs.iter().find(|p| p.kind == "async") {
+        let cpu = |v: &VariantSummary<'_>, missing: &str| {
+            v.cpu_per_request_us()
+                .map_or(missing.to_owned(), |s| format!("{:.0} µs", s.mean))
+        };
+        let _ = writeln!(
+            md,
+            "\n*Why the async servers differ:* both overlap every connection's wait, so both are bounded by connections / delay; what separates them is the work around the wait. {} spent {} of CPU per request, {} {}, on one event-loop thread that also has to share the machine's cores with wrk: the Python loop's turns grow longer, each request waits for more of them beyond its {} ms, and at connections / latency that is {} the throughput for Rust.",
+            python.name,
+            cpu(python, "an unmeasured amount"),
+            rust.name,
+            cpu(rust, "(not measured)"),
+            python.example.load.delay_ms.map_or("?".to_owned(), |d| d.to_string()),
+            times(mean_rate(rust) / mean_rate(python)),
+        );
+    }
+    if pairs
+        .iter()
+        .any(|p| p.kind == "sync" || p.kind == "async-blocking")
+    {
+        let _ = writeln!(
+            md,
+            "\n*Why the blocking ones are alike:* a blocked thread serves one request per delay whatever the language, so both are held near workers / delay; the language only changes the small overhead around each {} ms wait, and where the waiting requests queue (see observation 3).",
+            pairs[0].rust.example.load.delay_ms.map_or("?".to_owned(), |d| d.to_string()),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{point, run};
+
+    const META: &str = r#"{"kind": "bench", "threads": 4, "connections": 10, "duration": "10s",
+        "timeout": "10s", "warmup": "1s", "runs": 1, "delay_ms": 10, "workers": 1, "cores": 2}"#;
+
+    #[test]
+    fn the_load_line_gives_the_threads_wrk_really_ran() {
+        // Past defect: with CONNECTIONS=10 wrk ran -t2, and the load line said -t4.
+        let mut points = vec![point(1, "async-server", "rust", "async", 900.0, 11_000.0)];
+        points[0].load.threads = Some(2);
+        points[0].load.connections = 10;
+        let md = bench(&run(points, META), false);
+        assert!(
+            md.contains("Load: `wrk -t2 -c10 -d10s --timeout 10s --latency`"),
+            "{md}"
+        );
+        let mut mixed = vec![
+            point(1, "async-server", "rust", "async", 900.0, 11_000.0),
+            point(2, "sync-server", "rust", "sync", 97.0, 100_000.0),
+        ];
+        mixed[0].load.threads = Some(1);
+        assert_eq!(
+            threads_flag(&mixed),
+            "-t4 (-t1 where the connections need fewer)"
+        );
+    }
+
+    #[test]
+    fn a_family_not_checked_says_what_it_measured_and_what_it_lacks() {
+        // Past defect: "this run has no sync, async-server, no async-blocking", which read as
+        // if async-server were missing.
+        let text = not_checked_text(
+            "rust",
+            &[("async".to_owned(), "async-server".to_owned())],
+            &["sync", "async-blocking"],
+        );
+        assert_eq!(
+            text,
+            "Not checked for the rust servers: the observations need a measured sync, async and async-blocking variant; this run measured async-server (async), but no sync and no async-blocking variant."
+        );
+    }
+
+    #[test]
+    fn the_languages_section_quotes_the_runs_own_delay() {
+        // Past defect: the side-by-side section said "10 ms" whatever the delay was.
+        let mut points = vec![
+            point(1, "async-server", "rust", "async", 18_000.0, 5_500.0),
+            point(2, "python-async", "python", "async", 12_000.0, 8_000.0),
+        ];
+        for point in &mut points {
+            point.load.delay_ms = Some(5);
+        }
+        let md = bench(&run(points, META), false);
+        assert!(md.contains("## Rust and Python, side by side"), "{md}");
+        assert!(md.contains("beyond its 5 ms"), "{md}");
+        assert!(!md.contains("beyond its 10 ms"), "{md}");
+    }
+
+    #[test]
+    fn only_80_percent_is_never_printed_for_a_point_below_80() {
+        // Past defect: "reached only 80%" for 79.75% of the bound.
+        let points = vec![point(1, "async-server", "rust", "async", 7_975.0, 12_500.0)];
+        let md = bench(&run(points, META), false);
+        assert!(
+            md.contains(
+                "async-server reached only 79.8% of its Little's-law bound (7975 req/s of 10000"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("| 10000 | 79.8% |"), "{md}");
+    }
+
+    #[test]
+    fn the_seeds_observations_hold_on_a_steady_rust_run_except_the_third() {
+        let points = vec![
+            point(1, "sync-server", "rust", "sync", 99.0, 1_005_000.0),
+            point(2, "async-server", "rust", "async", 9_400.0, 10_600.0),
+            point(
+                3,
+                "async-blocking-server",
+                "rust",
+                "async-blocking",
+                98.9,
+                1_008_000.0,
+            ),
+        ];
+        let md = bench(&run(points, META), false);
+        assert!(
+            md.contains("significantly more requests to the async server.* **Holds**"),
+            "{md}"
+        );
+        assert!(
+            md.contains("even though the work is the same. Why?* **Holds**"),
+            "{md}"
+        );
+        assert!(
+            md.contains("higher latency than the sync server.* **Does not hold: about the same**"),
+            "{md}"
+        );
+        assert!(md.contains("Nothing odd"), "{md}");
+    }
+
+    #[test]
+    fn repeated_runs_show_their_spread() {
+        let mut points = Vec::new();
+        for (run_number, rate) in [(1, 8_200.0), (2, 8_400.0), (3, 8_300.0)] {
+            let mut p = point(run_number, "async-server", "rust", "async", rate, 12_000.0);
+            p.run = run_number;
+            points.push(p);
+        }
+        let md = bench(&run(points, META), false);
+        assert!(md.contains("## Across runs"), "{md}");
+        assert!(
+            md.contains("| async-server | 3 | 8300 (8200–8400) | 12.00 ms |"),
+            "{md}"
+        );
+        assert!(md.contains("| async-server #2 | 8400 |"), "{md}");
+    }
+}

@@ -1,0 +1,538 @@
+//! summary.md of a sweep: the charts, where each variant leaves its bound as connections
+//! grow and why, the delay and workers sweeps line by line, how the sweep was run, then the
+//! table of every point.
+
+use std::fmt::Write as _;
+
+use crate::analysis::bounds::Derived;
+use crate::analysis::notes::{self, NEAR_BOUND};
+use crate::analysis::sweep::{self, Base, Sweep};
+use crate::model::{Point, Run};
+use crate::output::format::{megabytes, ms, pct, pct_against, rate};
+use crate::output::markdown::{self, cpu_text, machine_line, threads_flag, SHARED_CORES};
+
+/// A chart the sweep draws: its file (without extension), what it shows, its sweep.
+pub const CHARTS: [(&str, &str, Sweep); 4] = [
+    (
+        "throughput-vs-connections",
+        "Throughput against connections, with each variant's bounds",
+        Sweep::Connections,
+    ),
+    (
+        "latency-vs-connections",
+        "p50 and p99 latency against connections",
+        Sweep::Connections,
+    ),
+    (
+        "throughput-vs-delay",
+        "Throughput against the delay per request",
+        Sweep::Delay,
+    ),
+    (
+        "throughput-vs-workers",
+        "Throughput against workers, blocking variants",
+        Sweep::Workers,
+    ),
+];
+
+/// The server-common grace after SIGTERM, as the harness recorded it (older runs: 5 s).
+fn grace_s(run: &Run) -> f64 {
+    run.meta
+        .number("stop_grace_ms")
+        .map_or(5.0, |ms| ms / 1000.0)
+}
+
+/// The base settings of a sweep, from its meta.json.
+pub fn base(run: &Run) -> Base {
+    Base {
+        delay_ms: run.meta.whole("delay_ms").unwrap_or(10),
+        connections: run
+            .meta
+            .whole("base_connections")
+            .and_then(|c| u32::try_from(c).ok())
+            .unwrap_or(100),
+    }
+}
+
+/// The variants of a sweep, in the order asked (meta.json), then any others that ran.
+pub fn variants(run: &Run) -> Vec<String> {
+    let mut names: Vec<String> = run
+        .meta
+        .text("variants")
+        .map(|list| list.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    for name in run.variant_names() {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Whether a sweep has a measured point of `variant`.
+pub fn has_measured(run: &Run, sweep: Sweep, base: Base, variant: &str) -> bool {
+    sweep::curve(run, sweep, base, variant)
+        .iter()
+        .any(|p| p.status.is_ok())
+}
+
+/// The load, in words: "wrk -t4, 5s per point".
+pub fn load_text(run: &Run) -> String {
+    format!(
+        "wrk {}, {} per point",
+        threads_flag(&run.points),
+        run.meta.text("duration").unwrap_or_else(|| "?".to_owned())
+    )
+}
+
+/// summary.md of a sweep. `drawn` lists the charts that were drawn.
+pub fn summary(run: &Run, drawn: &[&str]) -> String {
+    let base = base(run);
+    let names = variants(run);
+    let meta = &run.meta;
+    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
+    let mut md = format!("# Sweep {}\n\n", run.id());
+    if let Some(incomplete) = &run.incomplete {
+        let _ = writeln!(
+            md,
+            "**INCOMPLETE RUN: {incomplete}** The charts and tables show the points measured before it stopped.\n"
+        );
+    }
+    let _ = writeln!(
+        md,
+        "Sweep of {}: connections {} at {} ms; delay {} ms at {} connections; workers {} at {} connections and {} ms (variants whose wait blocks a thread). {}, `--timeout {}`.\n{}\n{SHARED_CORES}\n",
+        names.join(" "),
+        text("connections_list"),
+        base.delay_ms,
+        text("delays"),
+        base.connections,
+        text("workers_list"),
+        base.connections,
+        base.delay_ms,
+        load_text(run),
+        text("timeout"),
+        machine_line(run),
+    );
+
+    charts_section(&mut md, run, base, &names, drawn);
+
+    if names
+        .iter()
+        .any(|n| has_measured(run, Sweep::Connections, base, n))
+    {
+        let _ = writeln!(
+            md,
+            "\n## Where each variant leaves its bound (connections, at {} ms)\n",
+            base.delay_ms
+        );
+        for name in &names {
+            explain_connections(&mut md, run, base, name);
+        }
+    }
+    if names
+        .iter()
+        .any(|n| has_measured(run, Sweep::Delay, base, n))
+    {
+        let _ = writeln!(md, "\n## Delay (at {} connections)\n", base.connections);
+        for name in &names {
+            explain_line(&mut md, run, base, Sweep::Delay, name);
+        }
+    }
+    if names
+        .iter()
+        .any(|n| has_measured(run, Sweep::Workers, base, n))
+    {
+        let _ = writeln!(
+            md,
+            "\n## Workers (at {} connections, {} ms)\n",
+            base.connections, base.delay_ms
+        );
+        for name in &names {
+            explain_line(&mut md, run, base, Sweep::Workers, name);
+        }
+    }
+    md.push('\n');
+    how_it_was_run(&mut md, run);
+
+    md.push_str("\n## Every point\n\n");
+    markdown::table(&mut md, run);
+    markdown::explain_columns(&mut md);
+    markdown::what_to_look_at(&mut md, run, "### What to look at, point by point");
+    md
+}
+
+/// The charts (or why one is not there), the points missing from them, and how to read them.
+fn charts_section(md: &mut String, run: &Run, base: Base, names: &[String], drawn: &[&str]) {
+    md.push_str("## Charts\n\n");
+    for (file, alt, sweep) in CHARTS {
+        let any = names
+            .iter()
+            .any(|name| has_measured(run, sweep, base, name));
+        if any {
+            if drawn.contains(&file) {
+                let _ = writeln!(md, "![{alt}](charts/{file}.svg)\n");
+            } else {
+                let _ = writeln!(md, "*{alt}*: not drawn (its data: `charts/{file}.csv`).\n");
+            }
+        }
+        if file.starts_with("latency") {
+            continue;
+        }
+        let missing = sweep::missing(run, sweep, base);
+        if !missing.is_empty() {
+            let _ = write!(md, "**Missing from the {} charts:**", sweep.name());
+            for point in missing {
+                let _ = write!(
+                    md,
+                    " {} at c={} d={} ms w={} ({}: {});",
+                    point.variant.name,
+                    point.load.connections,
+                    point
+                        .load
+                        .delay_ms
+                        .map_or("?".to_owned(), |d| d.to_string()),
+                    point.load.workers,
+                    point.status.outcome(),
+                    point.status.reason().unwrap_or("the run stopped during it"),
+                );
+            }
+            md.push_str("\n\n");
+        }
+    }
+    md.push_str(
+        "Solid lines: measured. Dashed: the Little's-law bound, concurrency / delay (concurrency: the\n\
+workers where the wait blocks a thread, else the connections). Dotted: the effective bound,\n\
+concurrency / the unloaded latency that each point measured first (wrk -t1 -c1): the wait as\n\
+it really is. Each chart's data is beside it in `charts/` (`<chart>.csv`).\n",
+    );
+}
+
+fn at(point: &Point) -> String {
+    format!("c={}", point.load.connections)
+}
+
+fn req(point: &Point) -> f64 {
+    point.measured().map_or(0.0, |r| r.req_per_sec)
+}
+
+/// Why a point is below its bounds, in numbers.
+fn why(run: &Run, point: &Point, derived: &Derived) -> String {
+    let mut text = String::new();
+    let effective = derived
+        .effective_fraction
+        .map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND));
+    if let Some(wait) = notes::longer_wait(point) {
+        let _ = write!(
+            text,
+            " The wait itself is longer than the delay: one request alone takes {}, not {} ms (timer granularity and overhead: +{}), so its effective bound is {} req/s, of which it reached {effective}.",
+            ms(Some(wait.unloaded_mean_us)),
+            wait.delay_ms,
+            ms(Some(wait.unloaded_mean_us - wait.delay_ms as f64 * 1000.0)),
+            rate(derived.effective_bound),
+        );
+    } else if derived.effective_fraction.is_some() {
+        let _ = write!(
+            text,
+            " Its effective bound (concurrency / unloaded latency {}) is {} req/s, of which it reached {effective}.",
+            ms(point.unloaded.as_ref().and_then(|u| u.latency.mean_us)),
+            rate(derived.effective_bound),
+        );
+    }
+    if let Some((usage, verdict)) = notes::cpu_of(point, derived, run.cores()) {
+        text.push_str(&cpu_text(&usage, &verdict, point, run.cores()));
+    }
+    if let Some(report) = point.measured() {
+        if report.errors.timeout > 0 {
+            let _ = write!(
+                text,
+                " wrk's --timeout {} dropped {} slow requests from its latencies.",
+                point.load.timeout.as_deref().unwrap_or("?"),
+                report.errors.timeout
+            );
+        }
+        if report.errors.failures() > 0 {
+            let _ = write!(
+                text,
+                " {} socket errors or non-2xx answers.",
+                report.errors.failures()
+            );
+        }
+    }
+    text
+}
+
+/// One variant's connections curve against its bound, in words (one sentence per case, as
+/// the report reads: long, but straight).
+#[allow(clippy::too_many_lines)]
+fn explain_connections(md: &mut String, run: &Run, base: Base, name: &str) {
+    let points = sweep::curve(run, Sweep::Connections, base, name);
+    let story = sweep::connections_story(&points);
+    let rule = points
+        .first()
+        .map_or_else(|| "concurrency / delay".to_owned(), |p| p.rule_text());
+    let _ = write!(md, "- **{name}** (bound: {rule}).");
+    let (Some((first, first_d)), Some((last, last_d))) =
+        (story.measured.first(), story.measured.last())
+    else {
+        let _ = writeln!(md, " No point of this sweep was measured.");
+        return;
+    };
+    let fraction_of = |value: f64| first_d.bound.map_or("—".to_owned(), |b| pct(value / b));
+    if first.variant.blocks == Some(true) {
+        let (low, high) = (
+            story.low.unwrap_or(0.0),
+            story.peak.map_or(0.0, |(p, _)| req(p)),
+        );
+        let steady = (req(last) > 0.0).then(|| f64::from(last.load.connections) / req(last) * 1e6);
+        let _ = write!(
+            md,
+            " The bound does not grow with the connections: a blocked thread serves one request per {} ms, so from {} to {} it served {}–{} req/s ({}–{} of its {} req/s bound), while the latency grew with the queue in front of that thread: p50 {} at {}, {} at {} (steady state by Little's law: connections / throughput = {} at {}).",
+            first.load.delay_ms.unwrap_or(0),
+            at(first),
+            at(last),
+            rate(Some(low)),
+            rate(Some(high)),
+            fraction_of(low),
+            fraction_of(high),
+            rate(first_d.bound),
+            ms(first.measured().and_then(|r| r.latency.p50_us)),
+            at(first),
+            ms(last.measured().and_then(|r| r.latency.p50_us)),
+            at(last),
+            ms(steady),
+            at(last),
+        );
+        if let Some((left, left_d)) = story.left {
+            let _ = write!(
+                md,
+                " It fell below {} of the bound at {} ({} req/s):{}",
+                pct(NEAR_BOUND),
+                at(left),
+                rate(Some(req(left))),
+                why(run, left, &left_d)
+            );
+        }
+    } else if let Some((left, left_d)) = story.left {
+        if let Some((kept, kept_d)) = story.kept {
+            let _ = write!(
+                md,
+                " It followed its bound (at least {} of it) up to {}: {} req/s, {} of {}.",
+                pct(NEAR_BOUND),
+                at(kept),
+                rate(Some(req(kept))),
+                pct_against(kept_d.fraction.unwrap_or(0.0), NEAR_BOUND),
+                rate(kept_d.bound)
+            );
+        }
+        let _ = write!(
+            md,
+            " **It leaves its bound at {}**: {} req/s, {} of {}.{}",
+            at(left),
+            rate(Some(req(left))),
+            pct_against(left_d.fraction.unwrap_or(0.0), NEAR_BOUND),
+            rate(left_d.bound),
+            why(run, left, &left_d)
+        );
+        if !std::ptr::eq(*last, left) {
+            let _ = write!(
+                md,
+                " At {}: {} req/s, {} of its {} req/s bound.{}",
+                at(last),
+                rate(Some(req(last))),
+                pct_against(last_d.fraction.unwrap_or(0.0), NEAR_BOUND),
+                rate(last_d.bound),
+                why(run, last, last_d)
+            );
+        }
+        if let Some((peak, _)) = story.peak {
+            let _ = write!(
+                md,
+                " Its peak: {} req/s at {}.",
+                rate(Some(req(peak))),
+                at(peak)
+            );
+        }
+    } else {
+        let _ = write!(
+            md,
+            " It stayed within {} of its bound at every point, up to {} req/s at {}.",
+            pct(NEAR_BOUND),
+            rate(Some(req(last))),
+            at(last)
+        );
+        if let Some(effective) = last_d.effective_fraction {
+            let _ = write!(md, " ({} of the effective bound there.)", pct(effective));
+        }
+    }
+    if story.timeouts > 0 {
+        let _ = write!(
+            md,
+            " **{} requests timed out** across this sweep (wrk `--timeout {}`) and are missing from its latency figures.",
+            story.timeouts,
+            last.load.timeout.as_deref().unwrap_or("?")
+        );
+    }
+    let _ = writeln!(
+        md,
+        " At {}: peak RSS {}, {} threads, p99 latency {}.",
+        at(last),
+        last.samples
+            .server_peak_rss_kb
+            .map_or("—".to_owned(), megabytes),
+        last.samples
+            .server_threads_max
+            .map_or("—".to_owned(), |t| t.to_string()),
+        ms(last.measured().and_then(|r| r.latency.p99_us)),
+    );
+}
+
+/// One variant's delay or workers curve, point by point, and why at its worst.
+fn explain_line(md: &mut String, run: &Run, base: Base, sweep: Sweep, name: &str) {
+    let points = sweep::curve(run, sweep, base, name);
+    if points.is_empty() {
+        return;
+    }
+    for (index, point) in points.iter().enumerate() {
+        let x = sweep.x(point);
+        let x_text = match sweep {
+            Sweep::Workers => format!(
+                "{x} worker{}",
+                if (x - 1.0).abs() < f64::EPSILON {
+                    ""
+                } else {
+                    "s"
+                }
+            ),
+            _ => format!("{x} ms"),
+        };
+        if index == 0 {
+            let _ = write!(md, "- **{name}**: {x_text}: ");
+        } else {
+            let _ = write!(md, "; {x_text}: ");
+        }
+        let Some(report) = point.measured() else {
+            let _ = write!(md, "**{}**", point.status.outcome());
+            continue;
+        };
+        let derived = crate::analysis::bounds::derive(point);
+        let _ = write!(md, "{} req/s", rate(Some(report.req_per_sec)));
+        match derived.fraction {
+            Some(f) => {
+                let _ = write!(
+                    md,
+                    " ({} of {}",
+                    pct_against(f, NEAR_BOUND),
+                    rate(derived.bound)
+                );
+            }
+            None => md.push_str(" (no bound at delay 0"),
+        }
+        match derived.effective_fraction {
+            Some(f) => {
+                let _ = write!(
+                    md,
+                    ", {} of effective {})",
+                    pct_against(f, NEAR_BOUND),
+                    rate(derived.effective_bound)
+                );
+            }
+            None => md.push(')'),
+        }
+    }
+    md.push_str(".\n");
+    if let Some((worst, derived)) = sweep::furthest_below(&points) {
+        let _ = writeln!(
+            md,
+            "  Furthest below its bounds at {}={}:{}",
+            sweep.name(),
+            sweep.x(worst),
+            why(run, worst, &derived)
+        );
+    }
+}
+
+/// How the sweep was run, and why so, in numbers.
+fn how_it_was_run(md: &mut String, run: &Run) {
+    let meta = &run.meta;
+    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
+    let (duration, warmup, timeout, primer) = (
+        text("duration"),
+        text("warmup"),
+        text("timeout"),
+        text("primer"),
+    );
+    md.push_str("## How this sweep was run, and why so\n\n");
+    let _ = writeln!(
+        md,
+        "- Each point: a fresh server, the checks of `make bench`, a {primer} primer with one connection (`wrk -t1 -c1`: the unloaded latency, hence the effective bound), {}, then {duration} measured; variants interleaved at each setting, so that they meet the machine's other load alike.",
+        if warmup == "0" { "no warm-up".to_owned() } else { format!("a {warmup} warm-up at full load") }
+    );
+    if warmup != "0" {
+        let not_warmed: Vec<String> = run
+            .points
+            .iter()
+            .filter(|p| p.load.warmup.as_deref() == Some("0"))
+            .filter_map(|p| p.dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        let _ = writeln!(
+            md,
+            "- The warm-up is skipped where the wait blocks a thread and the queue, connections × delay / threads, exceeds {} ms (here: {}): such a server has nothing to warm, and it would owe the warm-up's closed connections that long of answers before the measured run could start.",
+            text("warmup_max_queue_ms"),
+            if not_warmed.is_empty() { "no point".to_owned() } else { not_warmed.join(" ") }
+        );
+    }
+    let max_connections = meta.text("connections_list").and_then(|list| {
+        list.split_whitespace()
+            .filter_map(|c| c.parse::<u64>().ok())
+            .max()
+    });
+    let delay = meta.number("delay_ms").unwrap_or(0.0);
+    let duration_s = duration_seconds(&duration);
+    let timeout_s = duration_seconds(&timeout);
+    if let (Some(max), Some(duration_s)) = (max_connections, duration_s) {
+        let queue_s = max as f64 * delay / 1000.0;
+        if queue_s >= duration_s {
+            let _ = writeln!(
+                md,
+                "- At {max} connections and {delay} ms, one blocked thread needs {max} × {delay} ms = {queue_s} s to serve every connection once: not less than the {duration} run. So the run sees that queue fill up, not its steady state: every request it answers has waited at most {duration}, so those latencies are the fill-up's (the steady state, by Little's law, is connections / throughput, given above for the largest point). `--timeout {timeout}` is {}",
+                if timeout_s.is_some_and(|t| t > duration_s) {
+                    "longer than the run, so no answered request is ever dropped from the latencies: a timeout counted there is a real failure, and is reported."
+                } else {
+                    "not longer than the run: requests that waited longer are dropped from the latencies and counted as timeouts, reported per point."
+                }
+            );
+        }
+    }
+    let _ = writeln!(
+        md,
+        "- Stopping a blocked server costs up to its {} s grace: it finishes the requests still queued when wrk closes its connections.",
+        grace_s(run)
+    );
+    if let Some(elapsed) = run.elapsed_s {
+        let predicted = meta.whole("predicted_s").unwrap_or(0);
+        let _ = writeln!(
+            md,
+            "- The whole sweep took {} min {} s of wall time (the plan estimated {} min {} s).",
+            elapsed / 60,
+            elapsed % 60,
+            predicted / 60,
+            predicted % 60
+        );
+    }
+}
+
+/// wrk's duration ("5s", "500ms", "1m") in seconds.
+pub fn duration_seconds(text: &str) -> Option<f64> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (text, 1.0)
+    };
+    number.parse::<f64>().ok().map(|n| n * scale)
+}

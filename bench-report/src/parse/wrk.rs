@@ -1,0 +1,459 @@
+//! wrk's output, as wrk printed it: its own text in every unit it uses, and the JSON line of
+//! `scripts/wrk-report.lua` when there is one (exact percentiles in µs, p99.9, status
+//! errors), which then wins over the rounded text figures.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::ParseError;
+
+/// Where a report's figures came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The JSON line of `scripts/wrk-report.lua` (exact).
+    Json,
+    /// wrk's own text only (rounded to what it printed; no p99.9, no status errors in
+    /// older logs).
+    Text,
+}
+
+/// Latency statistics over answered requests, in microseconds; `None` where wrk did not
+/// print the figure (percentiles without `--latency`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Latency {
+    /// Mean.
+    pub mean_us: Option<f64>,
+    /// Standard deviation.
+    pub stdev_us: Option<f64>,
+    /// Maximum.
+    pub max_us: Option<f64>,
+    /// Median.
+    pub p50_us: Option<f64>,
+    /// 75th percentile.
+    pub p75_us: Option<f64>,
+    /// 90th percentile.
+    pub p90_us: Option<f64>,
+    /// 99th percentile.
+    pub p99_us: Option<f64>,
+    /// 99.9th percentile (the JSON line only).
+    pub p99_9_us: Option<f64>,
+}
+
+/// wrk's error counts. A kind wrk printed no line for counts 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Errors {
+    /// Connections that could not be opened.
+    pub connect: u64,
+    /// Reads that failed (including connections the server closed).
+    pub read: u64,
+    /// Writes that failed.
+    pub write: u64,
+    /// Answers that were not 2xx or 3xx.
+    pub status: u64,
+    /// Requests that hit `--timeout` (left out of every latency figure).
+    pub timeout: u64,
+}
+
+impl Errors {
+    /// Socket errors plus non-2xx answers: everything but timeouts.
+    pub fn failures(&self) -> u64 {
+        self.connect + self.read + self.write + self.status
+    }
+}
+
+/// One wrk run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrkReport {
+    /// The URL it loaded ("Running 10s test @ URL").
+    pub url: Option<String>,
+    /// The duration as wrk printed it in its first line ("10s").
+    pub duration_text: Option<String>,
+    /// wrk's threads ("4 threads and 100 connections").
+    pub threads: Option<u32>,
+    /// wrk's connections.
+    pub connections: Option<u32>,
+    /// Requests answered.
+    pub requests: u64,
+    /// How long the run lasted, in µs.
+    pub duration_us: f64,
+    /// Requests per second.
+    pub req_per_sec: f64,
+    /// Latency over answered requests.
+    pub latency: Latency,
+    /// Errors and timeouts.
+    pub errors: Errors,
+    /// Where the figures came from.
+    pub source: Source,
+}
+
+/// The JSON line of `scripts/wrk-report.lua`.
+#[derive(Debug, Deserialize)]
+struct JsonLine {
+    requests: u64,
+    duration_us: f64,
+    requests_per_sec: f64,
+    latency_unit: String,
+    latency_mean: f64,
+    latency_stdev: f64,
+    latency_max: f64,
+    latency_p50: f64,
+    latency_p75: f64,
+    latency_p90: f64,
+    latency_p99: f64,
+    latency_p99_9: f64,
+    errors_connect: u64,
+    errors_read: u64,
+    errors_write: u64,
+    errors_status: u64,
+    errors_timeout: u64,
+}
+
+const JSON_MARK: &str = "{\"wrk_report\":";
+
+/// Reads and parses a wrk output file.
+///
+/// # Errors
+/// The file cannot be read, a line wrk prints cannot be parsed (with its line number), or
+/// the file holds no wrk results at all.
+pub fn read(path: &Path) -> Result<WrkReport, ParseError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ParseError::io(path, &error))?;
+    parse(path, &text)
+}
+
+/// Parses wrk's output; `path` names it in errors.
+///
+/// # Errors
+/// A line wrk prints that cannot be parsed (with its line number), or no wrk results at all.
+pub fn parse(path: &Path, text: &str) -> Result<WrkReport, ParseError> {
+    let mut text_figures = TextFigures::default();
+    let mut json = None;
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        let at = |message: String| ParseError::at(path, number, message);
+        if line.starts_with(JSON_MARK) {
+            let parsed: JsonLine = serde_json::from_str(line)
+                .map_err(|error| at(format!("the JSON line of wrk-report.lua: {error}")))?;
+            if parsed.latency_unit != "us" {
+                return Err(at(format!(
+                    "the JSON line's latencies are in '{}', expected 'us'",
+                    parsed.latency_unit
+                )));
+            }
+            json = Some(parsed);
+            continue;
+        }
+        text_figures.read_line(line).map_err(at)?;
+    }
+    let Some(requests) = text_figures.requests.or(json.as_ref().map(|j| j.requests)) else {
+        return Err(ParseError::file(
+            path,
+            "no wrk results in this file (no \"N requests in\" line and no JSON line)",
+        ));
+    };
+    let mut report = WrkReport {
+        url: text_figures.url,
+        duration_text: text_figures.duration_text,
+        threads: text_figures.threads,
+        connections: text_figures.connections,
+        requests,
+        duration_us: text_figures.duration_us.unwrap_or(0.0),
+        req_per_sec: text_figures.req_per_sec.unwrap_or(0.0),
+        latency: text_figures.latency,
+        errors: text_figures.errors,
+        source: Source::Text,
+    };
+    if let Some(json) = json {
+        report.requests = json.requests;
+        report.duration_us = json.duration_us;
+        report.req_per_sec = json.requests_per_sec;
+        // With no request answered the Lua hook reports zeros: no latency at all.
+        report.latency = if json.requests == 0 {
+            Latency::default()
+        } else {
+            Latency {
+                mean_us: Some(json.latency_mean),
+                stdev_us: Some(json.latency_stdev),
+                max_us: Some(json.latency_max),
+                p50_us: Some(json.latency_p50),
+                p75_us: Some(json.latency_p75),
+                p90_us: Some(json.latency_p90),
+                p99_us: Some(json.latency_p99),
+                p99_9_us: Some(json.latency_p99_9),
+            }
+        };
+        report.errors = Errors {
+            connect: json.errors_connect,
+            read: json.errors_read,
+            write: json.errors_write,
+            status: json.errors_status,
+            timeout: json.errors_timeout,
+        };
+        report.source = Source::Json;
+    }
+    Ok(report)
+}
+
+/// What wrk's text says, line by line.
+#[derive(Default)]
+struct TextFigures {
+    url: Option<String>,
+    duration_text: Option<String>,
+    threads: Option<u32>,
+    connections: Option<u32>,
+    requests: Option<u64>,
+    duration_us: Option<f64>,
+    req_per_sec: Option<f64>,
+    latency: Latency,
+    errors: Errors,
+}
+
+impl TextFigures {
+    fn read_line(&mut self, line: &str) -> Result<(), String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Running", duration, "test", "@", url] => {
+                self.duration_text = Some((*duration).to_owned());
+                self.url = Some((*url).to_owned());
+            }
+            [threads, "threads" | "thread", "and", connections, "connections" | "connection"] => {
+                self.threads = Some(whole(threads)?);
+                self.connections = Some(whole(connections)?);
+            }
+            ["Latency", mean, stdev, max, ..] => {
+                self.latency.mean_us = Some(micros(mean)?);
+                self.latency.stdev_us = Some(micros(stdev)?);
+                self.latency.max_us = Some(micros(max)?);
+            }
+            ["50%", value] => self.latency.p50_us = Some(micros(value)?),
+            ["75%", value] => self.latency.p75_us = Some(micros(value)?),
+            ["90%", value] => self.latency.p90_us = Some(micros(value)?),
+            ["99%", value] => self.latency.p99_us = Some(micros(value)?),
+            [requests, "requests", "in", duration, ..] => {
+                self.requests = Some(whole(requests)?);
+                self.duration_us = Some(micros(duration.trim_end_matches(','))?);
+            }
+            ["Socket", "errors:", ..] => self.read_socket_errors(line)?,
+            ["Non-2xx", "or", "3xx", "responses:", count] => self.errors.status = whole(count)?,
+            ["Requests/sec:", rate] => self.req_per_sec = Some(count(rate)?),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// "Socket errors: connect 0, read 771, write 9, timeout 0"
+    fn read_socket_errors(&mut self, line: &str) -> Result<(), String> {
+        let list = line.split_once("errors:").map_or("", |(_, list)| list);
+        for part in list.split(',') {
+            let mut words = part.split_whitespace();
+            let (Some(kind), Some(value), None) = (words.next(), words.next(), words.next()) else {
+                return Err(format!(
+                    "cannot read the socket errors in '{}'",
+                    line.trim()
+                ));
+            };
+            let value = whole(value)?;
+            match kind {
+                "connect" => self.errors.connect = value,
+                "read" => self.errors.read = value,
+                "write" => self.errors.write = value,
+                "timeout" => self.errors.timeout = value,
+                other => return Err(format!("unknown kind of socket error '{other}'")),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("'{text}' is not a whole number"))
+}
+
+/// "65.17ms" -> 65170 µs; wrk prints us, ms, s, m and h.
+fn micros(text: &str) -> Result<f64, String> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1e3)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1e6)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60e6)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600e6)
+    } else {
+        return Err(format!("'{text}' is not a duration (no unit)"));
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite())
+        .map(|value| value * scale)
+        .ok_or_else(|| format!("'{text}' is not a duration"))
+}
+
+/// "1.93k" -> 1930; wrk prints k, M and G.
+fn count(text: &str) -> Result<f64, String> {
+    let (number, scale) = if let Some(n) = text.strip_suffix('k') {
+        (n, 1e3)
+    } else if let Some(n) = text.strip_suffix('M') {
+        (n, 1e6)
+    } else if let Some(n) = text.strip_suffix('G') {
+        (n, 1e9)
+    } else {
+        (text, 1.0)
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite())
+        .map(|value| value * scale)
+        .ok_or_else(|| format!("'{text}' is not a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn repo(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+    }
+
+    fn seed(name: &str) -> WrkReport {
+        read(&repo(&format!("baselines/python/seed-results/{name}.txt"))).unwrap()
+    }
+
+    #[test]
+    fn the_seeds_sync_log_text_only_with_its_socket_errors() {
+        let report = seed("python-sync");
+        assert_eq!(report.source, Source::Text);
+        assert_eq!(report.requests, 450);
+        assert!((report.req_per_sec - 44.61).abs() < 1e-9);
+        assert_eq!(report.latency.mean_us, Some(65_170.0));
+        assert_eq!(report.latency.stdev_us, Some(12_880.0));
+        assert_eq!(report.latency.max_us, Some(82_060.0));
+        assert!((report.duration_us - 10_090_000.0).abs() < 1e-6);
+        assert_eq!(report.latency.p50_us, None);
+        assert_eq!(
+            report.errors,
+            Errors {
+                connect: 0,
+                read: 771,
+                write: 9,
+                status: 0,
+                timeout: 0
+            }
+        );
+        assert_eq!((report.threads, report.connections), (Some(4), Some(100)));
+        assert_eq!(report.url.as_deref(), Some("http://localhost:9000"));
+    }
+
+    #[test]
+    fn the_seeds_async_logs_k_suffixes_and_seconds() {
+        let report = seed("python-async");
+        assert!((report.req_per_sec - 7685.20).abs() < 1e-9);
+        assert_eq!(report.latency.mean_us, Some(12_980.0));
+        assert_eq!(report.errors.failures(), 0);
+        let report = seed("python-async-blocking");
+        assert_eq!(report.latency.mean_us, Some(1_160_000.0));
+        assert_eq!(report.latency.max_us, Some(1_270_000.0));
+        assert_eq!(report.requests, 815);
+    }
+
+    #[test]
+    fn the_json_line_wins_with_p99_9_and_the_exact_duration() {
+        let report = read(&repo(
+            "tests/fixtures/wrk/async-blocking-server-with-json.txt",
+        ))
+        .unwrap();
+        assert_eq!(report.source, Source::Json);
+        assert_eq!(report.requests, 195);
+        assert!((report.duration_us - 2_008_886.0).abs() < 1e-6);
+        assert!((report.req_per_sec - 97.07).abs() < 0.01);
+        assert_eq!(report.latency.mean_us.map(f64::round), Some(765_021.0));
+        assert_eq!(report.latency.p50_us, Some(767_947.0));
+        assert_eq!(report.latency.p99_us, Some(1_393_552.0));
+        assert_eq!(report.latency.p99_9_us, Some(1_393_612.0));
+        assert_eq!(report.errors.status, 0);
+    }
+
+    #[test]
+    fn every_unit_wrk_prints_and_every_error_line() {
+        let report = read(&repo("tests/fixtures/wrk/units-and-errors.txt")).unwrap();
+        let latency = &report.latency;
+        assert_eq!(latency.mean_us, Some(1_020_000.0));
+        assert!((latency.stdev_us.unwrap() - 450_100.0).abs() < 1e-6);
+        assert_eq!(latency.max_us, Some(120_000_000.0));
+        assert_eq!(latency.p50_us, Some(850.0));
+        assert_eq!(latency.p75_us, Some(1_500_000.0));
+        assert_eq!(latency.p99_us, Some(60_000_000.0));
+        assert_eq!(
+            report.errors,
+            Errors {
+                connect: 12,
+                read: 3,
+                write: 0,
+                status: 7,
+                timeout: 456
+            }
+        );
+        assert!((report.req_per_sec - 1804.68).abs() < 1e-9);
+        assert_eq!(report.connections, Some(1000));
+    }
+
+    #[test]
+    fn a_foreign_file_is_refused_naming_it() {
+        let path = repo("tests/fixtures/wrk/not-wrk-output.txt");
+        let error = read(&path).unwrap_err().to_string();
+        assert!(error.contains("not-wrk-output.txt"), "{error}");
+        assert!(error.contains("no wrk results"), "{error}");
+    }
+
+    #[test]
+    fn malformed_lines_name_the_file_and_line() {
+        let cases = [
+            (
+                "  4 threads and 100 connections\n  Latency  12.3xs 1ms 2ms 50%\n",
+                2,
+                "12.3xs",
+            ),
+            ("Requests/sec: fast\n", 1, "'fast' is not a number"),
+            (
+                "  Socket errors: connect 0, read many\n",
+                1,
+                "'many' is not a whole number",
+            ),
+            ("{\"wrk_report\":1,\"requests\":3}\n", 1, "JSON line"),
+            (
+                "  12 requests in 1.00s, 1KB read\n{\"wrk_report\":1,",
+                2,
+                "JSON line",
+            ),
+        ];
+        for (text, line, needle) in cases {
+            let error = parse(Path::new("x/wrk.txt"), text).unwrap_err().to_string();
+            assert!(error.starts_with(&format!("x/wrk.txt:{line}: ")), "{error}");
+            assert!(error.contains(needle), "{error}");
+        }
+    }
+
+    #[test]
+    fn units_table() {
+        for (text, expected) in [
+            ("850.00us", 850.0),
+            ("65.17ms", 65_170.0),
+            ("1.16s", 1_160_000.0),
+            ("2.00m", 120_000_000.0),
+            ("1.00h", 3_600_000_000.0),
+        ] {
+            assert!((micros(text).unwrap() - expected).abs() < 1e-6, "{text}");
+        }
+        for (text, expected) in [("1.93k", 1930.0), ("7685.20", 7685.2), ("2.5M", 2.5e6)] {
+            assert!((count(text).unwrap() - expected).abs() < 1e-6, "{text}");
+        }
+        assert!(micros("12").is_err());
+        assert!(micros("nanms").is_err());
+    }
+}
