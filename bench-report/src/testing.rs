@@ -10,12 +10,13 @@ use crate::parse::wrk::{Errors, Latency, Source, WrkReport};
 
 /// A wrk run of `rate` req/s with every latency figure `mean_us`, over 10 s.
 pub fn report(rate: f64, mean_us: f64) -> WrkReport {
+    let requests = format!("{:.0}", rate * 10.0).parse().expect("a whole number");
     WrkReport {
         url: None,
         duration_text: Some("10s".to_owned()),
         threads: Some(4),
         connections: Some(100),
-        requests: (rate * 10.0).round() as u64,
+        requests,
         duration_us: 10e6,
         req_per_sec: rate,
         latency: Latency {

@@ -73,7 +73,7 @@ fn verdicts(path: &Path) -> Vec<String> {
     let mut found = Vec::new();
     for line in text.lines() {
         if let Some(heading) = line.strip_prefix("### ") {
-            family = heading.split(':').next().unwrap().to_owned();
+            heading.split(':').next().unwrap().clone_into(&mut family);
         }
         let numbered =
             line.len() > 3 && line.as_bytes()[0].is_ascii_digit() && line[1..].starts_with(". *");
