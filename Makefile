@@ -80,7 +80,7 @@ help: ## Show this list of targets
 
 ##@ Build
 .PHONY: build
-build: ## Build the three servers in release mode (target/release/)
+build: ## Build the three servers and the report program in release mode (target/release/)
 	$(CARGO) build --release --workspace --locked
 
 ##@ Benchmark
@@ -107,19 +107,18 @@ sweep: build ## Sweep connections, delay and workers with charts (~7 min; QUICK=
 	scripts/sweep.sh $(SWEEP_FLAGS)
 
 .PHONY: summary
-summary: ## Re-summarise a run and redraw its charts (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
+summary: build ## Re-summarise a run and redraw its charts (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
 ifneq ($(LOGS),)
-	scripts/summarize.sh --logs "$(LOGS)" --delay-ms $(DELAY_MS) --workers $(WORKERS)
+	scripts/summarize-logs.sh "$(LOGS)" --delay-ms $(DELAY_MS) --workers $(WORKERS)
 else
 	@$(MAKE) --no-print-directory "$(RUN)/summary.md"
 	@cat "$(RUN)/summary.md"
 endif
 
-# A run's summary is a real file, remade when its points or the summariser change.
+# A run's summary is a real file, remade when its points or the report program change.
 .SECONDEXPANSION:
-$(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) scripts/summarize.sh scripts/summarize.awk \
-  scripts/summarize-sweep.awk $(wildcard scripts/charts/*.gp)
-	scripts/summarize.sh --quiet "$(RESULTS_DIR)/$*"
+$(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) target/release/bench-report
+	target/release/bench-report summarize --quiet "$(RESULTS_DIR)/$*"
 
 ##@ Test
 .PHONY: test

@@ -1,86 +1,57 @@
 #!/usr/bin/env bash
-# Run the seed's experiment: each variant under wrk, raw logs kept, a summary that explains.
+# Run the seed's experiment: each variant under wrk, raw logs kept, a report that explains.
 #
-#   scripts/bench.sh                                   # the seed's three servers, seed's load
-#   scripts/bench.sh --variants async-server --duration 3s
-#   scripts/bench.sh --url http://10.0.0.5:8080/ --label my-server   # a server you run
+# Usage: scripts/bench.sh [options]
 #
-# One run = one new folder results/<run-id>/ (results/latest points to it). Each point is
-# measured by measure_point (scripts/measure-point.sh), the same function a sweep uses.
-# Progress goes to stderr, summary.md to stdout at the end.
+#   --variants "A B"   variants to run (default: the seed's three, sync-server async-server
+#                      async-blocking-server; scripts/lib.sh lists them all)
+#   --threads N        wrk threads, never above the connections (default 4)
+#   --connections N    wrk connections (default 100)
+#   --duration D       measured wrk duration per variant (default 10s)
+#   --delay-ms N       each server's simulated downstream wait (default 10)
+#   --workers N        each server's handler threads (default 1)
+#   --runs N           measured runs per variant, interleaved (default 1)
+#   --timeout D        wrk --timeout, well above connections x delay (default 10s)
+#   --warmup D         warm-up at full load before each measured run, 0 to skip (default 1s)
+#   --primer D         unloaded latency first: wrk -t1 -c1 for D, 0 to skip (default 1s);
+#                      gives the effective bound, concurrency / unloaded latency
+#   --url URL          measure a server you already run (anywhere): nothing is started,
+#                      stopped or built; --label NAME names it (a variant name gives its bound)
+#   --results-dir DIR  where run folders go (default results)
+#   --host HOST        where started variants listen (default 127.0.0.1)
+#   --base-port N      variants listen on N, N+1, ... instead of their own ports
+#   -h, --help         this text
+#
+# Writes DIR/<run-id>/{meta.json,summary.md,summary.csv,<variant>/...} (DIR/latest points to
+# it) and prints summary.md; progress goes to stderr. Exit status 1 if any variant failed (the
+# others still run), 130 if interrupted (the partial run is kept and marked INCOMPLETE).
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
+# shellcheck disable=SC2034 # read by parse_options (lib.sh)
+USAGE_FILE="${BASH_SOURCE[0]}"
 # shellcheck source=scripts/lib.sh
 source "$SCRIPT_DIR/lib.sh"
 # shellcheck source=scripts/measure-point.sh
 source "$SCRIPT_DIR/measure-point.sh"
 
-usage() {
-  cat <<EOF
-Usage: scripts/bench.sh [options]
-
-  --variants "A B"   variants to run (default: $DEFAULT_VARIANTS);
-                     known: $(variant_names | tr '\n' ' ')
-  --threads N        wrk threads, never above the connections (default 4)
-  --connections N    wrk connections (default 100)
-  --duration D       measured wrk duration per variant (default 10s)
-  --delay-ms N       each server's simulated downstream wait (default 10)
-  --workers N        each server's handler threads (default 1)
-  --runs N           measured runs per variant, interleaved (default 1)
-  --timeout D        wrk --timeout, well above connections x delay (default 10s)
-  --warmup D         warm-up at full load before each measured run, 0 to skip (default 1s)
-  --primer D         unloaded latency first: wrk -t1 -c1 for D, 0 to skip (default 1s);
-                     gives the effective bound, concurrency / unloaded latency
-  --url URL          measure a server you already run (anywhere): nothing is started,
-                     stopped or built; --label NAME names it (a variant name gives its bound)
-  --results-dir DIR  where run folders go (default results)
-  --host HOST        where started variants listen (default 127.0.0.1)
-  --base-port N      variants listen on N, N+1, ... instead of their own ports
-  -h, --help         this text
-
-Writes DIR/<run-id>/{meta.json,summary.md,summary.csv,<variant>/...}; exit status 1 if any
-variant failed (the others still run), 130 if interrupted (the partial run is kept and
-marked INCOMPLETE).
-EOF
-}
-
 main() {
   local variants=$DEFAULT_VARIANTS threads=4 connections=100 duration=10s delay_ms=10 workers=1
   local runs=1 timeout=10s warmup=1s primer=1s url="" label="" results_dir=results host=127.0.0.1 base_port=""
-  while (($#)); do
-    case "$1" in
-      -h | --help) usage && return 0 ;;
-      --variants) variants=$2 ;;
-      --threads) threads=$2 ;;
-      --connections) connections=$2 ;;
-      --duration) duration=$2 ;;
-      --delay-ms) delay_ms=$2 ;;
-      --workers) workers=$2 ;;
-      --runs) runs=$2 ;;
-      --timeout) timeout=$2 ;;
-      --warmup) warmup=$2 ;;
-      --primer) primer=$2 ;;
-      --url) url=$2 ;;
-      --label) label=$2 ;;
-      --results-dir) results_dir=$2 ;;
-      --host) host=$2 ;;
-      --base-port) base_port=$2 ;;
-      *) usage >&2 && die "unknown option '$1'" ;;
-    esac
-    (($# >= 2)) || die "option $1 needs a value"
-    shift 2
-  done
+  # shellcheck disable=SC2034 # read by parse_options
+  local -A spec=([--variants]=variants [--threads]=threads [--connections]=connections
+    [--duration]=duration [--delay-ms]=delay_ms [--workers]=workers [--runs]=runs [--timeout]=timeout
+    [--warmup]=warmup [--primer]=primer [--url]=url [--label]=label [--results-dir]=results_dir
+    [--host]=host [--base-port]=base_port)
+  parse_options spec "$@"
 
   # Settings first: a typo fails here, before anything starts.
   local name
   require_whole_numbers "$threads" "$connections" "$delay_ms" "$workers" "$runs" ${base_port:+"$base_port"}
   require_durations duration="$duration" timeout="$timeout" warm-up="$warmup" primer="$primer"
   ((connections >= 1 && runs >= 1 && workers >= 1)) || die "connections, runs and workers must be at least 1"
-  ((threads <= connections)) || threads=$connections
-  ((threads >= 1)) || threads=1
   local variant_list=()
   if [[ -n $url ]]; then
     variant_list=("${label:-url}")
@@ -91,6 +62,7 @@ main() {
       variant_lookup "$name" || die "unknown variant '$name' (known: $(variant_names | tr '\n' ' '))"
     done
   fi
+  require_report
 
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
   local started_ms

@@ -12,6 +12,11 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_ROOT
 readonly BIN_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
 readonly PYTHON_BASELINES="$REPO_ROOT/baselines/python"
+# The report program (bench-report/): every figure is parsed and computed there, not in bash.
+readonly REPORT="$BIN_DIR/bench-report"
+# How long a server may take to finish its requests in flight after SIGTERM: server-common's
+# SHUTDOWN_GRACE (and the Python baselines'). Recorded in meta.json for the report to quote.
+readonly SERVER_GRACE_MS=5000
 # bench.sh holds its results lock on fd 9; every child is started with 9>&- so a server
 # never keeps the lock alive after the harness is gone.
 
@@ -22,6 +27,57 @@ warn() { printf 'warning: %s\n' "$*" >&2; }
 die() {
   printf 'error: %s\n' "$*" >&2
   exit 1
+}
+
+# print_usage SCRIPT: the script's "# Usage:" block, from its header comment (written once).
+print_usage() {
+  sed -n '/^# Usage:/,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$1"
+}
+
+# parse_options SPEC_NAME ARGS...: sets the caller's variables from ARGS. SPEC_NAME names an
+# associative array of option -> variable ("--threads" -> threads); a variable prefixed with
+# "!" is a switch (set to yes, takes no value). -h/--help prints USAGE_FILE's usage and exits
+# 0; an unknown option, or an option without its value, dies naming it. GIVEN_OPTIONS lists
+# the options given, for defaults that depend on them.
+GIVEN_OPTIONS=()
+parse_options() {
+  local -n option_spec=$1
+  shift
+  GIVEN_OPTIONS=()
+  while (($#)); do
+    case "$1" in
+      -h | --help)
+        print_usage "$USAGE_FILE"
+        exit 0
+        ;;
+    esac
+    [[ -v option_spec[$1] ]] || {
+      print_usage "$USAGE_FILE" >&2
+      die "unknown option '$1'"
+    }
+    local target=${option_spec[$1]}
+    GIVEN_OPTIONS+=("$1")
+    if [[ $target == '!'* ]]; then
+      printf -v "${target#!}" '%s' yes
+      shift
+      continue
+    fi
+    (($# >= 2)) || die "option $1 needs a value"
+    printf -v "$target" '%s' "$2"
+    shift 2
+  done
+}
+
+# given OPTION: true if OPTION was on the command line (after parse_options).
+given() {
+  local option
+  for option in "${GIVEN_OPTIONS[@]}"; do [[ $option == "$1" ]] && return 0; done
+  return 1
+}
+
+# require_report: the report program is built, or a clear error.
+require_report() {
+  [[ -x $REPORT ]] || die "$REPORT not found: run 'make build' first"
 }
 
 # Seconds since the epoch with milliseconds, for timing steps without a fork.
@@ -71,7 +127,7 @@ require_durations() {
 #            "connections:CAP" (connections, but never more than CAP threads)
 #   command  BIN/ = target/release/, PY/ = baselines/python/; the harness appends
 #            --addr HOST:PORT --delay-ms N (and --workers N for the Rust servers)
-# Bound in req/s = concurrency / delay; no bound when the delay is 0.
+# Bound in req/s = concurrency / delay (bench-report computes it); no bound at delay 0.
 readonly VARIANT_TABLE='
 # name                  family kind                    port blocks bound_by         command
 sync-server             rust   sync                    9000 yes    workers          BIN/sync-server
@@ -107,28 +163,32 @@ variant_lookup() {
   export V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY
 }
 
-# bound_concurrency BOUND_BY CONNECTIONS WORKERS: how many requests can wait at once.
-bound_concurrency() {
-  local bound_by=$1 connections=$2 workers=$3 cap
-  case "$bound_by" in
-    workers) echo "$workers" ;;
-    connections) echo "$connections" ;;
-    connections:*)
-      cap=${bound_by#connections:}
-      echo $((connections < cap ? connections : cap))
-      ;;
-    *) echo "$bound_by" ;;
-  esac
+# bound_of BOUND_BY CONNECTIONS WORKERS DELAY_MS: Little's law for a variant's rule, from the
+# report program (the one place it is computed); sets BOUND_CONCURRENCY (how many requests can
+# wait at once) and BOUND_REQ_PER_SEC (empty at delay 0).
+# shellcheck disable=SC2034 # BOUND_REQ_PER_SEC is read by the callers
+bound_of() {
+  local key value
+  BOUND_CONCURRENCY="" BOUND_REQ_PER_SEC=""
+  while IFS='=' read -r key value; do
+    case "$key" in
+      concurrency) BOUND_CONCURRENCY=$value ;;
+      bound_req_per_sec) BOUND_REQ_PER_SEC=$value ;;
+    esac
+  done < <("$REPORT" bound --rule "$1" --connections "$2" --workers "$3" --delay-ms "$4")
+  [[ -n $BOUND_CONCURRENCY ]] || die "bench-report bound failed for rule '$1'"
 }
 
-# bound_rule_text BOUND_BY: the rule in words, for the summary.
-bound_rule_text() {
-  case "$1" in
-    workers) echo "workers / delay (the wait blocks a handler thread)" ;;
-    connections) echo "connections / delay (waits overlap)" ;;
-    connections:*) echo "min(connections, ${1#connections:} blocking-pool threads) / delay" ;;
-    *) echo "$1 / delay (one thread, whatever the settings)" ;;
-  esac
+# queue_ms VARIANT CONNECTIONS DELAY WORKERS: how long a full queue takes to serve once where
+# the wait blocks a thread (connections x delay / concurrency); 0 where waits overlap.
+queue_ms() {
+  variant_lookup "$1" || die "unknown variant '$1'"
+  if [[ $V_BLOCKS != yes ]]; then
+    echo 0
+    return
+  fi
+  bound_of "$V_BOUND_BY" "$2" "$4" "$3"
+  echo $(($2 * $3 / BOUND_CONCURRENCY))
 }
 
 # ---------------------------------------------------------------------------------------
@@ -329,6 +389,7 @@ write_meta() {
     echo "  \"open_files_limit\": $(json_string "$(ulimit -n)"),"
     echo "  \"rustc\": $(json_string "$rustc"),"
     echo "  \"wrk_version\": $(json_string "$wrk_version"),"
+    echo "  \"stop_grace_ms\": $SERVER_GRACE_MS,"
     echo "  \"git_commit\": $(json_string "$commit"),"
     echo "  \"git_dirty\": $dirty"
     echo "}"
@@ -359,7 +420,7 @@ begin_run() {
 finish_run() {
   CURRENT_POINT="the summary"
   rm -f "$RUN_DIR/INCOMPLETE"
-  "$REPO_ROOT/scripts/summarize.sh" --quiet "$RUN_DIR"
+  "$REPORT" summarize --quiet "$RUN_DIR"
   RUN_FINISHED=yes
 }
 
@@ -378,7 +439,7 @@ on_run_exit() {
       fi
       printf ' during %s, after %d of %d points.\n' "${CURRENT_POINT:-set-up}" "$POINTS_DONE" "$POINTS_TOTAL"
     } >"$RUN_DIR/INCOMPLETE"
-    "$REPO_ROOT/scripts/summarize.sh" --quiet "$RUN_DIR" 2>/dev/null
+    "$REPORT" summarize --quiet "$RUN_DIR" >&2 || warn "the report of $RUN_DIR failed"
     log "run INCOMPLETE, kept in $RUN_DIR: $(cat "$RUN_DIR/INCOMPLETE")"
   fi
 }

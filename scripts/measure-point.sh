@@ -1,56 +1,43 @@
 #!/usr/bin/env bash
 # Measure one point: one variant (or one URL) under one load, into one folder.
 #
-# The only code that runs a load: bench.sh calls measure_point once per variant and run,
-# a sweep calls it once per point. Run directly it measures a single point:
-#   scripts/measure-point.sh --out /tmp/p --variant async-server --connections 100 --duration 3s
-# Sourced, it defines measure_point (and needs lib.sh sourced first).
+# Usage: scripts/measure-point.sh --out DIR (--variant NAME | --url URL) [options]
 #
-# Steps for a variant: port free? -> start the release binary -> poll /health -> check
-# GET / (200, body, >= delay) -> primer (5 requests, then wrk -t1 -c1 for the unloaded
-# latency) -> warm-up -> wait for the warm-up's queue to drain -> measured wrk run
-# (--latency, --timeout, Lua JSON line) while sampling /proc -> SIGTERM. For --url nothing is started or stopped: only the check (any 2xx unless
-# --label names a variant), the primer and the wrk runs.
+#   --out DIR          folder for this point (created; must not exist)
+#   --variant NAME     a variant from the table in scripts/lib.sh (started and stopped here)
+#   --url URL          an already running server (never started or stopped)
+#   --label NAME       the name shown for --url (a variant name also gives its bound)
+#   --threads N        wrk threads, clamped to the connections and dividing them (default 4)
+#   --connections N    wrk connections (default 100)
+#   --duration D       measured wrk duration, e.g. 10s (default 10s)
+#   --delay-ms N       the server's simulated downstream wait (default 10)
+#   --workers N        the server's handler threads (default 1)
+#   --timeout D        wrk --timeout (default 10s)
+#   --warmup D         warm-up at full load before the measured run; 0 to skip (default 1s)
+#   --primer D         one connection alone for D (wrk -t1 -c1) before any load: the
+#                      unloaded latency, hence the effective bound; 0 to skip (default 1s)
+#   --host HOST        where variants listen (default 127.0.0.1)
+#   --port N           port for the variant (default: its own port from the table)
+#
+# Writes DIR/numbers.txt (key=value: the settings, the server's CPU, memory and threads from
+# /proc, status=ok|failed and why), DIR/wrk.txt and DIR/primer.txt (wrk's output as printed),
+# DIR/server.log. The report program reads those; nothing here parses a figure. Exit status 0
+# when the point was measured, 1 when it failed (see numbers.txt).
+#
+# The only code that runs a load: bench.sh calls measure_point once per variant and run, a
+# sweep once per point. Sourced (after lib.sh), it defines measure_point.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 readonly EXPECTED_BODY="Hello, World!"
 readonly HEALTH_TIMEOUT_MS=10000 # a release binary answers /health in milliseconds
-readonly STOP_GRACE_MS=10000     # graceful stop: in-flight requests are finished first
 readonly SAMPLE_SECONDS=0.1      # /proc sampling period during the measured run
 WRK_REPORT_LUA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wrk-report.lua"
-PARSE_WRK_AWK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/parse-wrk.awk"
-readonly WRK_REPORT_LUA PARSE_WRK_AWK
+readonly WRK_REPORT_LUA
+readonly MEASURE_POINT_SCRIPT="${BASH_SOURCE[0]}"
 
-usage() {
-  cat <<'EOF'
-Usage: scripts/measure-point.sh --out DIR (--variant NAME | --url URL) [options]
-
-  --out DIR          folder for this point (created; must not exist)
-  --variant NAME     a variant from the table in scripts/lib.sh (started and stopped here)
-  --url URL          an already running server (never started or stopped)
-  --label NAME       the name shown for --url (a variant name also gives its bound)
-  --threads N        wrk threads, clamped to the connections (default 4)
-  --connections N    wrk connections (default 100)
-  --duration D       measured wrk duration, e.g. 10s (default 10s)
-  --delay-ms N       the server's simulated downstream wait (default 10)
-  --workers N        the server's handler threads (default 1)
-  --timeout D        wrk --timeout (default 10s)
-  --warmup D         warm-up at full load before the measured run; 0 to skip (default 1s)
-  --primer D         one connection alone for D (wrk -t1 -c1) before any load: the unloaded
-                     latency, and from it the effective bound; 0 to skip (default 1s)
-  --host HOST        where variants listen (default 127.0.0.1)
-  --port N           port for the variant (default: its own port from the table)
-
-Writes DIR/wrk.txt (wrk's output as printed), DIR/primer.txt (the unloaded run), DIR/numbers.txt (key=value: settings, parsed
-wrk numbers, server CPU/RSS/threads, status=ok|failed and why), DIR/server.log.
-Exit status 0 when the point was measured, 1 when it failed (see numbers.txt).
-EOF
-}
-
-# The point being measured, for the helpers below.
-POINT_DIR=""
-POINT_PROGRESS=""
+# The point being measured: its settings (P_*) and its state (POINT_*), shared by its phases.
+POINT_DIR="" POINT_PROGRESS="" POINT_SERVER_PID="" POINT_URL="" POINT_BASE_URL="" POINT_KNOWN=no
 
 # record KEY VALUE: append one line to the point's numbers.txt.
 record() { printf '%s=%s\n' "$1" "$2" >>"$POINT_DIR/numbers.txt"; }
@@ -62,8 +49,8 @@ fail_point() {
   record status failed
   record failure "$1"
   log "$POINT_PROGRESS FAILED: $1"
-  if [[ -n ${POINT_SERVER_PID:-} ]]; then
-    stop_pid "$POINT_SERVER_PID" "$STOP_GRACE_MS"
+  if [[ -n $POINT_SERVER_PID ]]; then
+    stop_pid "$POINT_SERVER_PID" "$((SERVER_GRACE_MS * 2))"
     record server_exit "$ENDED"
     POINT_SERVER_PID=""
   fi
@@ -75,61 +62,6 @@ server_log_tail() {
   [[ -s $POINT_DIR/server.log ]] || return 0
   log "  --- last lines of $POINT_DIR/server.log ---"
   tail -n 15 "$POINT_DIR/server.log" | sed 's/^/  | /' >&2
-}
-
-# wait_healthy URL PID: poll URL every 50 ms until it answers 200, while PID lives.
-wait_healthy() {
-  local url=$1 pid=$2 started deadline
-  started=$(now_ms)
-  deadline=$((started + HEALTH_TIMEOUT_MS))
-  while (($(now_ms) < deadline)); do
-    if ! pid_alive "$pid"; then
-      reap "$pid"
-      HEALTH_FAILURE="the server exited before answering /health (exit: $ENDED)"
-      POINT_SERVER_PID=""
-      return 1
-    fi
-    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
-      HEALTH_MS=$(($(now_ms) - started))
-      return 0
-    fi
-    sleep 0.05
-  done
-  HEALTH_FAILURE="no answer from $url within $((HEALTH_TIMEOUT_MS / 1000))s"
-  return 1
-}
-
-# check_root URL DELAY_MS KNOWN: GET / answers 200; for one of our variants (KNOWN=yes) also
-# with the expected body and not faster than the delay; for any other server, any 2xx.
-# Sets CHECK_FAILURE when it doesn't.
-check_root() {
-  local url=$1 delay_ms=$2 known=$3 body_file="$POINT_DIR/check-body.txt" out code seconds elapsed_ms
-  out=$(curl -sS -o "$body_file" -w '%{http_code} %{time_total}' --max-time 30 "$url" 2>&1) || {
-    CHECK_FAILURE="GET $url failed: $out"
-    return 1
-  }
-  read -r code seconds <<<"$out"
-  elapsed_ms=$(awk -v s="$seconds" 'BEGIN { printf "%.1f", s * 1000 }')
-  record check_status "$code"
-  record check_ms "$elapsed_ms"
-  step "GET $url -> $code in ${elapsed_ms} ms"
-  if [[ $known != yes ]]; then
-    [[ $code == 2?? ]] && return 0
-    CHECK_FAILURE="GET $url answered $code, expected a 2xx status"
-    return 1
-  fi
-  if [[ $code != 200 ]]; then
-    CHECK_FAILURE="GET $url answered $code, expected 200"
-    return 1
-  fi
-  if [[ $(<"$body_file") != "$EXPECTED_BODY" ]]; then
-    CHECK_FAILURE="GET $url answered '$(head -c 80 "$body_file")', expected '$EXPECTED_BODY'"
-    return 1
-  fi
-  if awk -v e="$elapsed_ms" -v d="$delay_ms" 'BEGIN { exit !(e < d) }'; then
-    CHECK_FAILURE="GET $url took ${elapsed_ms} ms, less than the ${delay_ms} ms delay: is the server running with --delay-ms $delay_ms?"
-    return 1
-  fi
 }
 
 # run_wrk OUT_FILE ARGS...: wrk in the background (so signals reach our traps at once),
@@ -148,7 +80,7 @@ run_wrk() {
   while pid_alive "$wrk_pid"; do
     # wrk's own CPU (it shares the cores): the last sample before it exits.
     proc_sample "$wrk_pid" && WRK_CPU_TICKS=$PROC_CPU_TICKS
-    if [[ -n ${POINT_SERVER_PID:-} ]]; then
+    if [[ -n $POINT_SERVER_PID ]]; then
       if proc_sample "$POINT_SERVER_PID" && pid_alive "$POINT_SERVER_PID"; then
         SAMPLE_CPU_TICKS=$PROC_CPU_TICKS
         SAMPLE_HWM_KB=$PROC_HWM_KB
@@ -173,264 +105,296 @@ machine_cpu_ticks() {
   echo $((user + nice + system + irq + softirq + steal))
 }
 
-# measure_point [options as in usage]: see the top of this file. Returns 1 if it failed.
+# ticks_to_seconds TICKS: CPU ticks as seconds with two decimals.
+ticks_to_seconds() {
+  local hz
+  hz=$(getconf CLK_TCK)
+  printf '%d.%02d' $(($1 / hz)) $(($1 % hz * 100 / hz))
+}
+
+# measure_point [options as in the usage above]: the point's phases, in order. Returns 1 if
+# one failed (the point is then recorded as failed, with why).
 measure_point() {
-  local out="" variant="" url="" label="" threads=4 connections=100 duration=10s delay_ms=10
-  local workers=1 timeout=10s warmup=1s primer=1s host=127.0.0.1 port="" seq=1 run=1
-  POINT_PROGRESS=""
-  while (($#)); do
-    case "$1" in
-      --out) out=$2 ;;
-      --variant) variant=$2 ;;
-      --url) url=$2 ;;
-      --label) label=$2 ;;
-      --threads) threads=$2 ;;
-      --connections) connections=$2 ;;
-      --duration) duration=$2 ;;
-      --delay-ms) delay_ms=$2 ;;
-      --workers) workers=$2 ;;
-      --timeout) timeout=$2 ;;
-      --warmup) warmup=$2 ;;
-      --primer) primer=$2 ;;
-      --host) host=$2 ;;
-      --port) port=$2 ;;
-      --seq) seq=$2 ;;
-      --run) run=$2 ;;
-      --progress) POINT_PROGRESS=$2 ;;
-      *) die "measure_point: unknown option $1" ;;
-    esac
-    shift 2
-  done
-  [[ -n $out ]] || die "measure_point: --out is required"
-  [[ -n $variant || -n $url ]] || die "measure_point: --variant or --url is required"
-  require_whole_numbers "$threads" "$connections" "$delay_ms" "$workers" "$seq" "$run"
-  require_durations duration="$duration" timeout="$timeout" warm-up="$warmup" primer="$primer"
-  ((connections > 0 && workers > 0)) || die "measure_point: --connections and --workers must be at least 1"
-  ((threads > connections)) && threads=$connections
-  ((threads > 0)) || threads=1
+  point_settings "$@"
+  point_start || return 1
+  point_check || return 1
+  point_unloaded || return 1
+  point_warm_up || return 1
+  point_measure || return 1
+  point_stop || return 1
+}
+
+# point_settings [options]: parse and check them, create the folder, record the settings.
+point_settings() {
+  P_OUT="" P_VARIANT="" P_URL="" P_LABEL="" P_THREADS=4 P_CONNECTIONS=100 P_DURATION=10s P_DELAY_MS=10
+  P_WORKERS=1 P_TIMEOUT=10s P_WARMUP=1s P_PRIMER=1s P_HOST=127.0.0.1 P_PORT="" P_SEQ=1 P_RUN=1 POINT_PROGRESS=""
+  # shellcheck disable=SC2034 # read by parse_options
+  local -A spec=([--out]=P_OUT [--variant]=P_VARIANT [--url]=P_URL [--label]=P_LABEL [--threads]=P_THREADS
+    [--connections]=P_CONNECTIONS [--duration]=P_DURATION [--delay-ms]=P_DELAY_MS [--workers]=P_WORKERS
+    [--timeout]=P_TIMEOUT [--warmup]=P_WARMUP [--primer]=P_PRIMER [--host]=P_HOST [--port]=P_PORT
+    [--seq]=P_SEQ [--run]=P_RUN [--progress]=POINT_PROGRESS)
+  USAGE_FILE=$MEASURE_POINT_SCRIPT parse_options spec "$@"
+  [[ -n $P_OUT ]] || die "measure_point: --out is required"
+  [[ -n $P_VARIANT || -n $P_URL ]] || die "measure_point: --variant or --url is required"
+  require_whole_numbers "$P_THREADS" "$P_CONNECTIONS" "$P_DELAY_MS" "$P_WORKERS" "$P_SEQ" "$P_RUN" ${P_PORT:+"$P_PORT"}
+  require_durations duration="$P_DURATION" timeout="$P_TIMEOUT" warm-up="$P_WARMUP" primer="$P_PRIMER"
+  ((P_CONNECTIONS > 0 && P_WORKERS > 0)) || die "measure_point: --connections and --workers must be at least 1"
   # wrk gives each thread connections / threads (integer division): -t4 -c10 opens only 8
   # connections. Fewer threads, so that every connection asked for is opened.
-  local asked_threads=$threads
-  while ((connections % threads != 0)); do threads=$((threads - 1)); done
+  local asked=$P_THREADS
+  ((P_THREADS > P_CONNECTIONS)) && P_THREADS=$P_CONNECTIONS
+  ((P_THREADS > 0)) || P_THREADS=1
+  while ((P_CONNECTIONS % P_THREADS != 0)); do P_THREADS=$((P_THREADS - 1)); done
 
-  POINT_DIR=$out
+  POINT_DIR=$P_OUT
   mkdir "$POINT_DIR" || die "cannot create $POINT_DIR"
-  POINT_SERVER_PID=""
+  POINT_SERVER_PID="" POINT_KNOWN=no
   SAMPLE_THREADS_MAX=0 SAMPLE_CPU_TICKS=0 SAMPLE_HWM_KB=0
-
-  local name=${label:-${variant:-url}} known=no
-  if [[ -n $variant ]]; then
-    variant_lookup "$variant" || die "unknown variant '$variant' (known: $(variant_names | tr '\n' ' '))"
-    known=yes
-  elif [[ -n $label ]] && variant_lookup "$label"; then
-    known=yes
+  local name=${P_LABEL:-${P_VARIANT:-url}}
+  if [[ -n $P_VARIANT ]]; then
+    variant_lookup "$P_VARIANT" || die "unknown variant '$P_VARIANT' (known: $(variant_names | tr '\n' ' '))"
+    POINT_KNOWN=yes
+  elif [[ -n $P_LABEL ]] && variant_lookup "$P_LABEL"; then
+    POINT_KNOWN=yes
   fi
   [[ -n $POINT_PROGRESS ]] || POINT_PROGRESS="$name:"
 
   record variant "$name"
-  record seq "$seq"
-  record run "$run"
+  record seq "$P_SEQ"
+  record run "$P_RUN"
   record started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   record status running
-  record threads "$threads"
-  ((threads == asked_threads)) ||
-    step "wrk -t$threads, not -t$asked_threads: wrk gives each thread connections / threads, so -t$asked_threads -c$connections would open only $((connections / asked_threads * asked_threads)) connections"
-  record connections "$connections"
-  record duration "$duration"
-  record delay_ms "$delay_ms"
-  record workers "$workers"
-  record timeout "$timeout"
-  record warmup "$warmup"
-  record primer "$primer"
-  local concurrency=""
-  if [[ $known == yes ]]; then
-    record family "$V_FAMILY"
-    record kind "$V_KIND"
-    record blocks "$V_BLOCKS"
-    record bound_rule "$(bound_rule_text "$V_BOUND_BY")"
-    concurrency=$(bound_concurrency "$V_BOUND_BY" "$connections" "$workers")
-    record bound_concurrency "$concurrency"
-    if ((delay_ms > 0)); then
-      record bound_req_per_sec "$(awk -v c="$concurrency" -v d="$delay_ms" 'BEGIN { printf "%.1f", c * 1000 / d }')"
-    fi
-  fi
-
+  record threads "$P_THREADS"
+  ((P_THREADS == asked)) ||
+    step "wrk -t$P_THREADS, not -t$asked: wrk gives each thread connections / threads, so -t$asked -c$P_CONNECTIONS would open only $((P_CONNECTIONS / asked * asked)) connections"
+  local key
+  for key in connections duration delay_ms workers timeout warmup primer; do
+    local setting=P_${key^^}
+    record "$key" "${!setting}"
+  done
+  [[ $POINT_KNOWN == yes ]] || return 0
+  record family "$V_FAMILY"
+  record kind "$V_KIND"
+  record blocks "$V_BLOCKS"
+  record bound_by "$V_BOUND_BY"
   # Little's law warns ahead: a blocked queue of this depth outlives wrk's timeout (which a
   # request can only reach if the run lasts that long: the measured run starts empty).
-  if [[ ${V_BLOCKS:-} == yes && $known == yes ]]; then
-    local queue_ms=$((connections * delay_ms / $(bound_concurrency "$V_BOUND_BY" "$connections" "$workers")))
-    ((queue_ms < $(duration_ms "$timeout") || $(duration_ms "$duration") < $(duration_ms "$timeout"))) ||
-      warn "$name: expected latency ~${queue_ms} ms (connections x delay / threads) >= wrk --timeout $timeout: requests will time out"
+  if [[ $V_BLOCKS == yes ]]; then
+    local queue
+    queue=$(queue_ms "$V_NAME" "$P_CONNECTIONS" "$P_DELAY_MS" "$P_WORKERS")
+    ((queue < $(duration_ms "$P_TIMEOUT") || $(duration_ms "$P_DURATION") < $(duration_ms "$P_TIMEOUT"))) ||
+      warn "$name: expected latency ~${queue} ms (connections x delay / threads) >= wrk --timeout $P_TIMEOUT: requests will time out"
   fi
+}
 
-  local base_url
-  if [[ -n $url ]]; then
-    base_url=${url%/}
-    record url "$url"
+# point_start: for a variant, start its server on a free port and wait until it is healthy
+# (and is the one listening there); for a URL, nothing is started.
+point_start() {
+  if [[ -n $P_URL ]]; then
+    POINT_BASE_URL=${P_URL%/}
+    POINT_URL=$P_URL
+    record url "$POINT_URL"
     record started_by_harness no
-    step "using $url (not started or stopped by this harness)"
-  else
-    [[ -n $port ]] || port=$V_PORT
-    base_url="http://$host:$port"
-    url="$base_url/"
-    record url "$url"
-    record started_by_harness yes
-    if port_in_use "$host" "$port"; then
-      fail_point "port $port on $host is already in use by a process this harness did not start (another run? pick other ports with BASE_PORT=...)"
-      return 1
-    fi
-    local command=("${V_COMMAND[@]}" --addr "$host:$port" --delay-ms "$delay_ms")
-    [[ $V_FAMILY == rust ]] && command+=(--workers "$workers")
-    if [[ ! -x ${command[0]} ]]; then
-      if [[ $V_FAMILY == rust ]]; then
-        fail_point "${command[0]} not found: run 'make build' first"
-      else
-        fail_point "${command[0]} not found: the Python baselines are not in this checkout"
-      fi
-      return 1
-    fi
-    if [[ $V_FAMILY == python && ! -d $PYTHON_BASELINES/.venv ]]; then
-      step "one-time set-up of the Python baselines: baselines/python/setup.sh"
-      "$PYTHON_BASELINES/setup.sh" >&2 || {
-        fail_point "baselines/python/setup.sh failed"
-        return 1
-      }
-    fi
-    record command "${command[*]}"
-    step "starting ${command[*]#"$REPO_ROOT"/}"
-    "${command[@]}" >"$POINT_DIR/server.log" 2>&1 9>&- &
-    POINT_SERVER_PID=$!
-    track_pid "$POINT_SERVER_PID"
-    echo "$POINT_SERVER_PID" >"$POINT_DIR/server.pid"
-    record server_pid "$POINT_SERVER_PID"
-    if ! wait_healthy "$base_url/health" "$POINT_SERVER_PID"; then
-      server_log_tail
-      fail_point "$HEALTH_FAILURE"
-      return 1
-    fi
-    if ! pid_listens_on "$POINT_SERVER_PID" "$port"; then
-      fail_point "port $port answers, but not from the server this harness started (pid $POINT_SERVER_PID): another process listens there"
-      return 1
-    fi
-    step "healthy after ${HEALTH_MS} ms (pid $POINT_SERVER_PID)"
+    step "using $POINT_URL (not started or stopped by this harness)"
+    return 0
   fi
-
-  # The check doubles as the primer: the first request through a cold server.
-  if ! check_root "$url" "$delay_ms" "$known"; then
-    fail_point "$CHECK_FAILURE"
+  local port=${P_PORT:-$V_PORT}
+  POINT_BASE_URL="http://$P_HOST:$port"
+  POINT_URL="$POINT_BASE_URL/"
+  record url "$POINT_URL"
+  record started_by_harness yes
+  if port_in_use "$P_HOST" "$port"; then
+    fail_point "port $port on $P_HOST is already in use by a process this harness did not start (another run? pick other ports with BASE_PORT=...)"
     return 1
   fi
+  local command=("${V_COMMAND[@]}" --addr "$P_HOST:$port" --delay-ms "$P_DELAY_MS")
+  [[ $V_FAMILY == rust ]] && command+=(--workers "$P_WORKERS")
+  if [[ ! -x ${command[0]} ]]; then
+    if [[ $V_FAMILY == rust ]]; then
+      fail_point "${command[0]} not found: run 'make build' first"
+    else
+      fail_point "${command[0]} not found: the Python baselines are not in this checkout"
+    fi
+    return 1
+  fi
+  if [[ $V_FAMILY == python && ! -d $PYTHON_BASELINES/.venv ]]; then
+    step "one-time set-up of the Python baselines: baselines/python/setup.sh"
+    "$PYTHON_BASELINES/setup.sh" >&2 || {
+      fail_point "baselines/python/setup.sh failed"
+      return 1
+    }
+  fi
+  record command "${command[*]}"
+  step "starting ${command[*]#"$REPO_ROOT"/}"
+  "${command[@]}" >"$POINT_DIR/server.log" 2>&1 9>&- &
+  POINT_SERVER_PID=$!
+  track_pid "$POINT_SERVER_PID"
+  echo "$POINT_SERVER_PID" >"$POINT_DIR/server.pid"
+  record server_pid "$POINT_SERVER_PID"
+  if ! wait_healthy "$POINT_BASE_URL/health" "$POINT_SERVER_PID"; then
+    server_log_tail
+    fail_point "$HEALTH_FAILURE"
+    return 1
+  fi
+  if ! pid_listens_on "$POINT_SERVER_PID" "$port"; then
+    fail_point "port $port answers, but not from the server this harness started (pid $POINT_SERVER_PID): another process listens there"
+    return 1
+  fi
+  step "healthy after ${HEALTH_MS} ms (pid $POINT_SERVER_PID)"
+}
 
-  # Primer: a few more requests on one keep-alive connection, before any load.
-  local primer_urls=("$url" "$url" "$url" "$url" "$url")
+# wait_healthy URL PID: poll URL every 50 ms until it answers 200, while PID lives.
+wait_healthy() {
+  local url=$1 pid=$2 started deadline
+  started=$(now_ms)
+  deadline=$((started + HEALTH_TIMEOUT_MS))
+  while (($(now_ms) < deadline)); do
+    if ! pid_alive "$pid"; then
+      reap "$pid"
+      HEALTH_FAILURE="the server exited before answering /health (exit: $ENDED)"
+      POINT_SERVER_PID=""
+      return 1
+    fi
+    if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
+      HEALTH_MS=$(($(now_ms) - started))
+      return 0
+    fi
+    sleep 0.05
+  done
+  HEALTH_FAILURE="no answer from $url within $((HEALTH_TIMEOUT_MS / 1000))s"
+  return 1
+}
+
+# point_check: GET / answers 200 (for one of our variants: with the expected body, and not
+# faster than the delay; for any other server: any 2xx), then a few more requests on one
+# keep-alive connection: the first requests through a cold server.
+point_check() {
+  local body_file="$POINT_DIR/check-body.txt" out code seconds
+  out=$(curl -sS -o "$body_file" -w '%{http_code} %{time_total}' --max-time 30 "$POINT_URL" 2>&1) || {
+    fail_point "GET $POINT_URL failed: $out"
+    return 1
+  }
+  read -r code seconds <<<"$out"
+  # curl prints seconds with six decimals ("0.011640"): whole microseconds, without a float.
+  local fraction=${seconds#*.}000000
+  local elapsed_us=$((10#${seconds%.*} * 1000000 + 10#${fraction:0:6}))
+  local elapsed_ms
+  elapsed_ms=$(printf '%d.%d' $((elapsed_us / 1000)) $((elapsed_us % 1000 / 100)))
+  record check_status "$code"
+  record check_ms "$elapsed_ms"
+  step "GET $POINT_URL -> $code in ${elapsed_ms} ms"
+  local failure=""
+  if [[ $POINT_KNOWN != yes ]]; then
+    [[ $code == 2?? ]] || failure="GET $POINT_URL answered $code, expected a 2xx status"
+  elif [[ $code != 200 ]]; then
+    failure="GET $POINT_URL answered $code, expected 200"
+  elif [[ $(<"$body_file") != "$EXPECTED_BODY" ]]; then
+    failure="GET $POINT_URL answered '$(head -c 80 "$body_file")', expected '$EXPECTED_BODY'"
+  elif ((elapsed_us < P_DELAY_MS * 1000)); then
+    failure="GET $POINT_URL took ${elapsed_ms} ms, less than the ${P_DELAY_MS} ms delay: is the server running with --delay-ms $P_DELAY_MS?"
+  fi
+  if [[ -n $failure ]]; then
+    fail_point "$failure"
+    return 1
+  fi
+  local primer_urls=("$POINT_URL" "$POINT_URL" "$POINT_URL" "$POINT_URL" "$POINT_URL")
   if ! curl -fsS -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null --max-time 30 "${primer_urls[@]}" 2>"$POINT_DIR/primer.stderr"; then
-    fail_point "the primer (5 requests to $url) failed: $(head -c 200 "$POINT_DIR/primer.stderr")"
+    fail_point "the primer (5 requests to $POINT_URL) failed: $(head -c 200 "$POINT_DIR/primer.stderr")"
     return 1
   fi
   rm -f "$POINT_DIR/primer.stderr"
+}
 
-  # The unloaded latency: one connection, one request at a time. What one request really
-  # costs (the delay, plus the timer's granularity, plus the round trip); the effective
-  # bound is the concurrency divided by it.
-  if [[ $primer != 0 ]]; then
-    step "unloaded latency: wrk -t1 -c1 -d$primer"
-    run_wrk "$POINT_DIR/primer.txt" -t1 -c1 -d"$primer" --timeout "$timeout" --latency -s "$WRK_REPORT_LUA" "$url"
-    if [[ $WRK_EXIT != 0 ]] || ! awk -f "$PARSE_WRK_AWK" "$POINT_DIR/primer.txt" >"$POINT_DIR/primer.numbers" 2>/dev/null; then
-      fail_point "the unloaded-latency primer (wrk -t1 -c1 -d$primer) failed: see primer.txt"
-      return 1
-    fi
-    sed -n -E 's/^(requests|req_per_sec|latency_(mean|p50|p99|max)_us|errors_timeout)=/unloaded_\1=/p' \
-      "$POINT_DIR/primer.numbers" >>"$POINT_DIR/numbers.txt"
-    rm -f "$POINT_DIR/primer.numbers"
-    local unloaded_us
-    unloaded_us=$(awk -F= '$1 == "unloaded_latency_mean_us" { print $2 }' "$POINT_DIR/numbers.txt")
-    # Where the wait blocks a thread, the thread is held for the delay, not for the whole
-    # round trip: at delay 0 the unloaded latency says nothing of how long that is.
-    if [[ -n $concurrency && -n $unloaded_us && $unloaded_us != 0 ]] && [[ ${V_BLOCKS:-} != yes || $delay_ms != 0 ]]; then
-      record effective_bound_req_per_sec "$(awk -v c="$concurrency" -v l="$unloaded_us" 'BEGIN { printf "%.1f", c * 1000000 / l }')"
-    fi
-    step "unloaded: $(awk -F= '$1 == "unloaded_latency_mean_us" { m = $2 } $1 == "unloaded_latency_p99_us" { p = $2 }
-      END { printf "mean %.2f ms, p99 %.2f ms", m / 1000, p / 1000 }' "$POINT_DIR/numbers.txt")"
+# point_unloaded: one connection, one request at a time (wrk -t1 -c1, kept as primer.txt):
+# what one request really costs (the delay, the timer's granularity, the round trip). The
+# report divides the concurrency by it for the effective bound.
+point_unloaded() {
+  [[ $P_PRIMER != 0 ]] || return 0
+  step "unloaded latency: wrk -t1 -c1 -d$P_PRIMER"
+  run_wrk "$POINT_DIR/primer.txt" -t1 -c1 -d"$P_PRIMER" --timeout "$P_TIMEOUT" --latency -s "$WRK_REPORT_LUA" "$POINT_URL"
+  local figures
+  if [[ $WRK_EXIT != 0 ]] || ! figures=$("$REPORT" wrk "$POINT_DIR/primer.txt" 2>&1); then
+    fail_point "the unloaded-latency primer (wrk -t1 -c1 -d$P_PRIMER) failed: ${figures:-wrk exited with $WRK_EXIT} (see primer.txt)"
+    return 1
   fi
+  step "unloaded: $figures"
+}
 
-  local wrk_common=(-t"$threads" -c"$connections" --timeout "$timeout")
-  if [[ $warmup != 0 ]]; then
-    step "warm-up: wrk ${wrk_common[*]} -d$warmup"
-    run_wrk "$POINT_DIR/warmup.txt" "${wrk_common[@]}" -d"$warmup" "$url"
-    # A blocked server still owes answers to the warm-up's closed connections: its queue
-    # (up to connections x delay) drains before /health, which waits in the same queue.
-    if [[ -n $POINT_SERVER_PID ]] && ! curl -fsS -o /dev/null --max-time "$(($(duration_ms "$timeout") / 1000 + 1))" "$base_url/health"; then
-      server_log_tail
-      fail_point "the server did not answer /health after the warm-up"
-      return 1
-    fi
+# point_warm_up: the load itself, briefly and unmeasured; then wait for a blocked server to
+# drain the queue the warm-up's closed connections left (its /health waits in that queue).
+point_warm_up() {
+  [[ $P_WARMUP != 0 ]] || return 0
+  step "warm-up: wrk -t$P_THREADS -c$P_CONNECTIONS --timeout $P_TIMEOUT -d$P_WARMUP"
+  run_wrk "$POINT_DIR/warmup.txt" -t"$P_THREADS" -c"$P_CONNECTIONS" --timeout "$P_TIMEOUT" -d"$P_WARMUP" "$POINT_URL"
+  if [[ -n $POINT_SERVER_PID ]] && ! curl -fsS -o /dev/null --max-time "$(($(duration_ms "$P_TIMEOUT") / 1000 + 1))" "$POINT_BASE_URL/health"; then
+    server_log_tail
+    fail_point "the server did not answer /health after the warm-up"
+    return 1
   fi
+}
 
+# point_measure: the measured wrk run (--latency, the Lua JSON line), sampling the server's,
+# wrk's and the machine's CPU meanwhile.
+point_measure() {
   local cpu_before="" machine_before
   machine_before=$(machine_cpu_ticks)
   if [[ -n $POINT_SERVER_PID ]] && proc_sample "$POINT_SERVER_PID"; then
     cpu_before=$PROC_CPU_TICKS
   fi
-  local wrk_args=("${wrk_common[@]}" -d"$duration" --latency -s "$WRK_REPORT_LUA" "$url")
+  local wrk_args=(-t"$P_THREADS" -c"$P_CONNECTIONS" --timeout "$P_TIMEOUT" -d"$P_DURATION" --latency -s "$WRK_REPORT_LUA" "$POINT_URL")
   record wrk_command "wrk ${wrk_args[*]}"
   step "wrk ${wrk_args[*]/#"$REPO_ROOT"\//}"
   record measure_started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   run_wrk "$POINT_DIR/wrk.txt" "${wrk_args[@]}"
   record wrk_exit "$WRK_EXIT"
   # The whole machine's busy CPU during the run: server, wrk, and anything else running.
-  record machine_cpu_busy_s "$(awk -v a="$machine_before" -v b="$(machine_cpu_ticks)" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%.2f", (b - a) / hz }')"
-  record client_cpu_s "$(awk -v t="$WRK_CPU_TICKS" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')"
-
-  local parse_failed=no
-  awk -f "$PARSE_WRK_AWK" "$POINT_DIR/wrk.txt" >>"$POINT_DIR/numbers.txt" 2>/dev/null || parse_failed=yes
-
-  if [[ -n $POINT_SERVER_PID ]]; then
-    if [[ $SERVER_DIED == yes ]] || ! pid_alive "$POINT_SERVER_PID"; then
-      local ended
-      reap "$POINT_SERVER_PID"
-      ended=$ENDED
-      POINT_SERVER_PID=""
-      record server_exit "$ended"
-      server_log_tail
-      fail_point "the server died during the measured run (exit: $ended); wrk was stopped, its partial output is in wrk.txt"
-      return 1
-    fi
-    local ticks_per_second
-    ticks_per_second=$(getconf CLK_TCK)
-    record server_cpu_s "$(awk -v a="$cpu_before" -v b="$SAMPLE_CPU_TICKS" -v t="$ticks_per_second" 'BEGIN { printf "%.2f", (b - a) / t }')"
+  record machine_cpu_busy_s "$(ticks_to_seconds $(($(machine_cpu_ticks) - machine_before)))"
+  record client_cpu_s "$(ticks_to_seconds "$WRK_CPU_TICKS")"
+  if [[ -n $cpu_before ]]; then
+    record server_cpu_s "$(ticks_to_seconds $((SAMPLE_CPU_TICKS - cpu_before)))"
     record server_peak_rss_kb "$SAMPLE_HWM_KB"
     record server_threads_max "$SAMPLE_THREADS_MAX"
-    local ended
-    stop_pid "$POINT_SERVER_PID" "$STOP_GRACE_MS"
-    ended=$ENDED
-    POINT_SERVER_PID=""
-    record server_exit "$ended"
-    if [[ $ended == 0 ]]; then step "stopped with SIGTERM: exit 0"; else warn "$name did not stop cleanly: $ended"; fi
   fi
+}
 
+# point_stop: SIGTERM the server (it must exit 0), then the point's verdict: measured, or
+# failed because the server died, wrk failed or printed no results.
+point_stop() {
+  if [[ -n $POINT_SERVER_PID ]]; then
+    if [[ $SERVER_DIED == yes ]] || ! pid_alive "$POINT_SERVER_PID"; then
+      reap "$POINT_SERVER_PID"
+      POINT_SERVER_PID=""
+      record server_exit "$ENDED"
+      server_log_tail
+      fail_point "the server died during the measured run (exit: $ENDED); wrk was stopped, its partial output is in wrk.txt"
+      return 1
+    fi
+    stop_pid "$POINT_SERVER_PID" "$((SERVER_GRACE_MS * 2))"
+    POINT_SERVER_PID=""
+    record server_exit "$ENDED"
+    if [[ $ENDED == 0 ]]; then step "stopped with SIGTERM: exit 0"; else warn "${P_LABEL:-$P_VARIANT} did not stop cleanly: $ENDED"; fi
+  fi
   if [[ $WRK_EXIT != 0 ]]; then
     fail_point "wrk exited with $WRK_EXIT: $(head -c 300 "$POINT_DIR/wrk.txt.stderr" 2>/dev/null)"
     return 1
   fi
-  if [[ $parse_failed == yes ]]; then
-    fail_point "wrk printed no results (see wrk.txt)"
+  local figures
+  if ! figures=$("$REPORT" wrk "$POINT_DIR/wrk.txt" 2>&1); then
+    fail_point "wrk printed no results: $figures"
     return 1
   fi
   record status ok
-  step "$(awk -F= '$1 == "req_per_sec" { r = $2 } $1 == "latency_mean_us" { l = $2 }
-    END { printf "%s req/s, mean latency %.2f ms", r, l / 1000 }' "$POINT_DIR/numbers.txt")"
+  step "$figures"
 }
 
 main() {
-  local arg
-  for arg in "$@"; do [[ $arg == -h || $arg == --help ]] && usage && return 0; done
-  (($#)) || {
-    usage >&2
-    exit 2
-  }
   # shellcheck source=scripts/lib.sh
   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+  (($#)) || {
+    print_usage "$MEASURE_POINT_SCRIPT" >&2
+    exit 2
+  }
+  require_report
   trap stop_tracked_processes EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM

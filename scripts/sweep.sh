@@ -2,20 +2,44 @@
 # Sweep the load: how each variant's throughput and latency move with connections, delay and
 # workers, against its Little's-law bound, with charts.
 #
-#   scripts/sweep.sh                       # the default sweep (about 7 minutes on 2 cores)
-#   scripts/sweep.sh --quick               # CI: fewer points, 1 s each (about a minute)
-#   scripts/sweep.sh --variants "async-server sync-server" --connections-list "1 100 1000"
+# Usage: scripts/sweep.sh [options]
 #
-# Not a second harness: each point is measured by measure_point (scripts/measure-point.sh),
-# and the run folder, its lock, meta.json and the INCOMPLETE mark are lib.sh's, as for
-# bench.sh. One folder per point, <variant>.c<connections>.d<delay>.w<workers>/, holds that
-# point's raw wrk output and numbers; summarize.sh then writes summary.md, summary.csv and
-# charts/ (SVG from the gnuplot scripts in scripts/charts/, each beside its data file).
+#   --variants "A B"          variants (default: sync-server async-server async-blocking-server
+#                             async-blocking-offload)
+#   --connections-list "..."  connections at --delay-ms, 1 worker (default: 1 10 50 100 200 500 1000)
+#   --delays "..."            delays in ms at --base-connections, 1 worker (default: 0 1 5 10 50)
+#   --workers-list "..."      workers at --base-connections and --delay-ms, for the variants
+#                             whose wait blocks a thread (default: 1 2 4 8)
+#   --base-connections N      connections of the delay and workers sweeps (default 100)
+#   --delay-ms N              delay of the connections and workers sweeps (default 10)
+#   --threads N               wrk threads, never above the connections (default 4)
+#   --duration D              measured wrk time per point (default 5s)
+#   --warmup D                warm-up per point, skipped where a blocked queue exceeds 1 s
+#                             (default 1s)
+#   --primer D                unloaded latency per point, wrk -t1 -c1 (default 1s)
+#   --timeout D               wrk --timeout (default 10s: above --duration, so no answered
+#                             request is ever dropped from the latencies)
+#   --dry-run                 print the plan (points, warm-ups, time estimate) and stop
+#   --quick                   CI: connections "1 10 100", delays "1 10", workers "1 4", 1s per
+#                             point, no warm-up (under a minute and a half)
+#   --results-dir DIR         where run folders go (default results)
+#   --host HOST               where variants listen (default 127.0.0.1)
+#   --base-port N             variants listen on N, N+1, ... instead of their own ports
+#   -h, --help                this text
+#
+# Points shared by two sweeps (100 connections, 10 ms, 1 worker) are measured once. Points
+# whose connections need more open files than the limit allows are skipped and reported.
+# Each point is measured by measure_point (scripts/measure-point.sh) into its own folder,
+# <variant>.c<connections>.d<delay>.w<workers>/; the run folder, its lock, meta.json and the
+# INCOMPLETE mark are lib.sh's, as for bench.sh; bench-report writes summary.md, summary.csv
+# and charts/ (SVG, each chart's data beside it).
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
+# shellcheck disable=SC2034 # read by parse_options (lib.sh)
+USAGE_FILE="${BASH_SOURCE[0]}"
 # shellcheck source=scripts/lib.sh
 source "$SCRIPT_DIR/lib.sh"
 # shellcheck source=scripts/measure-point.sh
@@ -31,39 +55,7 @@ readonly WARMUP_MAX_QUEUE_MS=1000
 readonly SPARE_FILES=64
 # Per-point cost beyond the wrk runs (start, /health, checks, stop), for the estimate.
 readonly POINT_OVERHEAD_MS=700
-# The servers' SIGTERM grace (server-common's SHUTDOWN_GRACE): the most a stop can take.
-readonly STOP_DRAIN_MAX_MS=5000
 
-usage() {
-  cat <<EOF
-Usage: scripts/sweep.sh [options]
-
-  --variants "A B"          variants (default: $SWEEP_VARIANTS)
-  --connections-list "..."  connections at --delay-ms, 1 worker (default: 1 10 50 100 200 500 1000)
-  --delays "..."            delays in ms at --base-connections, 1 worker (default: 0 1 5 10 50)
-  --workers-list "..."      workers at --base-connections and --delay-ms, for the variants
-                            whose wait blocks a thread (default: 1 2 4 8)
-  --base-connections N      connections of the delay and workers sweeps (default 100)
-  --delay-ms N              delay of the connections and workers sweeps (default 10)
-  --threads N               wrk threads, never above the connections (default 4)
-  --duration D              measured wrk time per point (default 5s)
-  --warmup D                warm-up per point, skipped where a blocked queue exceeds
-                            ${WARMUP_MAX_QUEUE_MS} ms (default 1s)
-  --primer D                unloaded latency per point, wrk -t1 -c1 (default 1s)
-  --timeout D               wrk --timeout (default 10s: above --duration, so no answered
-                            request is ever dropped from the latencies)
-  --dry-run                 print the plan (points, warm-ups, time estimate) and stop
-  --quick                   CI: connections "1 10 100", delays "1 10", workers "1 4",
-                            1s per point, no warm-up (under a minute and a half)
-  --results-dir DIR         where run folders go (default results)
-  --host HOST               where variants listen (default 127.0.0.1)
-  --base-port N             variants listen on N, N+1, ... instead of their own ports
-  -h, --help                this text
-
-Points shared by two sweeps (100 connections, 10 ms, 1 worker) are measured once. Points
-whose connections need more open files than the limit allows are skipped and reported.
-EOF
-}
 
 # The points, in the order they run: parallel arrays.
 P_VARIANT=()
@@ -90,30 +82,19 @@ add_point() {
   P_SWEEPS+=("$sweep")
 }
 
-# blocked_queue_ms VARIANT CONNECTIONS DELAY WORKERS: how long a full queue takes to serve
-# where the wait blocks a thread (0 elsewhere).
-blocked_queue_ms() {
-  variant_lookup "$1"
-  [[ $V_BLOCKS == yes ]] || {
-    echo 0
-    return
-  }
-  echo $(($2 * $3 / $(bound_concurrency "$V_BOUND_BY" "$2" "$4")))
-}
-
 # point_warmup VARIANT CONNECTIONS DELAY WORKERS: the warm-up for this point.
 point_warmup() {
-  if [[ $WARMUP == 0 ]] || (($(blocked_queue_ms "$@") > WARMUP_MAX_QUEUE_MS)); then echo 0; else echo "$WARMUP"; fi
+  if [[ $WARMUP == 0 ]] || (($(queue_ms "$@") > WARMUP_MAX_QUEUE_MS)); then echo 0; else echo "$WARMUP"; fi
 }
 
 # predicted_ms INDEX: what a point should take, all in: wrk runs, the drain of a blocked
 # queue after the warm-up and at the stop (at most the servers' grace), the rest.
 predicted_ms() {
   local i=$1 queue warmup total
-  queue=$(blocked_queue_ms "${P_VARIANT[i]}" "${P_CONNECTIONS[i]}" "${P_DELAY[i]}" "${P_WORKERS[i]}")
+  queue=$(queue_ms "${P_VARIANT[i]}" "${P_CONNECTIONS[i]}" "${P_DELAY[i]}" "${P_WORKERS[i]}")
   warmup=$(point_warmup "${P_VARIANT[i]}" "${P_CONNECTIONS[i]}" "${P_DELAY[i]}" "${P_WORKERS[i]}")
   total=$(($(duration_ms "$DURATION") + $(duration_ms "$PRIMER") + POINT_OVERHEAD_MS))
-  total=$((total + (queue < STOP_DRAIN_MAX_MS ? queue : STOP_DRAIN_MAX_MS)))
+  total=$((total + (queue < SERVER_GRACE_MS ? queue : SERVER_GRACE_MS)))
   [[ $warmup == 0 ]] || total=$((total + $(duration_ms "$warmup") + queue))
   echo "$total"
 }
@@ -126,38 +107,19 @@ main() {
   local workers_list="1 2 4 8" base_connections=100 delay_ms=10 threads=4 quick=no dry_run=no
   local results_dir=results host=127.0.0.1 base_port=""
   DURATION=5s WARMUP=1s PRIMER=1s TIMEOUT=10s
-  local explicit=()
-  while (($#)); do
-    case "$1" in
-      -h | --help) usage && return 0 ;;
-      --quick) quick=yes && shift && continue ;;
-      --dry-run) dry_run=yes && shift && continue ;;
-      --variants) variants=$2 ;;
-      --connections-list) connections_list=$2 && explicit+=(connections) ;;
-      --delays) delays=$2 && explicit+=(delays) ;;
-      --workers-list) workers_list=$2 && explicit+=(workers) ;;
-      --base-connections) base_connections=$2 ;;
-      --delay-ms) delay_ms=$2 ;;
-      --threads) threads=$2 ;;
-      --duration) DURATION=$2 && explicit+=(duration) ;;
-      --warmup) WARMUP=$2 && explicit+=(warmup) ;;
-      --primer) PRIMER=$2 ;;
-      --timeout) TIMEOUT=$2 ;;
-      --results-dir) results_dir=$2 ;;
-      --host) host=$2 ;;
-      --base-port) base_port=$2 ;;
-      *) usage >&2 && die "unknown option '$1'" ;;
-    esac
-    (($# >= 2)) || die "option $1 needs a value"
-    shift 2
-  done
+  # shellcheck disable=SC2034 # read by parse_options
+  local -A spec=([--variants]=variants [--connections-list]=connections_list [--delays]=delays
+    [--workers-list]=workers_list [--base-connections]=base_connections [--delay-ms]=delay_ms
+    [--threads]=threads [--duration]=DURATION [--warmup]=WARMUP [--primer]=PRIMER [--timeout]=TIMEOUT
+    [--results-dir]=results_dir [--host]=host [--base-port]=base_port [--quick]='!quick' [--dry-run]='!dry_run')
+  parse_options spec "$@"
   # --quick changes the defaults only: an explicit setting still wins.
   if [[ $quick == yes ]]; then
-    [[ " ${explicit[*]} " == *" connections "* ]] || connections_list="1 10 100"
-    [[ " ${explicit[*]} " == *" delays "* ]] || delays="1 10"
-    [[ " ${explicit[*]} " == *" workers "* ]] || workers_list="1 4"
-    [[ " ${explicit[*]} " == *" duration "* ]] || DURATION=1s
-    [[ " ${explicit[*]} " == *" warmup "* ]] || WARMUP=0
+    given --connections-list || connections_list="1 10 100"
+    given --delays || delays="1 10"
+    given --workers-list || workers_list="1 4"
+    given --duration || DURATION=1s
+    given --warmup || WARMUP=0
   fi
   readonly DURATION WARMUP PRIMER TIMEOUT
 
@@ -175,6 +137,7 @@ main() {
   for name in "${variant_list[@]}"; do
     variant_lookup "$name" || die "unknown variant '$name' (known: $(variant_names | tr '\n' ' '))"
   done
+  require_report
 
   # The plan: each sweep's points, variants interleaved at each x so that they meet the
   # same conditions (the machine's other load) at about the same time.
@@ -209,8 +172,6 @@ main() {
   fi
 
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
-  command -v "${GNUPLOT:-gnuplot}" >/dev/null 2>&1 ||
-    warn "gnuplot is not installed: the sweep runs, but its charts will be skipped (install gnuplot-nox, then 'make summary RUN=...' draws them)"
 
   started_ms=$(now_ms)
   begin_run "$results_dir" "${#P_VARIANT[@]}" kind=sweep variants="${variant_list[*]}" \
@@ -237,8 +198,10 @@ main() {
     label="[$((index + 1))/${#P_VARIANT[@]}, $(minutes "$elapsed_ms") elapsed, ~$(minutes "$left_ms") left] $name c=$connections d=${delay}ms w=$workers:"
     if (($(ulimit -n) < connections + SPARE_FILES)); then
       mkdir -p "$point_dir"
+      variant_lookup "$name"
       printf '%s\n' variant="$name" seq="$((index + 1))" run=1 status=skipped connections="$connections" \
-        delay_ms="$delay" workers="$workers" sweeps="${P_SWEEPS[index]}" \
+        delay_ms="$delay" workers="$workers" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" \
+        bound_by="$V_BOUND_BY" sweeps="${P_SWEEPS[index]}" \
         "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it" \
         >"$point_dir/numbers.txt"
       warn "$label SKIPPED: $connections connections need about $((connections + SPARE_FILES)) open files; the limit is $(ulimit -n)"

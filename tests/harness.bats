@@ -49,16 +49,19 @@ bench() {
     grep -q '^{"wrk_report":1,' "$run_dir/$variant/wrk.txt"
     grep -q ' requests in ' "$run_dir/$variant/wrk.txt"
     [ "$(value status "$run_dir/$variant/numbers.txt")" = ok ]
-    [ "$(value parsed_from "$run_dir/$variant/numbers.txt")" = json ]
     [ "$(value server_exit "$run_dir/$variant/numbers.txt")" = 0 ]
     [ "$(value check_status "$run_dir/$variant/numbers.txt")" = 200 ]
-    # The primer: one connection alone, kept, and the effective bound it gives.
+    [ -n "$(value server_cpu_s "$run_dir/$variant/numbers.txt")" ]
+    # The primer: one connection alone, kept, and the effective bound the report gets from it.
     grep -q '^{"wrk_report":1,' "$run_dir/$variant/primer.txt"
     grep -q ' 1 threads and 1 connections' "$run_dir/$variant/primer.txt"
-    [ -n "$(value unloaded_latency_mean_us "$run_dir/$variant/numbers.txt")" ]
-    [ -n "$(value effective_bound_req_per_sec "$run_dir/$variant/numbers.txt")" ]
+    [ -n "$(csv_value "$run_dir/summary.csv" "$variant" unloaded_latency_mean_us)" ]
+    [ -n "$(csv_value "$run_dir/summary.csv" "$variant" effective_bound_req_per_sec)" ]
     dead "$(cat "$run_dir/$variant/server.pid")"
   done
+  # The progress lines: each step, and the figures the report program read from wrk's output.
+  [[ $output == *"[2/3] async-server: unloaded: "*" req/s, mean latency "* ]]
+  [[ $output =~ \[2/3\]\ async-server:\ [0-9]+\ req/s,\ mean\ latency\ [0-9.]+\ ms,\ p99 ]]
   for key in run_id date threads connections duration delay_ms workers cpu_model cores kernel \
     rustc wrk_version git_commit git_dirty; do
     grep -q "^  \"$key\": " "$run_dir/meta.json"
@@ -74,7 +77,7 @@ bench() {
   grep -q '^| async-server | [0-9].* | 10000 | [0-9]*% | [0-9.]* ms / [0-9.]* ms | [0-9]* | [0-9]*% |$' "$run_dir/summary.md"
   # The seed's comparison as a chart, beside its data, with its axes named.
   grep -q '^!\[The seed.s comparison.*\](charts/seed-comparison.svg)$' "$run_dir/summary.md"
-  [ "$(grep -c '^[a-z]' "$run_dir/charts/seed-comparison.dat")" -eq 3 ]
+  [ "$(grep -c '^[a-z]' "$run_dir/charts/seed-comparison.csv")" -eq 4 ]
   grep -q 'Throughput (requests/s, log scale)' "$run_dir/charts/seed-comparison.svg"
   grep -q 'Latency (ms, log scale)' "$run_dir/charts/seed-comparison.svg"
   grep -q 'wrk -t4 -c100 -d2s' "$run_dir/charts/seed-comparison.svg"
@@ -190,6 +193,7 @@ bench() {
 @test "a server that ignores the delay fails the check of GET /, before any load" {
   fake="$BATS_TEST_TMPDIR/target/release"
   mkdir -p "$fake"
+  ln -s "$REPORT" "$fake/bench-report"
   cat >"$fake/async-server" <<FAKE
 #!/bin/sh
 exec "$REPO_ROOT/target/release/async-server" --addr "\$2" --delay-ms 0
@@ -217,6 +221,7 @@ FAKE
 @test "a server that cannot start: its own stderr is shown, the run goes on" {
   fake="$BATS_TEST_TMPDIR/target/release"
   mkdir -p "$fake"
+  ln -s "$REPORT" "$fake/bench-report"
   cat >"$fake/sync-server" <<'FAKE'
 #!/bin/sh
 echo "cannot listen on $2: pretend failure" >&2
@@ -249,8 +254,8 @@ FAKE
   numbers="$RESULTS/latest/async-server/numbers.txt"
   [ "$(value started_by_harness "$numbers")" = no ]
   [ "$(value status "$numbers")" = ok ]
-  [ "$(value bound_req_per_sec "$numbers")" = 10000.0 ]
+  [ "$(csv_value "$RESULTS/latest/summary.csv" async-server bound_req_per_sec)" = 10000.0 ]
   # Named after a variant, a server it did not start still gets its effective bound.
-  [ -n "$(value effective_bound_req_per_sec "$numbers")" ]
+  [ -n "$(csv_value "$RESULTS/latest/summary.csv" async-server effective_bound_req_per_sec)" ]
   alive "$SERVER_PID"
 }

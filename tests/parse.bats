@@ -1,70 +1,37 @@
 #!/usr/bin/env bats
-# scripts/parse-wrk.awk on recorded wrk outputs: the seed's, this harness's, and odd ones.
+# bench-report wrk: the harness's one reader of wrk's output (its progress lines, and the
+# check that wrk printed results), on recorded outputs: the seed's, this harness's, odd ones.
+# The parser's figures in every unit are unit-tested in bench-report/src/parse/wrk.rs.
 
 load test_helper
 
-@test "the seed's sync-server output: text only, errors counted, no percentiles" {
-  parse "$SEED_RESULTS/python-sync.txt"
-  p="$BATS_TEST_TMPDIR/parsed.txt"
-  [ "$(value parsed_from "$p")" = text ]
-  [ "$(value requests "$p")" = 450 ]
-  [ "$(value req_per_sec "$p")" = 44.61 ]
-  [ "$(value latency_mean_us "$p")" = 65170 ]
-  [ "$(value latency_stdev_us "$p")" = 12880 ]
-  [ "$(value latency_max_us "$p")" = 82060 ]
-  [ "$(value duration_us "$p")" = 10090000 ]
-  [ "$(value errors_read "$p")" = 771 ]
-  [ "$(value errors_write "$p")" = 9 ]
-  [ "$(value errors_timeout "$p")" = 0 ]
-  [ "$(value latency_p50_us "$p")" = "" ]
-  [ "$(value wrk_connections "$p")" = 100 ]
-  [ "$(value wrk_threads "$p")" = 4 ]
+@test "the seed's sync-server log: its figures on one line, errors counted" {
+  run "$REPORT" wrk "$SEED_RESULTS/python-sync.txt"
+  [ "$status" -eq 0 ]
+  [ "$output" = "45 req/s, mean latency 65.17 ms, p99 —, 780 errors" ]
 }
 
-@test "the seed's async outputs: k suffixes and seconds" {
-  parse "$SEED_RESULTS/python-async.txt"
-  [ "$(value req_per_sec "$BATS_TEST_TMPDIR/parsed.txt")" = 7685.20 ]
-  [ "$(value latency_mean_us "$BATS_TEST_TMPDIR/parsed.txt")" = 12980 ]
-  [ "$(value errors_read "$BATS_TEST_TMPDIR/parsed.txt")" = 0 ]
-  parse "$SEED_RESULTS/python-async-blocking.txt"
-  [ "$(value latency_mean_us "$BATS_TEST_TMPDIR/parsed.txt")" = 1160000 ]
-  [ "$(value latency_max_us "$BATS_TEST_TMPDIR/parsed.txt")" = 1270000 ]
-  [ "$(value requests "$BATS_TEST_TMPDIR/parsed.txt")" = 815 ]
+@test "the harness's own output: the JSON line's exact figures" {
+  run "$REPORT" wrk "$FIXTURES/wrk/async-blocking-server-with-json.txt"
+  [ "$status" -eq 0 ]
+  [ "$output" = "97 req/s, mean latency 765.02 ms, p99 1.39 s" ]
 }
 
-@test "the harness's own output: the JSON line wins, with p99.9 and exact duration" {
-  parse "$FIXTURES/wrk/async-blocking-server-with-json.txt"
-  p="$BATS_TEST_TMPDIR/parsed.txt"
-  [ "$(value parsed_from "$p")" = json ]
-  [ "$(value requests "$p")" = 195 ]
-  [ "$(value duration_us "$p")" = 2008886 ]
-  [ "$(value req_per_sec "$p")" = 97.07 ]
-  [ "$(value latency_mean_us "$p")" = 765021 ]
-  [ "$(value latency_p50_us "$p")" = 767947 ]
-  [ "$(value latency_p99_us "$p")" = 1393552 ]
-  [ "$(value latency_p99_9_us "$p")" = 1393612 ]
-  [ "$(value errors_status "$p")" = 0 ]
+@test "wrk's other units, every error line and timeouts" {
+  run "$REPORT" wrk "$FIXTURES/wrk/units-and-errors.txt"
+  [ "$status" -eq 0 ]
+  [ "$output" = "1805 req/s, mean latency 1.02 s, p99 60.00 s, 22 errors, 456 timeouts" ]
 }
 
-@test "wrk's other units (us, s, m), every error line and non-2xx answers" {
-  parse "$FIXTURES/wrk/units-and-errors.txt"
-  p="$BATS_TEST_TMPDIR/parsed.txt"
-  [ "$(value latency_mean_us "$p")" = 1020000 ]
-  [ "$(value latency_stdev_us "$p")" = 450100 ]
-  [ "$(value latency_max_us "$p")" = 120000000 ]
-  [ "$(value latency_p50_us "$p")" = 850 ]
-  [ "$(value latency_p75_us "$p")" = 1500000 ]
-  [ "$(value latency_p99_us "$p")" = 60000000 ]
-  [ "$(value errors_connect "$p")" = 12 ]
-  [ "$(value errors_read "$p")" = 3 ]
-  [ "$(value errors_timeout "$p")" = 456 ]
-  [ "$(value errors_status "$p")" = 7 ]
-  [ "$(value req_per_sec "$p")" = 1804.68 ]
-  [ "$(value wrk_connections "$p")" = 1000 ]
-}
-
-@test "a file that is not wrk output is refused" {
-  run awk -f "$SCRIPTS/parse-wrk.awk" "$FIXTURES/wrk/not-wrk-output.txt"
+@test "a file that is not wrk output is refused, naming it" {
+  run "$REPORT" wrk "$FIXTURES/wrk/not-wrk-output.txt"
   [ "$status" -eq 1 ]
-  [[ $output == *"no wrk results"* ]]
+  [[ $output == *"not-wrk-output.txt: no wrk results in this file"* ]]
+}
+
+@test "a malformed line is refused, naming the file and the line" {
+  printf 'Running 1s test @ http://x/\n  Latency   12.3xs   1.00ms   2.00ms   50%%\n' >"$BATS_TEST_TMPDIR/wrk.txt"
+  run "$REPORT" wrk "$BATS_TEST_TMPDIR/wrk.txt"
+  [ "$status" -eq 1 ]
+  [[ $output == *"wrk.txt:2: '12.3xs' is not a duration"* ]]
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # scripts/sweep.sh end to end: one tiny real sweep (7 points of 1 s, shared by the tests
-# below), its CSV, its charts and its summary; charts without gnuplot; points skipped for
-# want of open files; the plan of the default and quick sweeps.
+# below), its CSV, its charts and its summary; points skipped for want of open files; the
+# plan of the default and quick sweeps.
 
 load test_helper
 
@@ -33,7 +33,7 @@ setup_file() {
     grep -q '^{"wrk_report":1,' "$run_dir/$point/wrk.txt"
     grep -q '^{"wrk_report":1,' "$run_dir/$point/primer.txt"
     [ "$(value status "$run_dir/$point/numbers.txt")" = ok ]
-    [ -n "$(value unloaded_latency_mean_us "$run_dir/$point/numbers.txt")" ]
+    [ -n "$(value server_cpu_s "$run_dir/$point/numbers.txt")" ]
     dead "$(cat "$run_dir/$point/server.pid")"
   done
   [ "$(value sweeps "$run_dir/sync-server.c10.d10.w1/numbers.txt")" = connections,delay,workers ]
@@ -68,22 +68,25 @@ setup_file() {
   for chart in throughput-vs-connections latency-vs-connections throughput-vs-delay throughput-vs-workers; do
     [ -s "$charts/$chart.svg" ]
     grep -q '<svg' "$charts/$chart.svg"
-    grep -q "$cpu, 2 cores\|$cpu, [0-9]* cores" "$charts/$chart.svg"
+    grep -q "$cpu, [0-9]* cores shared by wrk and the servers" "$charts/$chart.svg"
     grep -q '1s per point' "$charts/$chart.svg"
+    [ -s "$charts/$chart.csv" ]
   done
   grep -q 'Connections (wrk -c, log scale)' "$charts/throughput-vs-connections.svg"
   grep -q 'Throughput (requests/s, log scale)' "$charts/throughput-vs-connections.svg"
   grep -q 'bound: concurrency / delay' "$charts/throughput-vs-connections.svg"
   grep -q 'Latency (ms, log scale)' "$charts/latency-vs-connections.svg"
   grep -q 'async-server p99' "$charts/latency-vs-connections.svg"
+  grep -q 'Waits that block a thread' "$charts/latency-vs-connections.svg"
+  grep -q 'Waits that overlap' "$charts/latency-vs-connections.svg"
   grep -q 'Delay per request (ms)' "$charts/throughput-vs-delay.svg"
   grep -q 'Workers (handler threads' "$charts/throughput-vs-workers.svg"
   grep -q 'Throughput (requests/s)' "$charts/throughput-vs-workers.svg"
-  # The data beside them: one block per variant, rows sorted by x.
-  [ "$(grep -c '^# connections req_per_sec' "$charts/connections.dat")" -eq 2 ]
-  [ "$(grep -c '^[0-9]' "$charts/connections.dat")" -eq 4 ]
-  [ "$(cat "$charts/workers.variants")" = sync-server ]
-  [ "$(grep '^[0-9]' "$charts/workers.dat" | cut -d' ' -f1 | paste -sd' ')" = "1 2" ]
+  # The data beside them: what each line draws, point by point.
+  [ "$(grep -c '^,sync-server,measured,' "$charts/throughput-vs-connections.csv")" -eq 2 ]
+  [ "$(grep -c '^,async-server,measured,' "$charts/throughput-vs-connections.csv")" -eq 2 ]
+  [ "$(grep '^,sync-server,measured,' "$charts/throughput-vs-workers.csv" | cut -d, -f4 | paste -sd' ')" = "1 2" ]
+  ! grep -q '^,async-server,' "$charts/throughput-vs-workers.csv"
 }
 
 @test "the sweep's summary embeds the charts and says where each variant leaves its bound" {
@@ -97,21 +100,10 @@ setup_file() {
   grep -q '^## How this sweep was run, and why so$' "$md"
   grep -q '^| Variant | Conns | Delay | Workers | Req/sec |.*| Unloaded latency (mean / p99) | Effective bound | Of effective |$' "$md"
   [ "$(grep -c '^| \(sync\|async\)-server | [0-9]* | [0-9]* ms | [0-9] | [0-9]' "$md")" -eq 7 ]
+  # The load line gives the threads wrk really ran: -t1 at 1 connection, -t2 at 10.
+  grep -q 'wrk -t2 (-t1 where the connections need fewer), 1s per point' "$md"
   # The whole summary was printed at the end.
   cmp -s "$md" "$BATS_FILE_TMPDIR/summary.out"
-}
-
-@test "without gnuplot the charts are skipped with a clear message, their data still written" {
-  copy="$BATS_TEST_TMPDIR/run"
-  cp -r "$(readlink -f "$SWEEP_RESULTS/latest")" "$copy"
-  rm -rf "$copy/charts"
-  GNUPLOT=no-such-gnuplot run "$SCRIPTS/summarize.sh" --quiet "$copy"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ $output == *"charts skipped: gnuplot is not installed (install gnuplot-nox"* ]]
-  grep -qF "not drawn, gnuplot is not installed (its data: \`charts/connections.dat\`)" "$copy/summary.md"
-  [ -s "$copy/charts/connections.dat" ]
-  [ -z "$(find "$copy/charts" -name '*.svg')" ]
 }
 
 @test "too few open files: the high-connection point is skipped and reported, not a silent hole" {

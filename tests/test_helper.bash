@@ -6,16 +6,20 @@ SCRIPTS="$REPO_ROOT/scripts"
 FIXTURES="$REPO_ROOT/tests/fixtures"
 # The seed's three wrk outputs, as it published them: real test cases for the parser.
 SEED_RESULTS="$REPO_ROOT/baselines/python/seed-results"
-export REPO_ROOT SCRIPTS FIXTURES SEED_RESULTS
+# The report program, built by `make build`.
+REPORT="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/bench-report"
+export REPO_ROOT SCRIPTS FIXTURES SEED_RESULTS REPORT
 
 # value KEY FILE: the last value of KEY in a key=value file.
 value() {
   awk -F= -v key="$1" '$1 == key { v = substr($0, length(key) + 2) } END { print v }' "$2"
 }
 
-# parse FILE: scripts/parse-wrk.awk's output for FILE, into $BATS_TEST_TMPDIR/parsed.txt.
-parse() {
-  awk -f "$SCRIPTS/parse-wrk.awk" "$1" >"$BATS_TEST_TMPDIR/parsed.txt"
+# csv_value FILE VARIANT COLUMN: COLUMN of VARIANT's first row in a summary.csv (a minimal
+# reader: it does not split quoted fields, so only columns before "sweeps" are safe).
+csv_value() {
+  awk -F, -v variant="$2" -v column="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == column) c = i; next }
+    $1 == variant && c { print $c; exit }' "$1"
 }
 
 # port_free PORT: nothing listens on 127.0.0.1:PORT.

@@ -545,9 +545,12 @@ fn observations_section(md: &mut String, variants: &[VariantSummary<'_>]) {
 
 /// Why a family was not checked, naming what it measured and what it lacks.
 pub fn not_checked_text(family: &str, present: &[(String, String)], missing: &[&str]) -> String {
-    let measured = if present.is_empty() {
-        "none of the three".to_owned()
-    } else {
+    if present.is_empty() {
+        return format!(
+            "Not checked for the {family} servers: the observations need a measured sync, async and async-blocking variant; this run measured none of them."
+        );
+    }
+    let measured = {
         present
             .iter()
             .map(|(kind, name)| format!("{name} ({kind})"))
