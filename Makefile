@@ -69,7 +69,8 @@ SWEEP_FLAGS = --threads $(THREADS) --base-connections $(CONNECTIONS) --delay-ms 
   $(if $(call given,WORKERS_LIST),--workers-list "$(WORKERS_LIST)") \
   $(if $(call given,VARIANTS),--variants "$(VARIANTS)") \
   $(if $(call given,DURATION),--duration $(DURATION)) \
-  $(if $(call given,WARMUP),--warmup $(WARMUP))
+  $(if $(call given,WARMUP),--warmup $(WARMUP)) \
+  $(if $(call given,RUNS),--runs $(RUNS))
 
 ##@ Help
 .PHONY: help

@@ -19,6 +19,8 @@
 #   --primer D                unloaded latency per point, wrk -t1 -c1 (default 1s)
 #   --timeout D               wrk --timeout (default 10s: above --duration, so no answered
 #                             request is ever dropped from the latencies)
+#   --runs N                  measure the whole plan N times, one after another, so every
+#                             point has N interleaved runs and the report their spread (default 1)
 #   --dry-run                 print the plan (points, warm-ups, time estimate) and stop
 #   --quick                   CI: connections "1 10 100", delays "1 10", workers "1 4", 1s per
 #                             point, no warm-up (under a minute and a half)
@@ -105,13 +107,14 @@ minutes() { printf '%dm%02ds' $(($1 / 60000)) $(($1 / 1000 % 60)); }
 main() {
   local variants=$SWEEP_VARIANTS connections_list="1 10 50 100 200 500 1000" delays="0 1 5 10 50"
   local workers_list="1 2 4 8" base_connections=100 delay_ms=10 threads=4 quick=no dry_run=no
-  local results_dir=results host=127.0.0.1 base_port=""
+  local results_dir=results host=127.0.0.1 base_port="" runs=1
   DURATION=5s WARMUP=1s PRIMER=1s TIMEOUT=10s
   # shellcheck disable=SC2034 # read by parse_options
   local -A spec=([--variants]=variants [--connections-list]=connections_list [--delays]=delays
     [--workers-list]=workers_list [--base-connections]=base_connections [--delay-ms]=delay_ms
     [--threads]=threads [--duration]=DURATION [--warmup]=WARMUP [--primer]=PRIMER [--timeout]=TIMEOUT
-    [--results-dir]=results_dir [--host]=host [--base-port]=base_port [--quick]='!quick' [--dry-run]='!dry_run')
+    [--results-dir]=results_dir [--host]=host [--base-port]=base_port [--runs]=runs [--quick]='!quick'
+    [--dry-run]='!dry_run')
   parse_options spec "$@"
   # --quick changes the defaults only: an explicit setting still wins.
   if [[ $quick == yes ]]; then
@@ -126,9 +129,9 @@ main() {
   # Settings first: a typo fails here, before anything starts.
   local number name
   # shellcheck disable=SC2086 # the lists are meant to split into their numbers
-  require_whole_numbers $connections_list $delays $workers_list "$base_connections" "$delay_ms" "$threads" ${base_port:+"$base_port"}
-  for number in $connections_list $workers_list "$base_connections" "$threads"; do
-    ((number >= 1)) || die "connections, workers and threads must be at least 1"
+  require_whole_numbers $connections_list $delays $workers_list "$base_connections" "$delay_ms" "$threads" "$runs" ${base_port:+"$base_port"}
+  for number in $connections_list $workers_list "$base_connections" "$threads" "$runs"; do
+    ((number >= 1)) || die "connections, workers, threads and runs must be at least 1"
   done
   require_durations duration="$DURATION" warm-up="$WARMUP" primer="$PRIMER" timeout="$TIMEOUT"
   local variant_list=()
@@ -155,11 +158,12 @@ main() {
     done
   done
 
-  local started_ms index predicted_total=0 predicted=()
+  local started_ms index predicted_total=0 predicted=() points=${#P_VARIANT[@]}
   for index in "${!P_VARIANT[@]}"; do
     predicted[index]=$(predicted_ms "$index")
     predicted_total=$((predicted_total + predicted[index]))
   done
+  predicted_total=$((predicted_total * runs))
   if [[ $dry_run == yes ]]; then
     for index in "${!P_VARIANT[@]}"; do
       printf '%2d. %-24s c=%-5s d=%-3s w=%-2s warm-up %-3s ~%ss  (%s)\n' "$((index + 1))" "${P_VARIANT[index]}" \
@@ -167,59 +171,64 @@ main() {
         "$(point_warmup "${P_VARIANT[index]}" "${P_CONNECTIONS[index]}" "${P_DELAY[index]}" "${P_WORKERS[index]}")" \
         "$((predicted[index] / 1000))" "${P_SWEEPS[index]}"
     done
-    echo "${#P_VARIANT[@]} points, estimated $(minutes "$predicted_total") (plus the build)"
+    ((runs == 1)) || echo "each measured $runs times: the whole plan once, then again (interleaved runs)"
+    echo "$((points * runs)) points, estimated $(minutes "$predicted_total") (plus the build)"
     return 0
   fi
 
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
 
   started_ms=$(now_ms)
-  begin_run "$results_dir" "${#P_VARIANT[@]}" kind=sweep variants="${variant_list[*]}" \
+  begin_run "$results_dir" "$((points * runs))" kind=sweep variants="${variant_list[*]}" \
     connections_list="$connections_list" delays="$delays" workers_list="$workers_list" \
     base_connections="$base_connections" delay_ms="$delay_ms" threads="$threads" \
     duration="$DURATION" warmup="$WARMUP" warmup_max_queue_ms="$WARMUP_MAX_QUEUE_MS" \
-    primer="$PRIMER" timeout="$TIMEOUT" quick="$quick" host="$host" base_port="$base_port" \
+    primer="$PRIMER" timeout="$TIMEOUT" runs="$runs" quick="$quick" host="$host" base_port="$base_port" \
     predicted_s="$((predicted_total / 1000))"
-  log "sweep $RUN_DIR: ${#P_VARIANT[@]} points of $DURATION (warm-up $WARMUP, primer $PRIMER), estimated $(minutes "$predicted_total")"
+  log "sweep $RUN_DIR: $points points x $runs run(s) of $DURATION (warm-up $WARMUP, primer $PRIMER), estimated $(minutes "$predicted_total")"
   log "open files: limit $(ulimit -n) (each connection needs one in wrk and one in the server)"
 
   # Each variant keeps its own port (or BASE_PORT + its place in the list).
   local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0 left_ms elapsed_ms
-  local point_args=() variant_index i
+  local point_args=() variant_index i run seq name connections delay workers
   for index in "${!variant_list[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
-  for index in "${!P_VARIANT[@]}"; do
-    name=${P_VARIANT[index]} connections=${P_CONNECTIONS[index]} delay=${P_DELAY[index]} workers=${P_WORKERS[index]}
-    point_dir="$RUN_DIR/$name.c$connections.d$delay.w$workers"
-    CURRENT_POINT="$name c=$connections d=${delay}ms w=$workers"
-    # The estimate of time left: the plan's prediction, scaled by how the run has kept to it.
-    elapsed_ms=$(($(now_ms) - started_ms))
-    left_ms=$((predicted_total - predicted_done))
-    ((predicted_done == 0)) || left_ms=$((left_ms * elapsed_ms / predicted_done))
-    label="[$((index + 1))/${#P_VARIANT[@]}, $(minutes "$elapsed_ms") elapsed, ~$(minutes "$left_ms") left] $name c=$connections d=${delay}ms w=$workers:"
-    if (($(ulimit -n) < connections + SPARE_FILES)); then
-      mkdir -p "$point_dir"
-      variant_lookup "$name"
-      printf '%s\n' variant="$name" seq="$((index + 1))" run=1 status=skipped connections="$connections" \
-        delay_ms="$delay" workers="$workers" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" \
-        bound_by="$V_BOUND_BY" sweeps="${P_SWEEPS[index]}" \
-        "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it" \
-        >"$point_dir/numbers.txt"
-      warn "$label SKIPPED: $connections connections need about $((connections + SPARE_FILES)) open files; the limit is $(ulimit -n)"
-      skipped=$((skipped + 1))
-    else
-      warmup=$(point_warmup "$name" "$connections" "$delay" "$workers")
-      variant_index=0
-      for i in "${!variant_list[@]}"; do [[ ${variant_list[i]} == "$name" ]] && variant_index=$i; done
-      point_args=(--out "$point_dir" --variant "$name" --host "$host" --threads "$threads"
-        --connections "$connections" --duration "$DURATION" --delay-ms "$delay" --workers "$workers"
-        --timeout "$TIMEOUT" --warmup "$warmup" --primer "$PRIMER" --seq "$((index + 1))" --progress "$label")
-      [[ -z ${port_of[variant_index]} ]] || point_args+=(--port "${port_of[variant_index]}")
-      measure_point "${point_args[@]}" || failed=$((failed + 1))
-      # Which sweeps use this point (the summary also works it out from the settings).
-      echo "sweeps=${P_SWEEPS[index]}" >>"$point_dir/numbers.txt"
-    fi
-    predicted_done=$((predicted_done + predicted[index]))
-    POINTS_DONE=$((POINTS_DONE + 1))
+  for ((run = 1; run <= runs; run++)); do
+    for index in "${!P_VARIANT[@]}"; do
+      name=${P_VARIANT[index]} connections=${P_CONNECTIONS[index]} delay=${P_DELAY[index]} workers=${P_WORKERS[index]}
+      seq=$(((run - 1) * points + index + 1))
+      point_dir="$RUN_DIR/$name.c$connections.d$delay.w$workers"
+      ((runs == 1)) || point_dir+=".run$run"
+      CURRENT_POINT="$name c=$connections d=${delay}ms w=$workers (run $run)"
+      # The estimate of time left: the plan's prediction, scaled by how the run has kept to it.
+      elapsed_ms=$(($(now_ms) - started_ms))
+      left_ms=$((predicted_total - predicted_done))
+      ((predicted_done == 0)) || left_ms=$((left_ms * elapsed_ms / predicted_done))
+      label="[$seq/$((points * runs)), $(minutes "$elapsed_ms") elapsed, ~$(minutes "$left_ms") left] $name c=$connections d=${delay}ms w=$workers:"
+      if (($(ulimit -n) < connections + SPARE_FILES)); then
+        mkdir -p "$point_dir"
+        variant_lookup "$name"
+        printf '%s\n' variant="$name" seq="$seq" run="$run" status=skipped connections="$connections" \
+          delay_ms="$delay" workers="$workers" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" \
+          bound_by="$V_BOUND_BY" sweeps="${P_SWEEPS[index]}" \
+          "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it" \
+          >"$point_dir/numbers.txt"
+        warn "$label SKIPPED: $connections connections need about $((connections + SPARE_FILES)) open files; the limit is $(ulimit -n)"
+        skipped=$((skipped + 1))
+      else
+        warmup=$(point_warmup "$name" "$connections" "$delay" "$workers")
+        variant_index=0
+        for i in "${!variant_list[@]}"; do [[ ${variant_list[i]} == "$name" ]] && variant_index=$i; done
+        point_args=(--out "$point_dir" --variant "$name" --host "$host" --threads "$threads"
+          --connections "$connections" --duration "$DURATION" --delay-ms "$delay" --workers "$workers"
+          --timeout "$TIMEOUT" --warmup "$warmup" --primer "$PRIMER" --seq "$seq" --run "$run" --progress "$label")
+        [[ -z ${port_of[variant_index]} ]] || point_args+=(--port "${port_of[variant_index]}")
+        measure_point "${point_args[@]}" || failed=$((failed + 1))
+        # Which sweeps use this point (the summary also works it out from the settings).
+        echo "sweeps=${P_SWEEPS[index]}" >>"$point_dir/numbers.txt"
+      fi
+      predicted_done=$((predicted_done + predicted[index]))
+      POINTS_DONE=$((POINTS_DONE + 1))
+    done
   done
 
   echo $((($(now_ms) - started_ms) / 1000)) >"$RUN_DIR/elapsed_s"
@@ -227,10 +236,10 @@ main() {
   cat "$RUN_DIR/summary.md"
   log ""
   log "results: $RUN_DIR (summary.md with charts/, summary.csv, one folder per point)"
-  log "total time: $(minutes "$(($(now_ms) - started_ms))") for ${#P_VARIANT[@]} points (estimated $(minutes "$predicted_total"))"
+  log "total time: $(minutes "$(($(now_ms) - started_ms))") for $((points * runs)) points (estimated $(minutes "$predicted_total"))"
   ((skipped == 0)) || log "$skipped point(s) SKIPPED for want of open files: see the summary"
   if ((failed > 0)); then
-    log "$failed of ${#P_VARIANT[@]} point(s) FAILED: see the summary"
+    log "$failed of $((points * runs)) point(s) FAILED: see the summary"
     return 1
   fi
 }

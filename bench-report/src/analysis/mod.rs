@@ -7,5 +7,6 @@ pub mod cpu;
 pub mod languages;
 pub mod notes;
 pub mod observations;
+pub mod runs;
 pub mod sweep;
 pub mod variants;

@@ -3,6 +3,7 @@
 
 use crate::analysis::bounds::{derive, Derived};
 use crate::analysis::notes::NEAR_BOUND;
+use crate::analysis::runs::{merge, Merged};
 use crate::model::{Point, Run};
 
 /// One of the three sweeps.
@@ -63,15 +64,23 @@ pub fn in_sweep(point: &Point, sweep: Sweep, base: Base) -> bool {
     }
 }
 
-/// A variant's points in `sweep`, sorted by x, every outcome (measured or not).
-pub fn curve<'a>(run: &'a Run, sweep: Sweep, base: Base, variant: &str) -> Vec<&'a Point> {
+/// A variant's points in `sweep`, sorted by x, every outcome (measured or not); the runs of
+/// one x (RUNS > 1) merged into one point of their means.
+pub fn curve<'a>(run: &'a Run, sweep: Sweep, base: Base, variant: &str) -> Vec<Merged<'a>> {
     let mut points: Vec<&Point> = run
         .points
         .iter()
         .filter(|p| p.variant.name == variant && in_sweep(p, sweep, base))
         .collect();
-    points.sort_by(|a, b| sweep.x(a).total_cmp(&sweep.x(b)));
-    points
+    points.sort_by(|a, b| sweep.x(a).total_cmp(&sweep.x(b)).then(a.run.cmp(&b.run)));
+    let mut curve: Vec<Vec<&Point>> = Vec::new();
+    for point in points {
+        match curve.last_mut() {
+            Some(runs) if sweep.x(runs[0]).total_cmp(&sweep.x(point)).is_eq() => runs.push(point),
+            _ => curve.push(vec![point]),
+        }
+    }
+    curve.into_iter().map(merge).collect()
 }
 
 /// The points of `sweep` that were not measured, in the order they ran.
@@ -100,11 +109,12 @@ pub struct ConnectionsStory<'a> {
 }
 
 /// Where `points` (one variant's connections curve) leave their bound.
-pub fn connections_story<'a>(points: &[&'a Point]) -> ConnectionsStory<'a> {
+pub fn connections_story<'a>(points: &'a [Merged<'_>]) -> ConnectionsStory<'a> {
     let measured: Vec<(&Point, Derived)> = points
         .iter()
+        .map(|m| &m.point)
         .filter(|p| p.status.is_ok())
-        .map(|p| (*p, derive(p)))
+        .map(|p| (p, derive(p)))
         .collect();
     let mut kept = None;
     let mut left = None;
@@ -146,11 +156,12 @@ pub fn connections_story<'a>(points: &[&'a Point]) -> ConnectionsStory<'a> {
 
 /// The measured point of `points` furthest below its bounds (the effective one where there
 /// is one), if any is below [`NEAR_BOUND`].
-pub fn furthest_below<'a>(points: &[&'a Point]) -> Option<(&'a Point, Derived)> {
+pub fn furthest_below<'a>(points: &'a [Merged<'_>]) -> Option<(&'a Point, Derived)> {
     points
         .iter()
+        .map(|m| &m.point)
         .filter(|p| p.status.is_ok())
-        .map(|p| (*p, derive(p)))
+        .map(|p| (p, derive(p)))
         .filter_map(|(p, d)| d.effective_fraction.or(d.fraction).map(|f| (p, d, f)))
         .filter(|(_, _, f)| *f < NEAR_BOUND)
         .min_by(|a, b| a.2.total_cmp(&b.2))

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::analysis::bounds::derive;
+use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Sweep};
 use crate::chart::{Axis, BarGroup, BarPanel, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
@@ -188,7 +189,7 @@ fn line(
 
 /// The lines of `sweep` for one variant: measured (and its bounds), or latencies.
 fn throughput_lines(
-    points: &[&Point],
+    points: &[Merged<'_>],
     sweep: Sweep,
     variant: usize,
     name: &str,
@@ -196,7 +197,7 @@ fn throughput_lines(
 ) -> Vec<Line> {
     let measured: Vec<&Point> = points
         .iter()
-        .copied()
+        .map(|m| &m.point)
         .filter(|p| p.status.is_ok())
         .collect();
     let xy = |pick: &dyn Fn(&Point) -> Option<f64>| -> Vec<(f64, f64)> {
@@ -237,10 +238,10 @@ fn throughput_lines(
     lines
 }
 
-fn latency_lines(points: &[&Point], variant: usize, name: &str) -> Vec<Line> {
+fn latency_lines(points: &[Merged<'_>], variant: usize, name: &str) -> Vec<Line> {
     let measured: Vec<&Point> = points
         .iter()
-        .copied()
+        .map(|m| &m.point)
         .filter(|p| p.status.is_ok())
         .collect();
     let xy = |pick: fn(&crate::parse::wrk::Latency) -> Option<f64>| -> Vec<(f64, f64)> {
@@ -363,7 +364,7 @@ pub fn sweep(run: &Run) -> Vec<Planned> {
                 .filter(|(_, name)| {
                     sweep::curve(run, Sweep::Connections, base, name)
                         .first()
-                        .is_some_and(|p| (p.variant.blocks == Some(true)) == blocks)
+                        .is_some_and(|m| (m.point.variant.blocks == Some(true)) == blocks)
                 })
                 .flat_map(|(index, name)| {
                     let points = sweep::curve(run, Sweep::Connections, base, name);

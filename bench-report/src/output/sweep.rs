@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::bounds::Derived;
 use crate::analysis::notes::{self, NEAR_BOUND};
+use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Base, Sweep};
 use crate::model::{Point, Run};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
@@ -73,7 +74,7 @@ pub fn variants(run: &Run) -> Vec<String> {
 pub fn has_measured(run: &Run, sweep: Sweep, base: Base, variant: &str) -> bool {
     sweep::curve(run, sweep, base, variant)
         .iter()
-        .any(|p| p.status.is_ok())
+        .any(|m| m.point.status.is_ok())
 }
 
 /// The load, in words: "wrk -t4, 5s per point".
@@ -207,6 +208,19 @@ it really is. Each chart's data is beside it in `charts/` (`<chart>.csv`).\n",
     );
 }
 
+/// " (mean of 3 runs: 8200–8400)" where a point ran more than once.
+fn runs_range(merged: &Merged<'_>) -> String {
+    match merged.spread(|p| p.measured().map(|r| r.req_per_sec)) {
+        Some(spread) if spread.count > 1 => format!(
+            " (mean of {} runs: {}–{})",
+            spread.count,
+            rate(Some(spread.min)),
+            rate(Some(spread.max))
+        ),
+        _ => String::new(),
+    }
+}
+
 fn at(point: &Point) -> String {
     format!("c={}", point.load.connections)
 }
@@ -269,7 +283,7 @@ fn explain_connections(md: &mut String, run: &Run, base: Base, name: &str) {
     let story = sweep::connections_story(&points);
     let rule = points
         .first()
-        .map_or_else(|| "concurrency / delay".to_owned(), |p| p.rule_text());
+        .map_or_else(|| "concurrency / delay".to_owned(), |m| m.point.rule_text());
     let _ = write!(md, "- **{name}** (bound: {rule}).");
     let (Some((first, first_d)), Some((last, last_d))) =
         (story.measured.first(), story.measured.last())
@@ -392,7 +406,8 @@ fn explain_line(md: &mut String, run: &Run, base: Base, sweep: Sweep, name: &str
     if points.is_empty() {
         return;
     }
-    for (index, point) in points.iter().enumerate() {
+    for (index, merged) in points.iter().enumerate() {
+        let point = &merged.point;
         let x = sweep.x(point);
         let x_text = match sweep {
             Sweep::Workers => format!(
@@ -415,7 +430,12 @@ fn explain_line(md: &mut String, run: &Run, base: Base, sweep: Sweep, name: &str
             continue;
         };
         let derived = crate::analysis::bounds::derive(point);
-        let _ = write!(md, "{} req/s", rate(Some(report.req_per_sec)));
+        let _ = write!(
+            md,
+            "{} req/s{}",
+            rate(Some(report.req_per_sec)),
+            runs_range(merged)
+        );
         match derived.fraction {
             Some(f) => {
                 let _ = write!(
