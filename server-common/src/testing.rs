@@ -299,6 +299,11 @@ macro_rules! contract_tests {
         }
 
         #[test]
+        fn a_client_that_never_reads_does_not_hold_the_server() {
+            $crate::testing::check_client_that_never_reads($binary);
+        }
+
+        #[test]
         fn http10_keep_alive_is_announced_or_the_connection_closed() {
             $crate::testing::check_http10_keep_alive($binary);
         }
@@ -514,6 +519,91 @@ pub fn check_idle_timeout(binary: &str) {
         "closed after {took:?}"
     );
     assert_eq!(get(server.addr, "/health").status, 200);
+}
+
+/// A client that pipelines requests and never reads the answers: once the answers fill the
+/// socket buffers the server cannot write to it, and other clients must still be answered
+/// (after the idle timeout at worst) rather than wait behind it for good.
+///
+/// # Panics
+/// If a well-formed request on another connection is not answered within the step bound.
+pub fn check_client_that_never_reads(binary: &str) {
+    use socket2::{Domain, Socket, Type};
+
+    let server = ServerProcess::start(binary, &["--delay-ms", "0", "--idle-timeout-secs", "1"]);
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    // A small receive buffer, so the answers fill the buffers sooner.
+    socket.set_recv_buffer_size(4096).ok();
+    socket
+        .connect_timeout(&server.addr.into(), STEP_TIMEOUT)
+        .expect("connect");
+    let attacker = TcpStream::from(socket);
+    attacker.set_write_timeout(Some(STEP_TIMEOUT)).ok();
+    // 100,000 requests (3.5 MB) whose ~14 MB of answers far exceed what the kernel buffers
+    // for one connection (4 MiB of send buffer on Linux by default).
+    let requests = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    let mut sender = attacker.try_clone().expect("clone the attacker's socket");
+    let sending = thread::spawn(move || {
+        for _ in 0..100 {
+            if sender.write_all(&requests).is_err() {
+                break; // the server stopped reading, or closed the connection
+            }
+        }
+    });
+    // Probe only once the server is stuck writing to it: its side of the connection holds
+    // answers it cannot send, and no more go out.
+    let client_port = attacker.local_addr().expect("local address").port();
+    let stuck = wait_until_send_queue_stalls(server.addr.port(), client_port);
+    assert!(
+        stuck,
+        "the server never filled its send buffer towards a client that does not read: \
+         nothing was checked"
+    );
+    let started = Instant::now();
+    let reply = request(server.addr, "GET", "/health");
+    let took = started.elapsed();
+    attacker.shutdown(Shutdown::Both).ok();
+    sending.join().expect("sender thread");
+    let reply = reply.unwrap_or_else(|error| {
+        panic!("GET /health beside a client that never reads: {error} after {took:?}")
+    });
+    assert_eq!(reply.status, 200, "beside a client that never reads");
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}
+
+/// Waits (up to 20 s) until the server's socket from `server_port` to `client_port` holds
+/// at least 64 KiB it cannot send and that amount stays the same for 300 ms: the server
+/// is stuck writing. Reads the kernel's table of TCP sockets, `/proc/net/tcp`.
+fn wait_until_send_queue_stalls(server_port: u16, client_port: u16) -> bool {
+    let send_queue = || -> Option<u64> {
+        let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+        table.lines().skip(1).find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let port = |address: &str| {
+                address
+                    .rsplit(':')
+                    .next()
+                    .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+            };
+            if port(fields.get(1)?)? != server_port || port(fields.get(2)?)? != client_port {
+                return None;
+            }
+            let queues = fields.get(4)?;
+            u64::from_str_radix(queues.split(':').next()?, 16).ok()
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = None;
+    while Instant::now() < deadline {
+        let now = send_queue();
+        if now.is_some_and(|bytes| bytes >= 64 * 1024) && now == last {
+            return true;
+        }
+        last = now;
+        thread::sleep(Duration::from_millis(300));
+    }
+    false
 }
 
 /// Reads one response from `reader`: the head, then `Content-Length` bytes of body (none
