@@ -130,8 +130,8 @@ test-rust: ## Unit and integration tests of the servers (real binaries, real soc
 	$(CARGO) test --release --workspace --locked
 
 .PHONY: test-scripts
-test-scripts: build ## bats tests of the harness: parsing, summaries, faults, one short real run
-	scripts/ensure-tools.sh bats wrk curl
+test-scripts: build ## bats tests of the harness (parsing, summaries, faults, short real runs) and the HTTP clients' interop
+	scripts/ensure-tools.sh bats wrk curl ab hey h2load wget
 	bats tests/
 
 .PHONY: test-python

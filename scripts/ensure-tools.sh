@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the command-line tools the tests and benchmarks need are installed.
 #
-# Usage: scripts/ensure-tools.sh TOOL...   (e.g. wrk bats shellcheck gnuplot)
+# Usage: scripts/ensure-tools.sh TOOL...   (e.g. wrk bats shellcheck gnuplot ab h2load)
 # Installs what is missing with apt-get where we are root on a Debian-like system;
 # otherwise names exactly what to install and exits non-zero.
 set -euo pipefail
@@ -10,6 +10,10 @@ set -euo pipefail
 package_for() {
   case "$1" in
     gnuplot) echo gnuplot-nox ;;
+    ab) echo apache2-utils ;;
+    h2load) echo nghttp2-client ;;
+    hey) echo hey ;;
+    wget) echo wget ;;
     *) echo "$1" ;;
   esac
 }

@@ -297,6 +297,21 @@ macro_rules! contract_tests {
         fn idle_connections_are_closed() {
             $crate::testing::check_idle_timeout($binary);
         }
+
+        #[test]
+        fn a_client_that_never_reads_does_not_hold_the_server() {
+            $crate::testing::check_client_that_never_reads($binary);
+        }
+
+        #[test]
+        fn http10_keep_alive_is_announced_or_the_connection_closed() {
+            $crate::testing::check_http10_keep_alive($binary);
+        }
+
+        #[test]
+        fn http11_pipelining_head_and_connection_close() {
+            $crate::testing::check_http11_connections($binary);
+        }
     };
 }
 
@@ -504,4 +519,235 @@ pub fn check_idle_timeout(binary: &str) {
         "closed after {took:?}"
     );
     assert_eq!(get(server.addr, "/health").status, 200);
+}
+
+/// A client that pipelines requests and never reads the answers: once the answers fill the
+/// socket buffers the server cannot write to it, and other clients must still be answered
+/// (after the idle timeout at worst) rather than wait behind it for good.
+///
+/// # Panics
+/// If a well-formed request on another connection is not answered within the step bound.
+pub fn check_client_that_never_reads(binary: &str) {
+    use socket2::{Domain, Socket, Type};
+
+    let server = ServerProcess::start(binary, &["--delay-ms", "0", "--idle-timeout-secs", "1"]);
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    // A small receive buffer, so the answers fill the buffers sooner.
+    socket.set_recv_buffer_size(4096).ok();
+    socket
+        .connect_timeout(&server.addr.into(), STEP_TIMEOUT)
+        .expect("connect");
+    let attacker = TcpStream::from(socket);
+    attacker.set_write_timeout(Some(STEP_TIMEOUT)).ok();
+    // 100,000 requests (3.5 MB) whose ~14 MB of answers far exceed what the kernel buffers
+    // for one connection (4 MiB of send buffer on Linux by default).
+    let requests = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    let mut sender = attacker.try_clone().expect("clone the attacker's socket");
+    let sending = thread::spawn(move || {
+        for _ in 0..100 {
+            if sender.write_all(&requests).is_err() {
+                break; // the server stopped reading, or closed the connection
+            }
+        }
+    });
+    // Probe only once the server is stuck writing to it: its side of the connection holds
+    // answers it cannot send, and no more go out.
+    let client_port = attacker.local_addr().expect("local address").port();
+    let stuck = wait_until_send_queue_stalls(server.addr.port(), client_port);
+    assert!(
+        stuck,
+        "the server never filled its send buffer towards a client that does not read: \
+         nothing was checked"
+    );
+    let started = Instant::now();
+    let reply = request(server.addr, "GET", "/health");
+    let took = started.elapsed();
+    attacker.shutdown(Shutdown::Both).ok();
+    sending.join().expect("sender thread");
+    let reply = reply.unwrap_or_else(|error| {
+        panic!("GET /health beside a client that never reads: {error} after {took:?}")
+    });
+    assert_eq!(reply.status, 200, "beside a client that never reads");
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}
+
+/// Waits (up to 20 s) until the server's socket from `server_port` to `client_port` holds
+/// at least 64 KiB it cannot send and that amount stays the same for 300 ms: the server
+/// is stuck writing. Reads the kernel's table of TCP sockets, `/proc/net/tcp`.
+fn wait_until_send_queue_stalls(server_port: u16, client_port: u16) -> bool {
+    let send_queue = || -> Option<u64> {
+        let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+        table.lines().skip(1).find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let port = |address: &str| {
+                address
+                    .rsplit(':')
+                    .next()
+                    .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+            };
+            if port(fields.get(1)?)? != server_port || port(fields.get(2)?)? != client_port {
+                return None;
+            }
+            let queues = fields.get(4)?;
+            u64::from_str_radix(queues.split(':').next()?, 16).ok()
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = None;
+    while Instant::now() < deadline {
+        let now = send_queue();
+        if now.is_some_and(|bytes| bytes >= 64 * 1024) && now == last {
+            return true;
+        }
+        last = now;
+        thread::sleep(Duration::from_millis(300));
+    }
+    false
+}
+
+/// Reads one response from `reader`: the head, then `Content-Length` bytes of body (none
+/// for a `HEAD` request), leaving the stream where the next response starts.
+fn read_one_reply(reader: &mut BufReader<TcpStream>, head_request: bool) -> std::io::Result<Reply> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        head.extend_from_slice(&line);
+        if line == b"\r\n" {
+            break;
+        }
+    }
+    let mut reply = parse_reply(&head)?;
+    if !head_request {
+        let length: usize = reply
+            .header("content-length")
+            .and_then(|length| length.parse().ok())
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "no Content-Length")
+            })?;
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        reply.body = String::from_utf8_lossy(&body).into_owned();
+    }
+    Ok(reply)
+}
+
+/// Whether the server closes the connection (end-of-file or a reset) within `bound`, with
+/// nothing more sent on it.
+///
+/// # Panics
+/// If the server sends bytes nobody asked for.
+fn closed_within(reader: &mut BufReader<TcpStream>, bound: Duration) -> bool {
+    reader.get_ref().set_read_timeout(Some(bound)).ok();
+    let mut byte = [0u8; 1];
+    match reader.read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => panic!("unexpected bytes after the last response"),
+        Err(error) => !matches!(
+            error.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+/// Whether a response says `Connection: keep-alive` (any case).
+fn announces_keep_alive(reply: &Reply) -> bool {
+    reply.header("connection").is_some_and(|value| {
+        value
+            .split(',')
+            .any(|token| token.trim().eq_ignore_ascii_case("keep-alive"))
+    })
+}
+
+/// How long a server may take to close a connection after its last response.
+const CLOSE_BOUND: Duration = Duration::from_secs(3);
+
+/// An HTTP/1.0 request that asks for keep-alive (`Connection: Keep-Alive`) either gets
+/// `Connection: keep-alive` and a connection that serves the next requests (`HEAD`
+/// included), or a response after which the server closes. An HTTP/1.0 client waits for
+/// that close when the header is missing, so a kept connection without it hangs the client
+/// (`ab -k`). An HTTP/1.0 request without keep-alive is answered, then closed.
+///
+/// # Panics
+/// If a response is wrong, or the connection is kept open without the header.
+pub fn check_http10_keep_alive(binary: &str) {
+    let server = ServerProcess::start(binary, &["--delay-ms", "0"]);
+    let mut writer = connect(server.addr);
+    let mut reader = BufReader::new(writer.try_clone().expect("clone the socket"));
+
+    writer
+        .write_all(b"GET / HTTP/1.0\r\nHost: x\r\nConnection: Keep-Alive\r\n\r\n")
+        .expect("send");
+    let first = read_one_reply(&mut reader, false).expect("an answer to GET / HTTP/1.0");
+    assert_eq!((first.status, first.body.as_str()), (200, "Hello, World!"));
+    if !announces_keep_alive(&first) {
+        assert!(
+            closed_within(&mut reader, CLOSE_BOUND),
+            "HTTP/1.0 keep-alive answered without Connection: keep-alive ({:?}), and the \
+             connection left open: an HTTP/1.0 client waits for the close",
+            first.header("connection")
+        );
+        return;
+    }
+
+    writer
+        .write_all(b"HEAD / HTTP/1.0\r\nHost: x\r\nconnection: keep-alive\r\n\r\n")
+        .expect("send on the kept connection");
+    let head = read_one_reply(&mut reader, true).expect("an answer to HEAD on the kept connection");
+    assert_eq!(head.status, 200, "HEAD / HTTP/1.0");
+    assert!(announces_keep_alive(&head), "HEAD: {:?}", head.headers);
+
+    writer
+        .write_all(b"GET /health HTTP/1.0\r\nHost: x\r\n\r\n")
+        .expect("send on the kept connection");
+    let last = read_one_reply(&mut reader, false).expect("an answer to the last request");
+    assert_eq!((last.status, last.body.as_str()), (200, "OK"));
+    assert!(!announces_keep_alive(&last), "no keep-alive was asked for");
+    assert!(
+        closed_within(&mut reader, CLOSE_BOUND),
+        "HTTP/1.0 without keep-alive: the connection must close after the response"
+    );
+}
+
+/// HTTP/1.1 as before: three pipelined requests (`GET /`, `HEAD /`, `GET /health`) answered
+/// in order on one connection, `HEAD` without a body, the connection kept; then a request
+/// with `Connection: close` is answered and the connection closed.
+///
+/// # Panics
+/// If an answer is wrong or out of order, or the connection is not closed after `close`.
+pub fn check_http11_connections(binary: &str) {
+    let server = ServerProcess::start(binary, &["--delay-ms", "0"]);
+    let mut writer = connect(server.addr);
+    let mut reader = BufReader::new(writer.try_clone().expect("clone the socket"));
+
+    writer
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\
+              HEAD / HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .expect("send three pipelined requests");
+    let hello = read_one_reply(&mut reader, false).expect("the first pipelined answer");
+    assert_eq!((hello.status, hello.body.as_str()), (200, "Hello, World!"));
+    let head = read_one_reply(&mut reader, true).expect("the answer to HEAD");
+    assert_eq!(head.status, 200, "HEAD /");
+    // Had HEAD's answer carried a body, the next status line would not parse.
+    let health = read_one_reply(&mut reader, false).expect("the third pipelined answer");
+    assert_eq!((health.status, health.body.as_str()), (200, "OK"));
+    for reply in [&hello, &head, &health] {
+        assert_ne!(reply.header("connection"), Some("close"), "{reply:?}");
+    }
+
+    writer
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("send on the kept connection");
+    let last = read_one_reply(&mut reader, false).expect("an answer on the kept connection");
+    assert_eq!((last.status, last.body.as_str()), (200, "Hello, World!"));
+    assert!(
+        closed_within(&mut reader, CLOSE_BOUND),
+        "Connection: close: the connection must close after the response"
+    );
 }

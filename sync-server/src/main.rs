@@ -9,8 +9,6 @@
 //! Run it: `cargo run --release -p sync-server -- --delay-ms 10 --workers 1`
 //! then `curl http://127.0.0.1:9000/`.
 
-mod idle;
-
 use std::io::Cursor;
 use std::net::{Shutdown, SocketAddr};
 use std::process::ExitCode;
@@ -34,9 +32,12 @@ const VARIANT: &str = "sync-server";
     version,
     after_help = "Routes: GET / (after the delay), GET /health (at once).\n\
     --workers 1 serves one request at a time, like the seed's http.server.\n\
-    tiny_http reads each connection on a thread of its own and has no timeout; this server\n\
-    closes connections that send nothing for --idle-timeout-secs so idle clients cannot pile\n\
-    up threads."
+    tiny_http reads each connection on a thread of its own. --idle-timeout-secs is each\n\
+    connection's read and write timeout, counted from the last byte the client sent (or took):\n\
+    a silent connection, idle between requests or stalled inside one, is closed, so idle\n\
+    clients cannot pile up threads. A request already read is still answered, however long it\n\
+    waited for a handler; if its client then sent nothing for the timeout (waiting for that\n\
+    answer counts), the connection closes after the answer."
 )]
 struct Args {
     /// Address to listen on. Loopback by default; 0.0.0.0:9000 serves the network.
@@ -96,11 +97,13 @@ fn main() -> ExitCode {
         Ok(handle) => handle,
         Err(error) => return server_common::fail(VARIANT, &error.to_string()),
     };
-    let server = match Server::from_listener(listener, None) {
+    // tiny_http has no timeout of its own: the idle timeout becomes every accepted
+    // connection's read and write timeout (a patch, vendor/tiny_http/PATCHES.md).
+    let timeout = Some(args.tuning.idle_timeout());
+    let server = match Server::from_listener_with_timeout(listener, None, timeout) {
         Ok(server) => Arc::new(server),
         Err(error) => return server_common::fail(VARIANT, &error.to_string()),
     };
-    idle::spawn_reaper(args.tuning.idle_timeout());
 
     let (events, event) = mpsc::channel();
     let mut signals = match Signals::new([SIGINT, SIGTERM]) {

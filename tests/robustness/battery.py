@@ -38,8 +38,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Servers close connections silent this long; small so stalled attacks end quickly, but
 # above the ~2.3 s a request queues on a one-thread server under the overload below:
-# sync-server's reaper also closes a request that waited longer than this for a handler
-# (see sync-server/src/idle.rs), which is not what the overload attack tests.
+# sync-server's read timeout also runs out on a connection whose request waited longer
+# than this for a handler, which is then closed after its answer (vendor/tiny_http/
+# PATCHES.md, patch 6), and that is not what the overload attack tests.
 IDLE_TIMEOUT_SECS = 3
 # The simulated downstream call of `GET /`: small, so 1,000 pipelined requests and the
 # overload run are not bounded by it (one handler thread at 1 ms is ~1,000 requests/s).

@@ -293,6 +293,12 @@ impl Iterator for ClientConnection {
                 _ => (),
             };
 
+            // PATCHED (see PATCHES.md): an HTTP/1.0 connection kept open (the request asked
+            // for keep-alive) must say so in the response, or the client waits for a close.
+            if !self.no_more_requests && *rq.http_version() == HTTPVersion(1, 0) {
+                return Some(rq.with_http10_keep_alive());
+            }
+
             // returning the request
             return Some(rq);
         }

@@ -245,6 +245,26 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_with_timeout(listener, ssl_config, None)
+    }
+
+    /// PATCHED (see PATCHES.md): `from_listener`, and every connection it accepts gets
+    /// `timeout` as its read and write timeout (`SO_RCVTIMEO`, `SO_SNDTIMEO`). A connection
+    /// whose client sends nothing for that long (idle between requests, or stalled inside
+    /// one) is closed for reading: a request already read is still answered, then the
+    /// connection is closed. One whose client takes no data for that long is closed at once.
+    /// `None` is `from_listener`: no timeout, a silent client holds its thread forever.
+    ///
+    /// # Errors
+    /// As `from_listener`, and a zero `timeout` (which the OS cannot set).
+    pub fn from_listener_with_timeout<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        timeout: Option<Duration>,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        if timeout == Some(Duration::ZERO) {
+            return Err("a connection timeout must be longer than zero".into());
+        }
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -296,6 +316,14 @@ impl Server {
                 let new_client = match server.accept() {
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
+                        // PATCHED (see PATCHES.md): the connection's timeouts, before any
+                        // thread reads from it. A socket that refuses them is not served.
+                        if let Some(timeout) = timeout {
+                            if let Err(e) = sock.set_timeouts(timeout) {
+                                log::warn!("Cannot set the connection's timeouts: {}", e);
+                                continue;
+                            }
+                        }
                         let (read_closable, write_closable) = match ssl {
                             None => RefinedTcpStream::new(sock),
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]

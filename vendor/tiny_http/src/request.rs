@@ -74,6 +74,10 @@ pub struct Request {
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
+
+    // PATCHED (see PATCHES.md): an HTTP/1.0 request whose connection is kept open (it asked
+    // for keep-alive); its response must say `Connection: keep-alive`.
+    http10_keep_alive: bool,
 }
 
 struct NotifyOnDrop<R> {
@@ -238,6 +242,7 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
+        http10_keep_alive: false,
     })
 }
 
@@ -448,12 +453,14 @@ impl Request {
 
         let do_not_send_body = self.method == Method::Head;
 
-        Self::ignore_client_closing_errors(response.raw_print(
+        // PATCHED (see PATCHES.md): `Connection: keep-alive` on a kept HTTP/1.0 connection.
+        Self::ignore_client_closing_errors(response.print_with_connection(
             writer.by_ref(),
             self.http_version.clone(),
             &self.headers,
             do_not_send_body,
             None,
+            self.http10_keep_alive,
         ))?;
 
         Self::ignore_client_closing_errors(writer.flush())
@@ -471,6 +478,13 @@ impl Request {
 
     pub(crate) fn with_notify_sender(mut self, sender: Sender<()>) -> Self {
         self.notify_when_responded = Some(sender);
+        self
+    }
+
+    /// PATCHED (see PATCHES.md): marks an HTTP/1.0 request whose connection the server keeps
+    /// open, so that its response carries `Connection: keep-alive`.
+    pub(crate) fn with_http10_keep_alive(mut self) -> Self {
+        self.http10_keep_alive = true;
         self
     }
 }

@@ -332,12 +332,34 @@ where
     ///
     /// Note: does not flush the writer.
     pub fn raw_print<W: Write>(
+        self,
+        writer: W,
+        http_version: HTTPVersion,
+        request_headers: &[Header],
+        do_not_send_body: bool,
+        upgrade: Option<&str>,
+    ) -> IoResult<()> {
+        self.print_with_connection(
+            writer,
+            http_version,
+            request_headers,
+            do_not_send_body,
+            upgrade,
+            false,
+        )
+    }
+
+    /// PATCHED (see PATCHES.md): `raw_print`, plus `Connection: keep-alive` when
+    /// `http10_keep_alive` (an HTTP/1.0 connection the server keeps open; without the header
+    /// an HTTP/1.0 client waits for the server to close it).
+    pub(crate) fn print_with_connection<W: Write>(
         mut self,
         mut writer: W,
         http_version: HTTPVersion,
         request_headers: &[Header],
         do_not_send_body: bool,
         upgrade: Option<&str>,
+        http10_keep_alive: bool,
     ) -> IoResult<()> {
         let mut transfer_encoding = Some(choose_transfer_encoding(
             self.status_code,
@@ -372,6 +394,11 @@ where
                 Header::from_bytes(&b"Connection"[..], &b"upgrade"[..]).unwrap(),
             );
             transfer_encoding = None;
+        } else if http10_keep_alive {
+            self.headers.insert(
+                0,
+                Header::from_bytes(&b"Connection"[..], &b"keep-alive"[..]).unwrap(),
+            );
         }
 
         // if the transfer encoding is identity, the content length must be known ; therefore if

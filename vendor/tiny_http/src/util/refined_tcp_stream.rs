@@ -143,7 +143,20 @@ impl Read for RefinedTcpStream {
 
 impl Write for RefinedTcpStream {
     fn write(&mut self, buf: &[u8]) -> IoResult<usize> {
-        self.stream.write(buf)
+        let written = self.stream.write(buf);
+        // PATCHED (see PATCHES.md): a write that timed out (the connection's write timeout:
+        // the client has taken no data for that long) ends the connection both ways, so
+        // that the responses queued behind this one fail at once instead of each waiting
+        // out the timeout again, and the connection's reading thread sees end-of-file.
+        if let Err(ref error) = written {
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                self.stream.shutdown(Shutdown::Both).ok();
+            }
+        }
+        written
     }
 
     fn flush(&mut self) -> IoResult<()> {
