@@ -9,4 +9,5 @@ pub mod notes;
 pub mod observations;
 pub mod runs;
 pub mod sweep;
+pub mod timers;
 pub mod variants;

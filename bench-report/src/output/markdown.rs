@@ -11,6 +11,7 @@ use crate::analysis::notes::{self, Note, NEAR_BOUND, OVER_BOUND};
 use crate::analysis::observations::{
     self, Compared, FamilyCheck, Trio, LOWER_FACTOR, MORE_FACTOR, SAME_BAND,
 };
+use crate::analysis::timers::{self, Attribution, Side};
 use crate::analysis::variants::{summaries, Spread, VariantSummary};
 use crate::model::{Point, Run, RunKind};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate, times};
@@ -48,6 +49,7 @@ pub fn bench(run: &Run, chart: bool) -> String {
     across_runs(&mut md, &variants);
     observations_section(&mut md, &variants);
     languages_section(&mut md, &variants);
+    timer_section(&mut md, &variants);
     let measured = run.points.iter().any(|p| p.status.is_ok());
     if chart && measured {
         let _ = writeln!(
@@ -829,6 +831,96 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
     }
 }
 
+/// The two sleeps compared, where a run measured both: async-server (tokio's timer) and
+/// async-timerfd (a timerfd), at the same load.
+fn timer_section(md: &mut String, variants: &[VariantSummary<'_>]) {
+    let find = |kind: &str| {
+        variants.iter().find(|v| {
+            v.family.as_deref() == Some("rust") && v.kind.as_deref() == Some(kind) && v.runs() > 0
+        })
+    };
+    let (Some(tokio), Some(timerfd)) = (find("async"), find("async-timerfd")) else {
+        return;
+    };
+    let side = |v: &VariantSummary<'_>| {
+        Some(Side {
+            rate: v.rate()?.mean,
+            loaded_us: v.latency()?.mean,
+            unloaded_us: v.unloaded()?.mean,
+        })
+    };
+    let (Some(tokio_side), Some(timerfd_side)) = (side(tokio), side(timerfd)) else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "\n## tokio's timer against a timerfd\n\nThe same app under the same load ({} connections, {} ms): {} sleeps with `tokio::time::sleep` (a timer wheel of 1 ms ticks, each deadline rounded up to the next tick), {} with a kernel timer of nanosecond deadlines (`--timer timerfd`).\n",
+        tokio.example.load.connections,
+        tokio.example.load.delay_ms.map_or("?".to_owned(), |d| d.to_string()),
+        tokio.name,
+        timerfd.name,
+    );
+    let _ = writeln!(
+        md,
+        "| Variant | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request |\n|---|---|---|---|---|---|"
+    );
+    for v in [tokio, timerfd] {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            v.name,
+            spread_text(v.rate(), |r| rate(Some(r))),
+            spread_text(v.fraction(), pct),
+            spread_text(v.latency(), |us| ms(Some(us))),
+            spread_text(v.unloaded(), |us| ms(Some(us))),
+            spread_text(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
+        );
+    }
+    if let Some(split) = timers::attribute(tokio_side, timerfd_side) {
+        let _ = writeln!(
+            md,
+            "\n{}",
+            timer_sentence(&tokio.name, &timerfd.name, &split, tokio_side, timerfd_side)
+        );
+    }
+}
+
+/// The gap between the two timers, in words: its timer part and its load part.
+pub fn timer_sentence(
+    tokio: &str,
+    timerfd: &str,
+    split: &Attribution,
+    tokio_side: Side,
+    timerfd_side: Side,
+) -> String {
+    let more = if split.rate_gap >= 0.0 {
+        "more"
+    } else {
+        "fewer"
+    };
+    format!(
+        "{timerfd} served {} req/s {more} than {tokio} ({} its throughput). One request alone takes {} less with the timerfd ({} against {}): by Little's law, with {tokio}'s requests in flight kept, that is {} req/s of the gap, the part due to the timer. The rest, {} req/s, is the load: under load a request took {} longer than alone on {tokio} and {} on {timerfd}.",
+        rate(Some(split.rate_gap.abs())),
+        times(timerfd_side.rate / tokio_side.rate),
+        ms(Some(split.timer_us)),
+        ms(Some(timerfd_side.unloaded_us)),
+        ms(Some(tokio_side.unloaded_us)),
+        signed_rate(split.timer_rate),
+        signed_rate(split.load_rate),
+        ms(Some(tokio_side.loaded_us - tokio_side.unloaded_us)),
+        ms(Some(timerfd_side.loaded_us - timerfd_side.unloaded_us)),
+    )
+}
+
+/// A change in req/s with its sign: "+838", "−1200".
+pub fn signed_rate(value: f64) -> String {
+    if value < 0.0 {
+        format!("−{}", rate(Some(-value)))
+    } else {
+        format!("+{}", rate(Some(value)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -949,5 +1041,29 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| async-server #2 | 8400 |"), "{md}");
+    }
+}
+
+#[cfg(test)]
+mod timer_tests {
+    use super::*;
+    use crate::testing::{point, report, run};
+
+    #[test]
+    fn both_timers_in_one_run_get_the_gap_attributed() {
+        let mut tokio = point(1, "async-server", "rust", "async", 8_300.0, 12_000.0);
+        tokio.unloaded = Some(report(89.0, 11_200.0));
+        let mut timerfd = point(
+            2,
+            "async-timerfd",
+            "rust",
+            "async-timerfd",
+            9_700.0,
+            10_300.0,
+        );
+        timerfd.unloaded = Some(report(99.0, 10_100.0));
+        let md = bench(&run(vec![tokio, timerfd], r#"{"kind": "bench"}"#), false);
+        assert!(md.contains("## tokio's timer against a timerfd"), "{md}");
+        assert!(md.contains("async-timerfd served 1400 req/s more than async-server (1.17× its throughput). One request alone takes 1.10 ms less with the timerfd (10.10 ms against 11.20 ms): by Little's law, with async-server's requests in flight kept, that is +838 req/s of the gap, the part due to the timer. The rest, +562 req/s, is the load"), "{md}");
     }
 }

@@ -8,9 +8,12 @@ use crate::analysis::bounds::Derived;
 use crate::analysis::notes::{self, NEAR_BOUND};
 use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Base, Sweep};
+use crate::analysis::timers::{self, Side};
 use crate::model::{Point, Run};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
-use crate::output::markdown::{self, cpu_text, machine_line, threads_flag, SHARED_CORES};
+use crate::output::markdown::{
+    self, cpu_text, machine_line, signed_rate, threads_flag, SHARED_CORES,
+};
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.
 pub const CHARTS: [(&str, &str, Sweep); 4] = [
@@ -130,6 +133,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
             explain_connections(&mut md, run, base, name);
         }
     }
+    timers_along_connections(&mut md, run, base, &names);
     if names
         .iter()
         .any(|n| has_measured(run, Sweep::Delay, base, n))
@@ -206,6 +210,66 @@ workers where the wait blocks a thread, else the connections). Dotted: the effec
 concurrency / the unloaded latency that each point measured first (wrk -t1 -c1): the wait as\n\
 it really is. Each chart's data is beside it in `charts/` (`<chart>.csv`).\n",
     );
+}
+
+/// tokio's timer against a timerfd at each connection count, where the sweep has both.
+fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[String]) {
+    let find = |kind: &str| {
+        names.iter().find(|name| {
+            sweep::curve(run, Sweep::Connections, base, name)
+                .first()
+                .is_some_and(|m| {
+                    m.point.variant.family.as_deref() == Some("rust")
+                        && m.point.variant.kind.as_deref() == Some(kind)
+                })
+        })
+    };
+    let (Some(tokio), Some(timerfd)) = (find("async"), find("async-timerfd")) else {
+        return;
+    };
+    let side = |point: &Point| {
+        let report = point.measured()?;
+        Some(Side {
+            rate: report.req_per_sec,
+            loaded_us: report.latency.mean_us?,
+            unloaded_us: point.unloaded.as_ref()?.latency.mean_us?,
+        })
+    };
+    let tokio_curve = sweep::curve(run, Sweep::Connections, base, tokio);
+    let timerfd_curve = sweep::curve(run, Sweep::Connections, base, timerfd);
+    let _ = writeln!(
+        md,
+        "\n## tokio's timer against a timerfd (connections, at {} ms)\n\n{tokio} sleeps with `tokio::time::sleep` (1 ms ticks, each deadline rounded up), {timerfd} with a timerfd (nanosecond deadlines). The gap between them splits in two by Little's law: the timer's part comes from the difference in unloaded latency (one request alone), the load's part is the rest.\n\n| Connections | {tokio} req/s | {timerfd} req/s | Gap | Due to the timer | Due to the load | Unloaded latency, {tokio} / {timerfd} |\n|---|---|---|---|---|---|---|",
+        base.delay_ms
+    );
+    for tokio_point in &tokio_curve {
+        let x = Sweep::Connections.x(&tokio_point.point);
+        let Some(timerfd_point) = timerfd_curve
+            .iter()
+            .find(|m| Sweep::Connections.x(&m.point).total_cmp(&x).is_eq())
+        else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (side(&tokio_point.point), side(&timerfd_point.point)) else {
+            continue;
+        };
+        let Some(split) = timers::attribute(a, b) else {
+            continue;
+        };
+        let _ = writeln!(
+            md,
+            "| {x} | {}{} | {}{} | {} | {} | {} | {} / {} |",
+            rate(Some(a.rate)),
+            runs_range(tokio_point),
+            rate(Some(b.rate)),
+            runs_range(timerfd_point),
+            signed_rate(split.rate_gap),
+            signed_rate(split.timer_rate),
+            signed_rate(split.load_rate),
+            ms(Some(a.unloaded_us)),
+            ms(Some(b.unloaded_us)),
+        );
+    }
 }
 
 /// " (mean of 3 runs: 8200–8400)" where a point ran more than once.
