@@ -14,6 +14,7 @@ pub mod chart;
 pub mod model;
 pub mod output;
 pub mod parse;
+pub mod readme;
 #[cfg(test)]
 mod testing;
 

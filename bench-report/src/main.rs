@@ -45,6 +45,16 @@ enum Command {
         /// wrk's output as it printed it (with or without the JSON line of wrk-report.lua).
         file: PathBuf,
     },
+    /// Rewrite the README's generated blocks (`<!-- readme: NAME ARGS -->` ... `<!-- /readme -->`)
+    /// from the committed reference runs they name; with --check, only say whether the README
+    /// is what it would write (exit 1 naming the first line that differs).
+    Readme {
+        /// The README to rewrite; the blocks' paths are relative to its folder.
+        readme: PathBuf,
+        /// Change nothing: fail if the README differs from what would be written.
+        #[arg(long)]
+        check: bool,
+    },
     /// Little's law for a variant's rule: print `concurrency=N` and `bound_req_per_sec=X`
     /// (no bound at delay 0).
     Bound {
@@ -100,6 +110,26 @@ fn main() -> ExitCode {
                         String::new()
                     },
                 );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("bench-report: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Readme { readme, check } => match bench_report::readme::update(&readme, check) {
+            Ok(changed) => {
+                if !check {
+                    eprintln!(
+                        "{}: {}",
+                        readme.display(),
+                        if changed {
+                            "generated blocks rewritten"
+                        } else {
+                            "already up to date"
+                        }
+                    );
+                }
                 ExitCode::SUCCESS
             }
             Err(error) => {

@@ -1,0 +1,701 @@
+//! The README's figures, generated from the committed reference runs: every block between
+//! `<!-- readme: NAME ARGS -->` and `<!-- /readme -->` is rewritten by the generator NAME from
+//! the files ARGS names (paths relative to the README's folder), so that no figure the README
+//! quotes is typed by hand. `bench-report readme README.md` rewrites them; `--check` fails
+//! when the README differs from what it would write (a test runs that).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::analysis::bounds::derive;
+use crate::analysis::languages;
+use crate::analysis::notes::NEAR_BOUND;
+use crate::analysis::observations::{self, Compared, FamilyCheck};
+use crate::analysis::sweep::Sweep;
+use crate::analysis::timers::{self, Side};
+use crate::analysis::variants::{summaries, Spread, VariantSummary};
+use crate::model::Run;
+use crate::output::format::{ms, pct, pct_against, rate, thousands, times};
+use crate::output::markdown::timer_sentence;
+use crate::output::sweep as sweep_output;
+use crate::parse::ParseError;
+use crate::ReportError;
+
+const OPEN: &str = "<!-- readme: ";
+const CLOSE: &str = "<!-- /readme -->";
+
+/// Rewrites every generated block of `readme` (the text of the README in `root`).
+///
+/// # Errors
+/// A block that is not closed, an unknown generator, or a run that cannot be read.
+pub fn render(readme: &str, root: &Path) -> Result<String, ReportError> {
+    let mut out = String::new();
+    let mut rest = readme;
+    while let Some(start) = rest.find(OPEN) {
+        let head_end = start
+            + rest[start..]
+                .find("-->")
+                .ok_or_else(|| unclosed(root, readme, rest, start))?
+            + 3;
+        let header = &rest[start..head_end];
+        let body_end = rest[head_end..]
+            .find(CLOSE)
+            .ok_or_else(|| unclosed(root, readme, rest, start))?
+            + head_end;
+        let words: Vec<&str> = header[OPEN.len()..header.len() - 3]
+            .split_whitespace()
+            .collect();
+        let (name, args) = words.split_first().ok_or_else(|| {
+            error(
+                root,
+                readme,
+                rest,
+                start,
+                "a block without a generator name",
+            )
+        })?;
+        let paths: Vec<PathBuf> = args.iter().map(|arg| root.join(arg)).collect();
+        let generated = generate(name, &paths).map_err(|message| match message {
+            Generate::Report(report) => report,
+            Generate::Usage(message) => error(root, readme, rest, start, &message),
+        })?;
+        out.push_str(&rest[..head_end]);
+        out.push('\n');
+        out.push_str(generated.trim_end());
+        out.push('\n');
+        out.push_str(CLOSE);
+        rest = &rest[body_end + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn line_of(readme: &str, rest: &str, start: usize) -> usize {
+    let offset = readme.len() - rest.len() + start;
+    readme[..offset].lines().count() + 1
+}
+
+fn error(root: &Path, readme: &str, rest: &str, start: usize, message: &str) -> ReportError {
+    ReportError::Parse(ParseError::at(
+        &root.join("README.md"),
+        line_of(readme, rest, start),
+        message,
+    ))
+}
+
+fn unclosed(root: &Path, readme: &str, rest: &str, start: usize) -> ReportError {
+    error(
+        root,
+        readme,
+        rest,
+        start,
+        &format!("a generated block without its end ({CLOSE})"),
+    )
+}
+
+enum Generate {
+    Report(ReportError),
+    Usage(String),
+}
+
+impl From<ParseError> for Generate {
+    fn from(error: ParseError) -> Self {
+        Self::Report(ReportError::Parse(error))
+    }
+}
+
+fn one(name: &str, paths: &[PathBuf]) -> Result<Run, Generate> {
+    match paths {
+        [dir] => Ok(Run::read(dir)?),
+        _ => Err(Generate::Usage(format!("{name} takes one run folder"))),
+    }
+}
+
+fn generate(name: &str, paths: &[PathBuf]) -> Result<String, Generate> {
+    match name {
+        "bench" => Ok(bench(&one(name, paths)?)),
+        "seed" => Ok(seed()),
+        "sweep" => Ok(sweep(&one(name, paths)?)),
+        "timers" => {
+            let runs = paths
+                .iter()
+                .map(|dir| Run::read(dir))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(timers_table(&runs))
+        }
+        "languages" => Ok(languages_table(&one(name, paths)?)),
+        "versus" => Ok(versus(&one(name, paths)?)),
+        "robustness" => match paths {
+            [file] => robustness(file).map_err(Generate::from),
+            _ => Err(Generate::Usage("robustness takes one file".to_owned())),
+        },
+        other => Err(Generate::Usage(format!("unknown generator '{other}'"))),
+    }
+}
+
+/// "8300 (8221–8347)": a figure over repeated runs with its range.
+fn spread(spread: Option<Spread>, show: impl Fn(f64) -> String) -> String {
+    crate::output::markdown::spread_text(spread, show)
+}
+
+fn req(value: f64) -> String {
+    if value >= 1000.0 {
+        thousands(value)
+    } else {
+        rate(Some(value))
+    }
+}
+
+/// The machine and the load, as every generated block opens.
+fn machine(run: &Run) -> String {
+    let meta = &run.meta;
+    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
+    let memory = meta
+        .number("memory_kb")
+        .map_or("?".to_owned(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
+    format!(
+        "{} ({} cores, {memory} GiB, Linux {}; {}; {}), **wrk and the servers sharing the same {} cores**",
+        text("cpu_model"),
+        text("cores"),
+        text("kernel"),
+        text("rustc"),
+        text("wrk_version"),
+        text("cores"),
+    )
+}
+
+fn runs_text(run: &Run) -> String {
+    match run.meta.number("runs") {
+        Some(runs) if runs > 1.0 => format!(
+            "{runs} interleaved runs per variant, each figure their mean with the smallest and largest in brackets"
+        ),
+        _ => "one run per variant".to_owned(),
+    }
+}
+
+fn link(run: &Run, root_relative: &str) -> String {
+    format!(
+        "[full report]({root_relative}/summary.md), raw logs beside it, commit `{}`",
+        short_commit(run)
+    )
+}
+
+fn short_commit(run: &Run) -> String {
+    run.meta
+        .text("git_commit")
+        .map_or("?".to_owned(), |c| c.chars().take(7).collect())
+}
+
+fn relative(run: &Run) -> String {
+    // The run's path as the README names it: results/reference/<name>.
+    let name = run
+        .dir
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    format!("results/reference/{name}")
+}
+
+/// The reference bench: the seed's table in this run, and its observations checked.
+fn bench(run: &Run) -> String {
+    let variants = summaries(run);
+    let path = relative(run);
+    let mut md = format!(
+        "On {}, `make bench` at the defaults ({}; {}):\n\n",
+        machine(run),
+        runs_text(run),
+        link(run, &path)
+    );
+    md.push_str("| Variant | Req/sec | Avg latency | p99 | Bound (req/s) | Of bound | Unloaded latency | Of effective bound |\n|---|---|---|---|---|---|---|---|\n");
+    for v in &variants {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            v.name,
+            spread(v.rate(), req),
+            spread(v.latency(), |us| ms(Some(us))),
+            spread(v.p99(), |us| ms(Some(us))),
+            v.bound().map_or("—".to_owned(), req),
+            spread(v.fraction(), |f| pct_against(f, NEAR_BOUND)),
+            spread(v.unloaded(), |us| ms(Some(us))),
+            spread(v.effective_fraction(), |f| pct_against(f, NEAR_BOUND)),
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n![The seed's comparison: throughput against its bound, and latency]({path}/charts/seed-comparison.svg)\n"
+    );
+    for check in observations::check(&variants) {
+        let FamilyCheck::Checked {
+            trio,
+            more,
+            lower,
+            higher,
+            ..
+        } = check
+        else {
+            continue;
+        };
+        let verdict = |holds: bool| if holds { "holds" } else { "does not hold" };
+        let latency = |v: &VariantSummary<'_>| v.latency().map_or(0.0, |s| s.mean);
+        let throughput = |v: &VariantSummary<'_>| v.rate().map_or(0.0, |s| s.mean);
+        let in_flight = |v: &VariantSummary<'_>| v.in_flight().map_or(0.0, |s| s.mean);
+        let (s, a, b) = (trio.sync, trio.async_, trio.blocking);
+        let _ = write!(
+            md,
+            "The seed's observations, checked by the report against these numbers: (1) **{}**: {} served {} and {} the requests of {} and {}; (2) **{}**: {} against {} and {}, because each blocked request waits behind the others ({} / {} req/s = {} by Little's law); (3) **{}**: {} and {}, because both queue every connection's request where wrk's clock sees them ({:.1} and {:.1} of {} in flight).",
+            verdict(more.holds),
+            a.name,
+            more.over_sync.map_or("∞×".to_owned(), times),
+            more.over_blocking.map_or("∞×".to_owned(), times),
+            s.name,
+            b.name,
+            verdict(lower.holds),
+            ms(Some(latency(a))),
+            ms(Some(latency(s))),
+            ms(Some(latency(b))),
+            s.example.load.connections,
+            rate(Some(throughput(s))),
+            ms(Some(f64::from(s.example.load.connections) / throughput(s) * 1e6)),
+            match higher.compared {
+                Compared::Higher => "holds",
+                Compared::Same => "does not hold: about the same",
+                Compared::Lower => "does not hold: lower",
+            },
+            ms(Some(latency(b))),
+            ms(Some(latency(s))),
+            in_flight(s),
+            in_flight(b),
+            s.example.load.connections,
+        );
+        // Where the async server falls short of its bound, and why: the timer, then the load.
+        if let (Some(unloaded), Some(fraction), Some(effective)) =
+            (a.unloaded(), a.fraction(), a.effective_fraction())
+        {
+            let delay = a.example.load.delay_ms.unwrap_or(0);
+            let concurrency = f64::from(a.example.load.connections);
+            let _ = write!(
+                md,
+                " {} reaches {} of {} req/s: one request alone takes {} (a {delay} ms sleep on tokio's timer, which rounds each deadline up to its next 1 ms tick, plus the round trip), which allows at most {} req/s by Little's law, and it reached {} of that; the rest is the wait each request adds under load ({} against {} alone).",
+                a.name,
+                spread(Some(fraction), pct),
+                req(a.bound().unwrap_or(0.0)),
+                spread(Some(unloaded), |us| ms(Some(us))),
+                req(concurrency * 1e6 / unloaded.mean),
+                spread(Some(effective), pct),
+                ms(a.latency().map(|s| s.mean)),
+                ms(Some(unloaded.mean)),
+            );
+        }
+        md.push('\n');
+    }
+    md
+}
+
+/// The seed's table, from its own published logs (built into this program).
+fn seed() -> String {
+    let (Some(sync), Some(async_), Some(blocking)) = (
+        languages::seed("sync"),
+        languages::seed("async"),
+        languages::seed("async-blocking"),
+    ) else {
+        return String::new();
+    };
+    let row = |name: &str, pick: &dyn Fn(&crate::parse::wrk::WrkReport) -> String| {
+        format!(
+            "| {name} | {} | {} | {} |\n",
+            pick(&sync),
+            pick(&async_),
+            pick(&blocking)
+        )
+    };
+    let mut md = String::from(
+        "| Metric | Sync | Async + Async | Async + Sync |\n|--------|:----:|:-----:|:-----:|\n",
+    );
+    md.push_str(&row("Req/sec", &|r| format!("{:.2}", r.req_per_sec)));
+    md.push_str(&row("Avg Latency", &|r| ms(r.latency.mean_us)));
+    md.push_str(&row("Max Latency", &|r| ms(r.latency.max_us)));
+    let errors = sync.errors;
+    let in_flight = sync.req_per_sec * sync.latency.mean_us.unwrap_or(0.0) / 1e6;
+    let _ = write!(
+        md,
+        "\n(From the seed's three wrk logs, `baselines/python/seed-results/`, which its own table rounds. Its sync server's log also reports socket errors: read {}, write {}, connect {}, timeout {}; and by Little's law only {in_flight:.1} of its {} requests were in flight by wrk's clock: {:.2} req/s × {}.)\n",
+        errors.read,
+        errors.write,
+        errors.connect,
+        errors.timeout,
+        sync.connections.unwrap_or(0),
+        sync.req_per_sec,
+        ms(sync.latency.mean_us),
+    );
+    md
+}
+
+/// The reference sweep's figures, per variant: one sentence each, every figure in place.
+#[allow(clippy::too_many_lines)]
+fn sweep(run: &Run) -> String {
+    let base = sweep_output::base(run);
+    let names = sweep_output::variants(run);
+    let path = relative(run);
+    let mut md = format!(
+        "`make sweep` on {} ({} points, {}; {}):\n\n",
+        machine(run),
+        run.points.len(),
+        runs_text(run).replace("per variant", "per point"),
+        link(run, &path),
+    );
+    for (file, alt, _) in sweep_output::CHARTS {
+        if run.dir.join("charts").join(format!("{file}.svg")).exists() {
+            let _ = writeln!(md, "![{alt}]({path}/charts/{file}.svg)\n");
+        }
+    }
+    let curve = |name: &str, sweep: Sweep| crate::analysis::sweep::curve(run, sweep, base, name);
+    let at = |name: &str, sweep: Sweep, x: f64| {
+        curve(name, sweep)
+            .into_iter()
+            .find(|m| sweep.x(&m.point).total_cmp(&x).is_eq() && m.point.status.is_ok())
+    };
+    for name in &names {
+        let points = curve(name, Sweep::Connections);
+        let measured: Vec<_> = points.iter().filter(|m| m.point.status.is_ok()).collect();
+        let (Some(first), Some(last)) = (measured.first(), measured.last()) else {
+            continue;
+        };
+        let rate_of = |m: &crate::analysis::runs::Merged<'_>| {
+            let mean = m.point.measured().map_or(0.0, |r| r.req_per_sec);
+            match m.spread(|p| p.measured().map(|r| r.req_per_sec)) {
+                Some(s) if s.count > 1 => format!("{} ({}–{})", req(mean), req(s.min), req(s.max)),
+                _ => req(mean),
+            }
+        };
+        let fraction = |m: &crate::analysis::runs::Merged<'_>| {
+            derive(&m.point).fraction.map_or("—".to_owned(), pct)
+        };
+        let p50 = |m: &crate::analysis::runs::Merged<'_>| {
+            ms(m.point.measured().and_then(|r| r.latency.p50_us))
+        };
+        let _ = write!(
+            md,
+            "- **{name}**, connections {}–{} at {} ms: {} req/s ({} of its bound) at c={}, {} req/s ({}) at c={}; p50 latency {} at c={}, {} at c={}.",
+            first.point.load.connections,
+            last.point.load.connections,
+            base.delay_ms,
+            rate_of(first),
+            fraction(first),
+            first.point.load.connections,
+            rate_of(last),
+            fraction(last),
+            last.point.load.connections,
+            p50(first),
+            first.point.load.connections,
+            p50(last),
+            last.point.load.connections,
+        );
+        if let Some(base_point) = at(name, Sweep::Connections, f64::from(base.connections)) {
+            let _ = write!(
+                md,
+                " At {} connections: {} req/s, {} of its bound.",
+                base.connections,
+                rate_of(&base_point),
+                fraction(&base_point)
+            );
+        }
+        let samples = &last.point.samples;
+        if let (Some(rss), Some(threads)) = (samples.server_peak_rss_kb, samples.server_threads_max)
+        {
+            let _ = write!(
+                md,
+                " At c={}: peak RSS {:.1} MB, {} threads.",
+                last.point.load.connections,
+                rss as f64 / 1024.0,
+                threads
+            );
+        }
+        let workers = curve(name, Sweep::Workers);
+        let worker_figures: Vec<String> = workers
+            .iter()
+            .filter(|m| m.point.status.is_ok())
+            .map(|m| {
+                format!(
+                    "{} req/s with {} ({})",
+                    rate_of(m),
+                    m.point.load.workers,
+                    fraction(m)
+                )
+            })
+            .collect();
+        if worker_figures.len() > 1 {
+            let _ = write!(md, " With more workers: {}.", worker_figures.join(", "));
+        }
+        let delays: Vec<String> = curve(name, Sweep::Delay)
+            .iter()
+            .filter(|m| m.point.status.is_ok())
+            .map(|m| {
+                let delay = m.point.load.delay_ms.unwrap_or(0);
+                match derive(&m.point).fraction {
+                    Some(f) => format!("{} at {delay} ms", pct(f)),
+                    None => format!("{} req/s at {delay} ms (no bound)", rate_of(m)),
+                }
+            })
+            .collect();
+        if !delays.is_empty() {
+            let _ = write!(md, " Against the delay: {}.", delays.join(", "));
+        }
+        md.push('\n');
+    }
+    md
+}
+
+/// tokio's timer against a timerfd in each run given: one row per run (its connections).
+fn timers_table(runs: &[Run]) -> String {
+    let mut md = String::new();
+    let mut sentences = Vec::new();
+    for run in runs {
+        let variants = summaries(run);
+        let find = |kind: &str| {
+            variants
+                .iter()
+                .find(|v| v.kind.as_deref() == Some(kind) && v.runs() > 0)
+        };
+        let (Some(tokio), Some(timerfd)) = (find("async"), find("async-timerfd")) else {
+            continue;
+        };
+        let side = |v: &VariantSummary<'_>| {
+            Some(Side {
+                rate: v.rate()?.mean,
+                loaded_us: v.latency()?.mean,
+                unloaded_us: v.unloaded()?.mean,
+            })
+        };
+        let (Some(a), Some(b)) = (side(tokio), side(timerfd)) else {
+            continue;
+        };
+        let Some(split) = timers::attribute(a, b) else {
+            continue;
+        };
+        if md.is_empty() {
+            let _ = writeln!(
+                md,
+                "On {} ({}):\n\n| Connections | Timer | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request | Report |\n|---|---|---|---|---|---|---|---|",
+                machine(run),
+                runs_text(run)
+            );
+        }
+        let path = relative(run);
+        for (v, timer) in [(tokio, "tokio"), (timerfd, "timerfd")] {
+            let _ = writeln!(
+                md,
+                "| {} | {timer} ({}) | {} | {} | {} | {} | {} | [{}]({path}/summary.md) |",
+                v.example.load.connections,
+                v.name,
+                spread(v.rate(), req),
+                spread(v.fraction(), pct),
+                spread(v.latency(), |us| ms(Some(us))),
+                spread(v.unloaded(), |us| ms(Some(us))),
+                spread(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
+                short_commit(run),
+            );
+        }
+        sentences.push(format!(
+            "At {} connections: {}",
+            tokio.example.load.connections,
+            timer_sentence(&tokio.name, &timerfd.name, &split, a, b)
+        ));
+    }
+    for sentence in sentences {
+        let _ = write!(md, "\n{sentence}\n");
+    }
+    md
+}
+
+/// The six-way run's side-by-side table.
+fn languages_table(run: &Run) -> String {
+    let variants = summaries(run);
+    let path = relative(run);
+    let mut md = format!(
+        "`make bench-python` on {} ({}; {}):\n\n",
+        machine(run),
+        runs_text(run),
+        link(run, &path)
+    );
+    md.push_str("| Architecture | Rust | Python (the seed's servers) | Rust ÷ Python, req/s | CPU per request, Rust / Python | The seed's Python, on its machine |\n|---|---|---|---|---|---|\n");
+    for pair in languages::pairs(&variants) {
+        let cell = |v: &VariantSummary<'_>| {
+            format!(
+                "{}: {} req/s, {} avg",
+                v.name,
+                spread(v.rate(), req),
+                spread(v.latency(), |us| ms(Some(us)))
+            )
+        };
+        let ratio = match (pair.rust.rate(), pair.python.rate()) {
+            (Some(r), Some(p)) if p.mean > 0.0 => times(r.mean / p.mean),
+            _ => "—".to_owned(),
+        };
+        let cpu = match (
+            pair.rust.cpu_per_request_us(),
+            pair.python.cpu_per_request_us(),
+        ) {
+            (Some(r), Some(p)) => format!("{:.0} µs / {:.0} µs", r.mean, p.mean),
+            _ => "—".to_owned(),
+        };
+        let seed = languages::seed(pair.kind).map_or("—".to_owned(), |s| {
+            format!(
+                "{} req/s, {} avg",
+                rate(Some(s.req_per_sec)),
+                ms(s.latency.mean_us)
+            )
+        });
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {ratio} | {cpu} | {seed} |",
+            pair.kind,
+            cell(pair.rust),
+            cell(pair.python)
+        );
+    }
+    md
+}
+
+/// Two async servers in one run (async-server against aiohttp at many connections).
+fn versus(run: &Run) -> String {
+    let variants = summaries(run);
+    let path = relative(run);
+    let mut md = format!(
+        "On {} ({}; {}), at {} connections:\n\n| Variant | Req/sec | Of bound | Avg latency | Unloaded latency | Server CPU per request |\n|---|---|---|---|---|---|\n",
+        machine(run),
+        runs_text(run),
+        link(run, &path),
+        variants.first().map_or(0, |v| v.example.load.connections),
+    );
+    for v in &variants {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            v.name,
+            spread(v.rate(), req),
+            spread(v.fraction(), pct),
+            spread(v.latency(), |us| ms(Some(us))),
+            spread(v.unloaded(), |us| ms(Some(us))),
+            spread(v.cpu_per_request_us(), |us| format!("{us:.0} µs")),
+        );
+    }
+    if let [a, b] = variants.as_slice() {
+        if let (Some(ra), Some(rb)) = (a.rate(), b.rate()) {
+            let _ = write!(
+                md,
+                "\n{} served {} as many requests as {}.\n",
+                a.name,
+                times(ra.mean / rb.mean),
+                b.name
+            );
+        }
+    }
+    md
+}
+
+/// The robustness battery's table, as its committed run wrote it.
+fn robustness(file: &Path) -> Result<String, ParseError> {
+    let text = std::fs::read_to_string(file).map_err(|error| ParseError::io(file, &error))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let intro = lines
+        .iter()
+        .find(|line| line.starts_with("Run "))
+        .ok_or_else(|| ParseError::file(file, "no \"Run ...\" line: not the battery's table"))?;
+    let start = lines
+        .iter()
+        .position(|line| *line == "## In short")
+        .ok_or_else(|| ParseError::file(file, "no \"## In short\" section"))?;
+    let table: Vec<&str> = lines[start + 1..]
+        .iter()
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| line.starts_with('|'))
+        .copied()
+        .collect();
+    let survived = lines
+        .iter()
+        .find(|line| line.starts_with("Survived: "))
+        .ok_or_else(|| ParseError::file(file, "no \"Survived:\" line"))?;
+    let name = file.to_string_lossy();
+    let relative = name.find("results/").map_or(name.as_ref(), |i| &name[i..]);
+    Ok(format!(
+        "{intro} ([the full table]({relative}))\n\n{}\n\n{survived}\n",
+        table.join("\n")
+    ))
+}
+
+/// Rewrites `readme_path` in place, or with `check` only compares.
+///
+/// # Errors
+/// The README cannot be read or written, a block fails, or with `check` it differs (the
+/// error names the first line that differs).
+pub fn update(readme_path: &Path, check: bool) -> Result<bool, ReportError> {
+    let text = std::fs::read_to_string(readme_path)
+        .map_err(|error| ReportError::Parse(ParseError::io(readme_path, &error)))?;
+    let root = readme_path.parent().unwrap_or(Path::new("."));
+    let rendered = render(&text, root)?;
+    if rendered == text {
+        return Ok(false);
+    }
+    if check {
+        let line = text
+            .lines()
+            .zip(rendered.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || text.lines().count().min(rendered.lines().count()) + 1,
+                |i| i + 1,
+            );
+        return Err(ReportError::Parse(ParseError::at(
+            readme_path,
+            line,
+            "differs from what `make readme` writes from results/reference/ (run it, and commit the README)",
+        )));
+    }
+    crate::write_atomically(readme_path, &rendered)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_rewritten_and_the_rest_kept() {
+        let readme =
+            "# Title\n\nIntro.\n\n<!-- readme: seed -->\nold figures\n<!-- /readme -->\n\nOutro.\n";
+        let out = render(readme, Path::new(".")).unwrap();
+        assert!(
+            out.starts_with("# Title\n\nIntro.\n\n<!-- readme: seed -->\n| Metric | Sync |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| Req/sec | 44.61 | 7685.20 | 80.80 |"),
+            "{out}"
+        );
+        assert!(out.contains("socket errors: read 771, write 9"), "{out}");
+        assert!(out.ends_with("<!-- /readme -->\n\nOutro.\n"), "{out}");
+        assert_eq!(
+            render(&out, Path::new(".")).unwrap(),
+            out,
+            "rendering is idempotent"
+        );
+    }
+
+    #[test]
+    fn a_broken_block_names_the_readme_and_its_line() {
+        let error = render("a\nb\n<!-- readme: seed -->\nno end\n", Path::new("/x"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "/x/README.md:3: a generated block without its end (<!-- /readme -->)"
+        );
+        let error = render(
+            "<!-- readme: nonsense -->\n<!-- /readme -->\n",
+            Path::new("/x"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(error, "/x/README.md:1: unknown generator 'nonsense'");
+    }
+}
