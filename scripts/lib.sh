@@ -134,6 +134,7 @@ sync-server             rust   sync                    9000 yes    workers      
 async-server            rust   async                   9001 no     connections      BIN/async-server
 async-blocking-server   rust   async-blocking          9002 yes    workers          BIN/async-blocking-server
 async-blocking-offload  rust   async-blocking-offload  9003 no     connections:512  BIN/async-blocking-server --offload
+async-timerfd           rust   async-timerfd           9004 no     connections      BIN/async-server --timer timerfd
 # --- Python baselines: the seed servers, started by baselines/python/serve.sh after a
 # --- one-time baselines/python/setup.sh (a venv). One thread or one event loop each.
 python-sync             python sync                    9010 yes    1                PY/serve.sh sync

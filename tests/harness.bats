@@ -85,6 +85,23 @@ bench() {
   awk -F, '$1 ~ /^(sync-server|async-blocking-server)$/ { if ($14 < 50 || $14 > 110) exit 1 }' "$run_dir/summary.csv"
 }
 
+@test "async-timerfd: async-server --timer timerfd, run beside async-server, its own row" {
+  run bench --variants "async-server async-timerfd" --duration 1s --warmup 0 --primer 0
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *"[2/2] async-timerfd: stopped with SIGTERM: exit 0"* ]]
+  run_dir=$(readlink -f "$RESULTS/latest")
+  numbers="$run_dir/async-timerfd/numbers.txt"
+  [ "$(value status "$numbers")" = ok ]
+  [ "$(value kind "$numbers")" = async-timerfd ]
+  [[ $(value command "$numbers") == *"/async-server --timer timerfd --addr 127.0.0.1:$((BASE_PORT + 1)) "* ]]
+  [ "$(value bound_req_per_sec "$numbers")" = 10000.0 ]
+  [ "$(value check_status "$numbers")" = 200 ]
+  [ "$(value kind "$run_dir/async-server/numbers.txt")" = async ]
+  grep -q '^| async-timerfd | [0-9]' "$run_dir/summary.md"
+  grep -q '^| async-server | [0-9]' "$run_dir/summary.md"
+}
+
 @test "a port already taken: that variant fails clearly, the others run, the squatter lives" {
   start_server async-server "$((BASE_PORT + 1))"
   run bench --variants "sync-server async-server" --duration 1s --warmup 0 --primer 0

@@ -5,15 +5,20 @@
 //! connections / delay (Little's law), not by the thread count. The seed's
 //! "async server with downstream async calls" (aiohttp with `await asyncio.sleep`).
 //!
-//! Run it: `cargo run --release -p async-server -- --delay-ms 10`
+//! `--timer timerfd` waits on a kernel timer instead (see `timerfd.rs`): the same async
+//! wait without the millisecond rounding of tokio's timer wheel.
+//!
+//! Run it: `cargo run --release -p async-server -- --delay-ms 10 [--timer timerfd]`
 //! then `curl http://127.0.0.1:9001/`.
+
+mod timerfd;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use axum::{extract::State, routing::get, Router};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use server_common::{Tuning, HEALTHY, HELLO};
 
 const VARIANT: &str = "async-server";
@@ -31,16 +36,50 @@ struct Args {
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9001")]
     addr: SocketAddr,
 
+    /// The timer the simulated downstream call waits on.
+    #[arg(long, value_enum, default_value_t = TimerKind::Tokio)]
+    timer: TimerKind,
+
     #[command(flatten)]
     tuning: Tuning,
 }
 
+/// The choices of `--timer`; their doc comments are the `--help` text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TimerKind {
+    /// tokio::time::sleep: tokio's timer wheel, no system call per sleep, but 1 ms ticks and
+    /// a deadline rounded up to the next tick (a 10 ms sleep takes about 11 ms)
+    Tokio,
+    /// a kernel timer (Linux timerfd) with nanosecond deadlines: one per runtime, armed for
+    /// the earliest pending sleeps; a wake-up may come up to 250 µs late (never early), so
+    /// that sleeps ending close together share it: one system call per wake-up, none per
+    /// sleep under load
+    Timerfd,
+}
+
+/// What `GET /` waits on: the timer `--timer` chose.
+#[derive(Clone)]
+enum Timer {
+    Tokio,
+    Timerfd(timerfd::Timer),
+}
+
+/// The handler's state: the simulated downstream call.
+#[derive(Clone)]
+struct Downstream {
+    delay: Duration,
+    timer: Timer,
+}
+
 /// `GET /`: the downstream call is awaited, so this thread serves others meanwhile.
-async fn hello(State(delay): State<Duration>) -> &'static str {
+async fn hello(State(downstream): State<Downstream>) -> &'static str {
     // A zero delay means no downstream call: tokio's timer would still round it up to its
     // next 1 ms tick.
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+    if !downstream.delay.is_zero() {
+        match &downstream.timer {
+            Timer::Tokio => tokio::time::sleep(downstream.delay).await,
+            Timer::Timerfd(timer) => timer.sleep(downstream.delay).await,
+        }
     }
     HELLO
 }
@@ -51,17 +90,29 @@ async fn health() -> &'static str {
 }
 
 /// The routes; other paths get 404 and other methods 405 from axum.
-fn app(delay: Duration) -> Router {
+fn app(downstream: Downstream) -> Router {
     Router::new()
         .route("/", get(hello))
         .route("/health", get(health))
-        .with_state(delay)
+        .with_state(downstream)
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let app = app(args.tuning.delay());
-    server_common::run(VARIANT, args.addr, &args.tuning, "tokio::time::sleep", app)
+    let (timer, wait) = match args.timer {
+        TimerKind::Tokio => (Timer::Tokio, "tokio::time::sleep"),
+        TimerKind::Timerfd => match timerfd::Timer::new() {
+            Ok(timer) => (Timer::Timerfd(timer), "timerfd"),
+            Err(error) => {
+                return server_common::fail(VARIANT, &format!("cannot create a timerfd: {error}"))
+            }
+        },
+    };
+    let downstream = Downstream {
+        delay: args.tuning.delay(),
+        timer,
+    };
+    server_common::run(VARIANT, args.addr, &args.tuning, wait, app(downstream))
 }
 
 #[cfg(test)]
@@ -72,16 +123,24 @@ mod tests {
     use std::time::Instant;
     use tower::ServiceExt;
 
-    async fn call(method: Method, uri: &str) -> (StatusCode, String, String) {
+    fn downstream(kind: TimerKind) -> Downstream {
+        let timer = match kind {
+            TimerKind::Tokio => Timer::Tokio,
+            TimerKind::Timerfd => Timer::Timerfd(timerfd::Timer::new().unwrap()),
+        };
+        Downstream {
+            delay: Duration::from_millis(20),
+            timer,
+        }
+    }
+
+    async fn call(kind: TimerKind, method: Method, uri: &str) -> (StatusCode, String, String) {
         let request = Request::builder()
             .method(method)
             .uri(uri)
             .body(Body::empty())
             .unwrap();
-        let response = app(Duration::from_millis(20))
-            .oneshot(request)
-            .await
-            .unwrap();
+        let response = app(downstream(kind)).oneshot(request).await.unwrap();
         let status = response.status();
         let content_type = response
             .headers()
@@ -97,31 +156,46 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn root_answers_hello_after_the_delay() {
-        let started = Instant::now();
-        let (status, content_type, body) = call(Method::GET, "/").await;
-        assert!(started.elapsed() >= Duration::from_millis(20));
-        assert_eq!(status, StatusCode::OK);
-        assert!(content_type.starts_with("text/plain"), "{content_type}");
-        assert_eq!(body, "Hello, World!");
+    async fn root_answers_hello_after_the_delay_on_either_timer() {
+        for kind in [TimerKind::Tokio, TimerKind::Timerfd] {
+            let started = Instant::now();
+            let (status, content_type, body) = call(kind, Method::GET, "/").await;
+            assert!(started.elapsed() >= Duration::from_millis(20), "{kind:?}");
+            assert_eq!(status, StatusCode::OK);
+            assert!(content_type.starts_with("text/plain"), "{content_type}");
+            assert_eq!(body, "Hello, World!");
+        }
     }
 
     #[tokio::test]
     async fn health_answers_at_once() {
-        let (status, _, body) = call(Method::GET, "/health").await;
+        let (status, _, body) = call(TimerKind::Tokio, Method::GET, "/health").await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "OK"));
     }
 
     #[tokio::test]
     async fn unknown_path_is_404_and_wrong_method_is_405() {
-        assert_eq!(call(Method::GET, "/nope").await.0, StatusCode::NOT_FOUND);
+        let kind = TimerKind::Tokio;
         assert_eq!(
-            call(Method::POST, "/").await.0,
+            call(kind, Method::GET, "/nope").await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            call(kind, Method::POST, "/").await.0,
             StatusCode::METHOD_NOT_ALLOWED
         );
         assert_eq!(
-            call(Method::DELETE, "/health").await.0,
+            call(kind, Method::DELETE, "/health").await.0,
             StatusCode::METHOD_NOT_ALLOWED
         );
+    }
+
+    #[test]
+    fn help_states_the_timerfd_slack_the_code_uses() {
+        use clap::CommandFactory;
+        let help = Args::command().render_long_help().to_string();
+        let slack = format!("up to {} µs late", timerfd::SLACK.as_micros());
+        assert!(help.contains(&slack), "no {slack:?} in:\n{help}");
+        assert!(help.contains("1 ms ticks"), "{help}");
     }
 }

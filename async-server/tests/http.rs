@@ -1,5 +1,8 @@
 //! async-server over real sockets: the shared contract, then what makes it the async
-//! variant: one event loop keeps every request's wait going at once.
+//! variant: one event loop keeps every request's wait going at once. All of it twice: on
+//! tokio's timer (the default) and on the kernel timer of `--timer timerfd`.
+
+use std::process::Command;
 
 use server_common::testing::check_8_concurrent_gets;
 
@@ -16,4 +19,41 @@ fn one_event_loop_overlaps_every_wait() {
 #[test]
 fn a_multi_thread_runtime_serves_the_same() {
     check_8_concurrent_gets(BINARY, &["--workers", "4"], 50..250);
+}
+
+#[test]
+fn a_bad_timer_is_a_clear_error_and_a_failure() {
+    for bad in ["nope", "Timerfd", "timer-fd"] {
+        let output = Command::new(BINARY)
+            .args(["--timer", bad])
+            .output()
+            .expect("run async-server");
+        assert!(!output.status.success(), "--timer {bad:?} started");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("invalid value '{bad}' for '--timer <TIMER>'")),
+            "unclear for {bad:?}:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("[possible values: tokio, timerfd]"),
+            "no choices for {bad:?}:\n{stderr}"
+        );
+    }
+}
+
+/// The same checks with `--timer timerfd`.
+mod timerfd {
+    use super::{check_8_concurrent_gets, BINARY};
+
+    server_common::contract_tests!(BINARY, "--timer", "timerfd");
+
+    #[test]
+    fn one_event_loop_overlaps_every_wait() {
+        check_8_concurrent_gets(BINARY, &["--timer", "timerfd", "--workers", "1"], 50..250);
+    }
+
+    #[test]
+    fn a_multi_thread_runtime_serves_the_same() {
+        check_8_concurrent_gets(BINARY, &["--timer", "timerfd", "--workers", "4"], 50..250);
+    }
 }

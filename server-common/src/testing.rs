@@ -21,6 +21,8 @@ pub struct ServerProcess {
     /// Where it listens (it was started on port 0 and logged the port it got).
     pub addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
+    /// The thread that collects stderr; it ends when the server closes its stderr.
+    stderr_reader: Option<thread::JoinHandle<()>>,
 }
 
 impl ServerProcess {
@@ -42,7 +44,7 @@ impl ServerProcess {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let reader = BufReader::new(child.stderr.take().expect("stderr is piped"));
         let log = Arc::clone(&stderr);
-        thread::spawn(move || {
+        let stderr_reader = thread::spawn(move || {
             for line in reader.lines().map_while(Result::ok) {
                 if line.contains("listening") {
                     if let Some(addr) = field(&line, "addr").and_then(|a| a.parse().ok()) {
@@ -66,6 +68,7 @@ impl ServerProcess {
             child,
             addr,
             stderr,
+            stderr_reader: Some(stderr_reader),
         }
     }
 
@@ -94,7 +97,8 @@ impl ServerProcess {
         assert!(status.success(), "kill -TERM failed");
     }
 
-    /// Waits up to `timeout` for the server to exit.
+    /// Waits up to `timeout` for the server to exit; once it has, [`Self::stderr`] holds
+    /// everything it wrote.
     ///
     /// # Panics
     /// If waiting on the child fails.
@@ -102,6 +106,10 @@ impl ServerProcess {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                // Its last lines may still be in the pipe: let the reader take them all.
+                if let Some(reader) = self.stderr_reader.take() {
+                    reader.join().ok();
+                }
                 return Some(status);
             }
             if Instant::now() >= deadline {
@@ -259,43 +267,52 @@ pub fn check_8_concurrent_gets(binary: &str, args: &[&str], range_ms: std::ops::
 // ---- The checks every server must pass -------------------------------------------------
 
 /// Declares, in a server's `tests/`, one `#[test]` per check of the common contract, run
-/// against `$binary` (`env!("CARGO_BIN_EXE_<name>")`).
+/// against `$binary` (`env!("CARGO_BIN_EXE_<name>")`) started with any extra arguments
+/// given after it. To run the contract a second time with other flags, declare it again
+/// inside a module:
+///
+/// ```ignore
+/// server_common::contract_tests!(BINARY);
+/// mod timerfd {
+///     server_common::contract_tests!(super::BINARY, "--timer", "timerfd");
+/// }
+/// ```
 #[macro_export]
 macro_rules! contract_tests {
-    ($binary:expr) => {
+    ($binary:expr $(, $arg:expr)* $(,)?) => {
         #[test]
         fn routes() {
-            $crate::testing::check_routes($binary);
+            $crate::testing::check_routes($binary, &[$($arg),*]);
         }
 
         #[test]
         fn root_waits_the_delay_and_health_does_not() {
-            $crate::testing::check_delay($binary);
+            $crate::testing::check_delay($binary, &[$($arg),*]);
         }
 
         #[test]
         fn sigterm_finishes_the_request_in_flight_and_exits_0() {
-            $crate::testing::check_graceful_shutdown($binary);
+            $crate::testing::check_graceful_shutdown($binary, &[$($arg),*]);
         }
 
         #[test]
         fn busy_port_is_one_clear_line_and_a_failure() {
-            $crate::testing::check_busy_port($binary);
+            $crate::testing::check_busy_port($binary, &[$($arg),*]);
         }
 
         #[test]
         fn bad_input_does_not_stop_it_serving() {
-            $crate::testing::check_bad_input($binary);
+            $crate::testing::check_bad_input($binary, &[$($arg),*]);
         }
 
         #[test]
         fn request_heads_over_64_kib_are_refused() {
-            $crate::testing::check_head_limit($binary);
+            $crate::testing::check_head_limit($binary, &[$($arg),*]);
         }
 
         #[test]
         fn idle_connections_are_closed() {
-            $crate::testing::check_idle_timeout($binary);
+            $crate::testing::check_idle_timeout($binary, &[$($arg),*]);
         }
 
         #[test]
@@ -319,8 +336,8 @@ macro_rules! contract_tests {
 ///
 /// # Panics
 /// If any of them is wrong.
-pub fn check_routes(binary: &str) {
-    let server = ServerProcess::start(binary, &["--delay-ms", "10"]);
+pub fn check_routes(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "10"]].concat());
     let hello = get(server.addr, "/");
     assert_eq!(hello.status, 200);
     assert_eq!(hello.body, "Hello, World!");
@@ -341,8 +358,8 @@ pub fn check_routes(binary: &str) {
 ///
 /// # Panics
 /// If the timing is wrong.
-pub fn check_delay(binary: &str) {
-    let server = ServerProcess::start(binary, &["--delay-ms", "200"]);
+pub fn check_delay(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "200"]].concat());
     let started = Instant::now();
     assert_eq!(get(server.addr, "/").status, 200);
     let took = started.elapsed();
@@ -362,8 +379,8 @@ pub fn check_delay(binary: &str) {
 ///
 /// # Panics
 /// If the request fails or the exit is not clean.
-pub fn check_graceful_shutdown(binary: &str) {
-    let mut server = ServerProcess::start(binary, &["--delay-ms", "500"]);
+pub fn check_graceful_shutdown(binary: &str, args: &[&str]) {
+    let mut server = ServerProcess::start(binary, &[args, &["--delay-ms", "500"]].concat());
     let addr = server.addr;
     let in_flight = thread::spawn(move || get(addr, "/"));
     thread::sleep(Duration::from_millis(150));
@@ -385,10 +402,11 @@ pub fn check_graceful_shutdown(binary: &str) {
 ///
 /// # Panics
 /// If the second server starts, or its message is unclear.
-pub fn check_busy_port(binary: &str) {
-    let first = ServerProcess::start(binary, &[]);
+pub fn check_busy_port(binary: &str, args: &[&str]) {
+    let first = ServerProcess::start(binary, args);
     let output = Command::new(binary)
         .args(["--addr", &first.addr.to_string()])
+        .args(args)
         .output()
         .expect("run second server");
     assert!(!output.status.success(), "second server started");
@@ -416,8 +434,8 @@ fn send_and_close(addr: SocketAddr, bytes: &[u8]) {
 ///
 /// # Panics
 /// If the server fails a well-formed request after an attack, or panicked.
-pub fn check_bad_input(binary: &str) {
-    let server = ServerProcess::start(binary, &["--delay-ms", "0"]);
+pub fn check_bad_input(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "0"]].concat());
     let addr = server.addr;
     let still_serving = |after: &str| {
         let started = Instant::now();
@@ -478,8 +496,8 @@ pub fn check_bad_input(binary: &str) {
 ///
 /// # Panics
 /// If either answer is wrong.
-pub fn check_head_limit(binary: &str) {
-    let server = ServerProcess::start(binary, &["--delay-ms", "0"]);
+pub fn check_head_limit(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "0"]].concat());
     let head_with = |filler: usize| {
         format!(
             "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Filler: {}\r\n\r\n",
@@ -500,8 +518,8 @@ pub fn check_head_limit(binary: &str) {
 ///
 /// # Panics
 /// If the connection is still open well after the timeout.
-pub fn check_idle_timeout(binary: &str) {
-    let server = ServerProcess::start(binary, &["--idle-timeout-secs", "1"]);
+pub fn check_idle_timeout(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--idle-timeout-secs", "1"]].concat());
     let mut silent = connect(server.addr);
     silent.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let started = Instant::now();
