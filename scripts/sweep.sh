@@ -5,7 +5,8 @@
 # Usage: scripts/sweep.sh [options]
 #
 #   --variants "A B"          variants (default: sync-server async-server async-blocking-server
-#                             async-blocking-offload)
+#                             async-blocking-offload, and async-timerfd in the connections
+#                             sweep only)
 #   --connections-list "..."  connections at --delay-ms, 1 worker (default: 1 10 50 100 200 500 1000)
 #   --delays "..."            delays in ms at --base-connections, 1 worker (default: 0 1 5 10 50)
 #   --workers-list "..."      workers at --base-connections and --delay-ms, for the variants
@@ -49,6 +50,9 @@ source "$SCRIPT_DIR/measure-point.sh"
 
 # The four Rust variants: the seed's three and the offload fix of async-blocking-server.
 readonly SWEEP_VARIANTS="sync-server async-server async-blocking-server async-blocking-offload"
+# ... and, in the connections sweep only, async-server with a timerfd instead of tokio's timer
+# (its curve beside async-server's shows what the timer costs as connections grow).
+readonly CONNECTIONS_ONLY_VARIANTS="async-timerfd"
 # A blocked server's queue (connections x delay / threads) longer than this is not warmed
 # up: it has nothing to warm (no JIT, no pool to fill), and the warm-up's closed connections
 # would leave it draining that long before the measured run could start.
@@ -134,8 +138,9 @@ main() {
     ((number >= 1)) || die "connections, workers, threads and runs must be at least 1"
   done
   require_durations duration="$DURATION" warm-up="$WARMUP" primer="$PRIMER" timeout="$TIMEOUT"
-  local variant_list=()
+  local variant_list=() connections_only=()
   read -ra variant_list <<<"$variants"
+  given --variants || read -ra connections_only <<<"$CONNECTIONS_ONLY_VARIANTS"
   ((${#variant_list[@]})) || die "no variants given"
   for name in "${variant_list[@]}"; do
     variant_lookup "$name" || die "unknown variant '$name' (known: $(variant_names | tr '\n' ' '))"
@@ -146,7 +151,7 @@ main() {
   # same conditions (the machine's other load) at about the same time.
   local connections delay workers
   for connections in $connections_list; do
-    for name in "${variant_list[@]}"; do add_point connections "$name" "$connections" "$delay_ms" 1; done
+    for name in "${variant_list[@]}" "${connections_only[@]}"; do add_point connections "$name" "$connections" "$delay_ms" 1; done
   done
   for delay in $delays; do
     for name in "${variant_list[@]}"; do add_point delay "$name" "$base_connections" "$delay" 1; done
@@ -179,7 +184,7 @@ main() {
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
 
   started_ms=$(now_ms)
-  begin_run "$results_dir" "$((points * runs))" kind=sweep variants="${variant_list[*]}" \
+  begin_run "$results_dir" "$((points * runs))" kind=sweep variants="${variant_list[*]}${connections_only[*]:+ ${connections_only[*]}}" \
     connections_list="$connections_list" delays="$delays" workers_list="$workers_list" \
     base_connections="$base_connections" delay_ms="$delay_ms" threads="$threads" \
     duration="$DURATION" warmup="$WARMUP" warmup_max_queue_ms="$WARMUP_MAX_QUEUE_MS" \
@@ -191,7 +196,8 @@ main() {
   # Each variant keeps its own port (or BASE_PORT + its place in the list).
   local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0 left_ms elapsed_ms
   local point_args=() variant_index i run seq name connections delay workers
-  for index in "${!variant_list[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
+  local all_variants=("${variant_list[@]}" "${connections_only[@]}")
+  for index in "${!all_variants[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
   for ((run = 1; run <= runs; run++)); do
     for index in "${!P_VARIANT[@]}"; do
       name=${P_VARIANT[index]} connections=${P_CONNECTIONS[index]} delay=${P_DELAY[index]} workers=${P_WORKERS[index]}
@@ -217,7 +223,7 @@ main() {
       else
         warmup=$(point_warmup "$name" "$connections" "$delay" "$workers")
         variant_index=0
-        for i in "${!variant_list[@]}"; do [[ ${variant_list[i]} == "$name" ]] && variant_index=$i; done
+        for i in "${!all_variants[@]}"; do [[ ${all_variants[i]} == "$name" ]] && variant_index=$i; done
         point_args=(--out "$point_dir" --variant "$name" --host "$host" --threads "$threads"
           --connections "$connections" --duration "$DURATION" --delay-ms "$delay" --workers "$workers"
           --timeout "$TIMEOUT" --warmup "$warmup" --primer "$PRIMER" --seq "$seq" --run "$run" --progress "$label")

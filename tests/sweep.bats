@@ -124,14 +124,14 @@ setup_file() {
 @test "the default sweep's plan fits in 15 minutes, the quick one in 90 seconds" {
   run "$SCRIPTS/sweep.sh" --dry-run
   [ "$status" -eq 0 ]
-  [[ ${lines[-1]} =~ ^50\ points,\ estimated\ ([0-9]+)m ]]
+  [[ ${lines[-1]} =~ ^57\ points,\ estimated\ ([0-9]+)m ]]
   ((BASH_REMATCH[1] < 15))
   # Blocked queues above 1 s are not warmed up: sync-server at 1000 connections, 10 ms.
   [[ $output =~ sync-server\ +c=1000\ +d=10\ +w=1\ +warm-up\ 0 ]]
   [[ $output =~ async-server\ +c=1000\ +d=10\ +w=1\ +warm-up\ 1s ]]
   run "$SCRIPTS/sweep.sh" --dry-run --quick
   [ "$status" -eq 0 ]
-  [[ ${lines[-1]} =~ ^18\ points,\ estimated\ 0m([0-9]+)s ]]
+  [[ ${lines[-1]} =~ ^21\ points,\ estimated\ 0m([0-9]+)s ]]
   ((BASH_REMATCH[1] < 90))
   run "$SCRIPTS/sweep.sh" --connections-list "1 ten"
   [ "$status" -eq 1 ]
