@@ -265,6 +265,70 @@ impl OpenLoop {
 mod tests {
     use super::*;
 
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oha");
+
+    #[test]
+    fn recorded_oha_outputs() {
+        // Recorded with oha 1.16.0 on loopback (-q RATE --latency-correction -z 2000ms):
+        // (file, seconds, 2xx, p50 µs, p99 µs, failures, cut off at the end, sent)
+        let cases = [
+            (
+                "sync-server-50rps.json",
+                2.0,
+                100,
+                10_529.0,
+                14_713.0,
+                0,
+                1,
+                101,
+            ),
+            (
+                "sync-server-125rps.json",
+                2.0,
+                193,
+                241_264.0,
+                454_044.0,
+                0,
+                4,
+                197,
+            ),
+            (
+                "async-server-5000rps.json",
+                2.0,
+                9_954,
+                11_610.0,
+                15_836.0,
+                0,
+                43,
+                9_997,
+            ),
+            ("no-server.json", 1.0, 0, f64::NAN, f64::NAN, 50, 1, 51),
+        ];
+        for (file, seconds, ok, p50, p99, failures, cut_off, sent) in cases {
+            let report = read(&Path::new(FIXTURES).join(file)).unwrap();
+            assert!((report.total_s - seconds).abs() < 0.01, "{file}");
+            assert_eq!(report.ok_answers(), ok, "{file}");
+            assert_eq!(report.failures(), failures, "{file}");
+            assert_eq!(report.aborted_at_end(), cut_off, "{file}");
+            assert_eq!(report.timeouts(), 0, "{file}");
+            assert_eq!(report.sent(), sent, "{file}");
+            let near = |value: Option<f64>, expected: f64| match value {
+                Some(v) => (v - expected).abs() < 10.0,
+                None => expected.is_nan(),
+            };
+            assert!(
+                near(report.latency.p50_us, p50),
+                "{file}: {:?}",
+                report.latency
+            );
+            assert!(
+                near(report.latency.p99_us, p99),
+                "{file}: {:?}",
+                report.latency
+            );
+        }
+    }
+
     #[test]
     fn not_oha_output_is_refused_naming_the_file() {
         let cases = [
@@ -275,6 +339,10 @@ mod tests {
             ),
             ("{\"summary\": {}}", "not oha's JSON output"),
             ("[1, 2]", "not oha's JSON output"),
+            (
+                "{\"summary\": {\"total\": 2.0, \"slowest\"",
+                "not oha's JSON output",
+            ),
         ];
         for (text, expected) in cases {
             let error = parse(Path::new("p/oha.json"), text)
