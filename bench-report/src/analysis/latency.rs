@@ -402,6 +402,7 @@ mod tests {
             bound: Some(bound),
             connections_wanted: None,
             length,
+            duration_s: Some(total_s),
             report: Some(OhaReport {
                 total_s,
                 status_codes: BTreeMap::from([(200, (achieved * total_s) as u64)]),

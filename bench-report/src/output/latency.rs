@@ -332,6 +332,7 @@ fn knees_section(md: &mut String, run: &Run, names: &[String]) {
                 m.load.fraction.map_or("?".to_owned(), pct),
                 req_s(m.report.achieved_rate())
             );
+            cpu_note(md, run, m);
         }
         if let Some(effective) = effective {
             let _ = write!(md, "; effective bound {} req/s", req_s(effective));
@@ -339,6 +340,33 @@ fn knees_section(md: &mut String, run: &Run, names: &[String]) {
         md.push_str(".\n");
     }
     md.push('\n');
+}
+
+/// Whose CPU the run's seconds went to, where latency turned up: the server's, oha's and
+/// the machine's (other processes included).
+fn cpu_note(md: &mut String, run: &Run, m: Measured<'_>) {
+    let samples = &m.point.samples;
+    let (Some(server), Some(client), Some(machine)) = (
+        samples.server_cpu_s,
+        samples.client_cpu_s,
+        samples.machine_cpu_busy_s,
+    ) else {
+        return;
+    };
+    let _ = write!(
+        md,
+        " (CPU over its {:.1} s: the server {server:.2} s, oha {client:.2} s, the whole machine {machine:.2} s busy",
+        m.report.total_s
+    );
+    if let Some(cores) = run.cores() {
+        let others = machine - server - client;
+        let _ = write!(
+            md,
+            " of {:.1} s on {cores:.0} cores, {others:.2} s of it other processes",
+            cores * m.report.total_s
+        );
+    }
+    md.push(')');
 }
 
 /// The table of every point, in the order they ran.

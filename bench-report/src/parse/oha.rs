@@ -198,6 +198,8 @@ pub struct OpenLoop {
     pub connections_wanted: Option<u32>,
     /// Full or half length.
     pub length: Length,
+    /// The run's length as asked (oha -z), seconds.
+    pub duration_s: Option<f64>,
     /// oha's report (oha.json); `None` where the point was not measured.
     pub report: Option<OhaReport>,
 }
@@ -236,13 +238,22 @@ impl OpenLoop {
             bound: numbers.get("bound_req_per_sec")?,
             connections_wanted: numbers.get("connections_wanted")?,
             length,
+            duration_s: numbers.text("duration").and_then(seconds),
             report,
         }))
     }
 
-    /// Requests offered over the run: rate × the run's length.
+    /// Requests offered over the run: rate × the run's length as asked (oha schedules none
+    /// after it; its own `total` also counts the moments it takes to stop).
     pub fn offered(&self) -> Option<f64> {
-        self.report.as_ref().map(|r| self.rate * r.total_s)
+        let report = self.report.as_ref()?;
+        Some(
+            self.rate
+                * self
+                    .duration_s
+                    .unwrap_or(report.total_s)
+                    .min(report.total_s),
+        )
     }
 
     /// Requests that were due but never sent before the run ended (every connection was
@@ -259,6 +270,14 @@ impl OpenLoop {
             0
         })
     }
+}
+
+/// A duration as the harness records it ("5000ms", "5s", "5") in seconds.
+fn seconds(text: &str) -> Option<f64> {
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms.parse::<f64>().ok().map(|ms| ms / 1000.0);
+    }
+    text.strip_suffix('s').unwrap_or(text).parse().ok()
 }
 
 #[cfg(test)]
@@ -326,6 +345,18 @@ mod tests {
                 "{file}: {:?}",
                 report.latency
             );
+        }
+    }
+
+    #[test]
+    fn durations_as_recorded() {
+        for (text, expected) in [
+            ("5000ms", Some(5.0)),
+            ("2s", Some(2.0)),
+            ("3", Some(3.0)),
+            ("1m", None),
+        ] {
+            assert_eq!(seconds(text), expected, "{text}");
         }
     }
 
