@@ -72,6 +72,19 @@ SWEEP_FLAGS = --threads $(THREADS) --base-connections $(CONNECTIONS) --delay-ms 
   $(if $(call given,WARMUP),--warmup $(WARMUP)) \
   $(if $(call given,RUNS),--runs $(RUNS))
 
+# Latency settings (`make latency`): VARIANTS, DURATION, CONNECTIONS, DELAY_MS, WORKERS,
+# PRIMER, TIMEOUT and QUICK apply too; DURATION only if given (the default is 5s per point).
+# Offered loads as fractions of each variant's Little's-law bound
+FRACTIONS ?= 0.1 0.25 0.5 0.75 0.9 1.0 1.1 1.25
+# Offered loads in requests/s instead, the same for every variant (empty: FRACTIONS)
+RATES ?=
+
+LATENCY_FLAGS = --variants "$(VARIANTS)" --connections $(CONNECTIONS) --delay-ms $(DELAY_MS) \
+  --workers $(WORKERS) --timeout $(TIMEOUT) --primer $(PRIMER) --results-dir $(RESULTS_DIR) \
+  $(if $(BASE_PORT),--base-port $(BASE_PORT)) $(if $(QUICK),--quick) \
+  $(if $(call given,FRACTIONS),--fractions "$(FRACTIONS)") $(if $(RATES),--rates "$(RATES)") \
+  $(if $(call given,DURATION),--duration $(DURATION))
+
 ##@ Help
 .PHONY: help
 help: ## Show this list of targets
@@ -107,6 +120,10 @@ bench-url: ## Bench a server you run, anywhere (never started or stopped): make 
 sweep: build ## Sweep connections, delay and workers with charts (~7 min; QUICK=1: ~1 min); results/latest/summary.md
 	scripts/sweep.sh $(SWEEP_FLAGS)
 
+.PHONY: latency
+latency: build ## Latency against offered load, open loop with oha (~3.5 min; QUICK=1: ~1 min); results/latest/summary.md
+	scripts/latency.sh $(LATENCY_FLAGS)
+
 .PHONY: summary
 summary: build ## Re-summarise a run and redraw its charts (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
 ifneq ($(LOGS),)
@@ -130,8 +147,9 @@ test-rust: ## Unit and integration tests of the servers (real binaries, real soc
 	$(CARGO) test --release --workspace --locked
 
 .PHONY: test-scripts
-test-scripts: build ## bats tests of the harness (parsing, summaries, faults, short real runs) and the HTTP clients' interop
+test-scripts: build ## bats tests of the harness (parsing, summaries, faults, short real runs; builds oha once) and the HTTP clients' interop
 	scripts/ensure-tools.sh bats wrk curl ab hey h2load wget
+	scripts/ensure-oha.sh >/dev/null
 	bats tests/
 
 .PHONY: test-python

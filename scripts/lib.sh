@@ -98,6 +98,9 @@ duration_ms() {
   esac
 }
 
+# minutes MS: "4m05s", for progress and estimates.
+minutes() { printf '%dm%02ds' $(($1 / 60000)) $(($1 / 1000 % 60)); }
+
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_duration() { [[ $1 =~ ^[0-9]+(ms|s|m|h)?$ ]]; }
 

@@ -64,15 +64,22 @@ server_log_tail() {
   tail -n 15 "$POINT_DIR/server.log" | sed 's/^/  | /' >&2
 }
 
-# run_wrk OUT_FILE ARGS...: wrk in the background (so signals reach our traps at once),
-# sampling the server every SAMPLE_SECONDS while it runs. If the server dies, wrk is told to
-# stop (SIGINT: it still prints what it measured). Sets WRK_EXIT, SERVER_DIED, WRK_CPU_TICKS
-# (wrk's own CPU time, to within one sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS,
-# SAMPLE_HWM_KB.
+# run_wrk OUT_FILE ARGS...: wrk, by run_load.
 run_wrk() {
+  local out=$1
+  shift
+  run_load "$out" wrk "$@"
+}
+
+# run_load OUT_FILE COMMAND ARGS...: a load generator (wrk, oha) in the background (so signals
+# reach our traps at once), sampling the server every SAMPLE_SECONDS while it runs. If the
+# server dies, the generator is told to stop (SIGINT: it still prints what it measured). Sets
+# WRK_EXIT (the generator's exit), SERVER_DIED, WRK_CPU_TICKS (the generator's own CPU time,
+# to within one sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS, SAMPLE_HWM_KB.
+run_load() {
   local out=$1 wrk_pid
   shift
-  wrk "$@" >"$out" 2>"$out.stderr" 9>&- &
+  "$@" >"$out" 2>"$out.stderr" 9>&- &
   wrk_pid=$!
   track_pid "$wrk_pid"
   SERVER_DIED=no
@@ -336,17 +343,24 @@ point_warm_up() {
 # point_measure: the measured wrk run (--latency, the Lua JSON line), sampling the server's,
 # wrk's and the machine's CPU meanwhile.
 point_measure() {
-  local cpu_before="" machine_before
+  local wrk_args=(-t"$P_THREADS" -c"$P_CONNECTIONS" --timeout "$P_TIMEOUT" -d"$P_DURATION" --latency -s "$WRK_REPORT_LUA" "$POINT_URL")
+  measured_run "$POINT_DIR/wrk.txt" wrk wrk "${wrk_args[@]}"
+}
+
+# measured_run OUT_FILE NAME COMMAND ARGS...: the measured load (NAME: wrk or oha, the prefix
+# of its numbers.txt keys), sampling the server's, the generator's and the machine's CPU.
+measured_run() {
+  local out=$1 name=$2 cpu_before="" machine_before
+  shift 2
   machine_before=$(machine_cpu_ticks)
   if [[ -n $POINT_SERVER_PID ]] && proc_sample "$POINT_SERVER_PID"; then
     cpu_before=$PROC_CPU_TICKS
   fi
-  local wrk_args=(-t"$P_THREADS" -c"$P_CONNECTIONS" --timeout "$P_TIMEOUT" -d"$P_DURATION" --latency -s "$WRK_REPORT_LUA" "$POINT_URL")
-  record wrk_command "wrk ${wrk_args[*]}"
-  step "wrk ${wrk_args[*]/#"$REPO_ROOT"\//}"
+  record "${name}_command" "$*"
+  step "${*/#"$REPO_ROOT"\//}"
   record measure_started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  run_wrk "$POINT_DIR/wrk.txt" "${wrk_args[@]}"
-  record wrk_exit "$WRK_EXIT"
+  run_load "$out" "$@"
+  record "${name}_exit" "$WRK_EXIT"
   # The whole machine's busy CPU during the run: server, wrk, and anything else running.
   record machine_cpu_busy_s "$(ticks_to_seconds $(($(machine_cpu_ticks) - machine_before)))"
   record client_cpu_s "$(ticks_to_seconds "$WRK_CPU_TICKS")"
@@ -360,13 +374,20 @@ point_measure() {
 # point_stop: SIGTERM the server (it must exit 0), then the point's verdict: measured, or
 # failed because the server died, wrk failed or printed no results.
 point_stop() {
+  point_stop_server wrk wrk.txt || return 1
+  point_verdict wrk wrk.txt
+}
+
+# point_stop_server TOOL FILE: SIGTERM the server (it must exit 0); the point fails if the
+# server died during the measured run (TOOL was stopped, its partial output left in FILE).
+point_stop_server() {
   if [[ -n $POINT_SERVER_PID ]]; then
     if [[ $SERVER_DIED == yes ]] || ! pid_alive "$POINT_SERVER_PID"; then
       reap "$POINT_SERVER_PID"
       POINT_SERVER_PID=""
       record server_exit "$ENDED"
       server_log_tail
-      fail_point "the server died during the measured run (exit: $ENDED); wrk was stopped, its partial output is in wrk.txt"
+      fail_point "the server died during the measured run (exit: $ENDED); $1 was stopped, its partial output is in $2"
       return 1
     fi
     stop_pid "$POINT_SERVER_PID" "$((SERVER_GRACE_MS * 2))"
@@ -374,13 +395,19 @@ point_stop() {
     record server_exit "$ENDED"
     if [[ $ENDED == 0 ]]; then step "stopped with SIGTERM: exit 0"; else warn "${P_LABEL:-$P_VARIANT} did not stop cleanly: $ENDED"; fi
   fi
+}
+
+# point_verdict TOOL FILE: measured if TOOL (wrk or oha) exited 0 and bench-report reads
+# its results from FILE; failed otherwise.
+point_verdict() {
+  local tool=$1 file="$POINT_DIR/$2"
   if [[ $WRK_EXIT != 0 ]]; then
-    fail_point "wrk exited with $WRK_EXIT: $(head -c 300 "$POINT_DIR/wrk.txt.stderr" 2>/dev/null)"
+    fail_point "$tool exited with $WRK_EXIT: $(head -c 300 "$file.stderr" 2>/dev/null)"
     return 1
   fi
   local figures
-  if ! figures=$("$REPORT" wrk "$POINT_DIR/wrk.txt" 2>&1); then
-    fail_point "wrk printed no results: $figures"
+  if ! figures=$("$REPORT" "$tool" "$file" 2>&1); then
+    fail_point "$tool printed no results: $figures"
     return 1
   fi
   record status ok

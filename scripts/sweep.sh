@@ -105,9 +105,6 @@ predicted_ms() {
   echo "$total"
 }
 
-# minutes MS: "4m05s"
-minutes() { printf '%dm%02ds' $(($1 / 60000)) $(($1 / 1000 % 60)); }
-
 main() {
   local variants=$SWEEP_VARIANTS connections_list="1 10 50 100 200 500 1000" delays="0 1 5 10 50"
   local workers_list="1 2 4 8" base_connections=100 delay_ms=10 threads=4 quick=no dry_run=no

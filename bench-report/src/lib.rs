@@ -86,6 +86,7 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     let planned = match run.kind {
         RunKind::Sweep => output::charts::sweep(&run),
         RunKind::Bench | RunKind::Logs => output::charts::bench(&run).into_iter().collect(),
+        RunKind::Latency => output::latency_charts::latency(&run, &output::latency::variants(&run)),
     };
     let charts_dir = dir.join("charts");
     let mut written = Written::default();
@@ -113,8 +114,13 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
         RunKind::Bench | RunKind::Logs => {
             output::markdown::bench(&run, drawn.contains(&"seed-comparison"))
         }
+        RunKind::Latency => output::latency::summary(&run, &drawn),
     };
-    write_atomically(&dir.join("summary.csv"), &output::csv::write(&run))?;
+    let csv = match run.kind {
+        RunKind::Latency => output::latency::csv(&run),
+        _ => output::csv::write(&run),
+    };
+    write_atomically(&dir.join("summary.csv"), &csv)?;
     write_atomically(&dir.join("summary.md"), &summary)?;
     written.summary = summary;
     Ok(written)

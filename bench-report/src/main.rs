@@ -5,6 +5,8 @@
 //! bench-report summarize results/latest          # summary.md, summary.csv, charts/*.svg
 //! bench-report wrk results/latest/async-server/wrk.txt
 //! bench-report bound --rule workers --connections 100 --workers 1 --delay-ms 10
+//! bench-report oha results/latest/sync-server.f0.5/oha.json
+//! bench-report open-loop --rule workers --connections 100 --workers 1 --delay-ms 10 --fraction 0.5
 //! ```
 
 // Counts of requests and microseconds are far below 2^52: as f64 they are exact.
@@ -14,8 +16,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bench_report::analysis::bounds::{littles_law_bound, BoundRule};
+use bench_report::analysis::latency::{connections_for, OVER_BOUND};
 use bench_report::output::format::ms;
-use bench_report::parse::wrk;
+use bench_report::parse::{oha, wrk};
 use clap::{Parser, Subcommand};
 
 /// The report of a benchmark run: raw logs in, summary.md, summary.csv and SVG charts out.
@@ -72,6 +75,52 @@ enum Command {
         #[arg(long)]
         delay_ms: u64,
     },
+    /// Read one oha JSON output and print its figures on one line (answered req/s, p50,
+    /// p99, failures, timeouts, requests cut off at the end): the harness's progress line.
+    /// Exits 1 naming the file if it is not oha's JSON output.
+    Oha {
+        /// oha's output, `oha --output-format json`.
+        file: PathBuf,
+    },
+    /// The load of one open-loop point: print `bound_req_per_sec`, `fraction`, `rate`,
+    /// `connections_wanted` (rate × delay × headroom), `connections` (with the floor, and
+    /// capped at --connections) and `over_bound` (yes above the bound: a half-length run too). Exits 2 on a rate or fraction that is not a positive number,
+    /// or a fraction without a bound (delay 0).
+    OpenLoop {
+        /// The variant's rule (scripts/lib.sh, column bound_by).
+        #[arg(long, value_parser = BoundRule::parse)]
+        rule: BoundRule,
+        /// The reference connections of the bound, and the most a point gets.
+        #[arg(long)]
+        connections: u32,
+        /// The server's workers.
+        #[arg(long)]
+        workers: u32,
+        /// The server's delay per request, ms.
+        #[arg(long)]
+        delay_ms: u64,
+        /// The offered rate as a fraction of the bound.
+        #[arg(long, value_parser = positive, conflicts_with = "rate", required_unless_present = "rate")]
+        fraction: Option<f64>,
+        /// The offered rate, requests per second.
+        #[arg(long, value_parser = positive)]
+        rate: Option<f64>,
+    },
+}
+
+/// A finite number above 0.
+fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        Ok(_) => Err(format!("'{text}' is not above 0")),
+        Err(_) => Err(format!("'{text}' is not a number")),
+    }
+}
+
+/// A number for a key=value line: up to three decimals, no trailing zeros ("12.5", "100").
+fn plain(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn main() -> ExitCode {
@@ -151,5 +200,70 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Oha { file } => oha_line(&file),
+        Command::OpenLoop {
+            rule,
+            connections,
+            workers,
+            delay_ms,
+            fraction,
+            rate,
+        } => open_loop(rule, connections, workers, delay_ms, fraction, rate),
     }
+}
+
+/// `bench-report oha FILE`: one line of figures, or exit 1 naming the file.
+fn oha_line(file: &std::path::Path) -> ExitCode {
+    match oha::read(file) {
+        Ok(report) => {
+            println!(
+                "{:.0} req/s answered, p50 {}, p99 {}, {} failures, {} timeouts, {} cut off at the end",
+                report.achieved_rate(),
+                ms(report.latency.p50_us),
+                ms(report.latency.p99_us),
+                report.failures(),
+                report.timeouts(),
+                report.aborted_at_end(),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bench-report: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `bench-report open-loop`: one point's load as key=value lines.
+fn open_loop(
+    rule: BoundRule,
+    connections: u32,
+    workers: u32,
+    delay_ms: u64,
+    fraction: Option<f64>,
+    rate: Option<f64>,
+) -> ExitCode {
+    let concurrency = rule.concurrency(connections, workers);
+    let bound = littles_law_bound(f64::from(concurrency), delay_ms);
+    let (fraction, rate) = match (fraction, rate, bound) {
+        (Some(fraction), _, Some(bound)) => (Some(fraction), fraction * bound),
+        (Some(_), _, None) => {
+            eprintln!(
+                "bench-report: no bound at delay 0, so no fraction of it: give rates instead"
+            );
+            return ExitCode::from(2);
+        }
+        (None, Some(rate), bound) => (bound.map(|b| rate / b), rate),
+        (None, None, _) => unreachable!("clap requires --fraction or --rate"),
+    };
+    let (wanted, given) = connections_for(rate, delay_ms, connections);
+    println!("bound_req_per_sec={}", bound.map_or(String::new(), plain));
+    println!("fraction={}", fraction.map_or(String::new(), plain));
+    println!("rate={}", plain(rate));
+    println!("connections_wanted={wanted}");
+    println!("connections={given}");
+    // Above the bound a queue grows with the run: check 2 runs the load again, half as long.
+    let over = fraction.is_some_and(|f| f > OVER_BOUND);
+    println!("over_bound={}", if over { "yes" } else { "no" });
+    ExitCode::SUCCESS
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis::bounds::BoundRule;
 use crate::parse::meta::Meta;
 use crate::parse::numbers::Numbers;
+use crate::parse::oha::OpenLoop;
 use crate::parse::wrk::{self, WrkReport};
 use crate::parse::ParseError;
 
@@ -127,6 +128,8 @@ pub struct Point {
     pub wrk: Option<WrkReport>,
     /// One connection alone before any load (primer.txt, `wrk -t1 -c1`).
     pub unloaded: Option<WrkReport>,
+    /// An open-loop point's offered load and oha's report (oha.json), instead of wrk.txt.
+    pub open_loop: Option<OpenLoop>,
     /// /proc samples.
     pub samples: Samples,
 }
@@ -166,10 +169,12 @@ impl Point {
         };
 
         // The measured run: required where the point was measured; a failed point may have
-        // a partial one worth showing (wrk stopped when the server died).
+        // a partial one worth showing (wrk stopped when the server died). An open-loop
+        // point's measured run is oha's instead.
+        let open_loop = OpenLoop::read(dir, &numbers, status.is_ok())?;
         let wrk_path = dir.join("wrk.txt");
         let wrk = match status {
-            Status::Ok => Some(wrk::read(&wrk_path)?),
+            Status::Ok if open_loop.is_none() => Some(wrk::read(&wrk_path)?),
             _ if wrk_path.exists() => wrk::read(&wrk_path).ok(),
             _ => None,
         };
@@ -234,6 +239,7 @@ impl Point {
                 .or_else(|| wrk.as_ref().and_then(|report| report.url.clone())),
             wrk,
             unloaded,
+            open_loop,
             samples,
         })
     }
@@ -271,6 +277,8 @@ pub enum RunKind {
     Sweep,
     /// A folder of wrk logs from elsewhere (no meta.json).
     Logs,
+    /// `make latency`: each variant open-loop at fixed rates, fractions of its bound.
+    Latency,
 }
 
 /// A run folder: meta.json, one folder per point, maybe INCOMPLETE.
@@ -300,6 +308,7 @@ impl Run {
         let kind = match meta.text("kind").as_deref() {
             Some("sweep") => RunKind::Sweep,
             Some("bench") => RunKind::Bench,
+            Some("latency") => RunKind::Latency,
             Some(other) => {
                 return Err(ParseError::file(
                     &dir.join("meta.json"),

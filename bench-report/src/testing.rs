@@ -70,6 +70,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         url: None,
         wrk: Some(report(rate, mean_us)),
         unloaded: None,
+        open_loop: None,
         samples: Samples::default(),
     }
 }

@@ -5,6 +5,7 @@
 pub mod bounds;
 pub mod cpu;
 pub mod languages;
+pub mod latency;
 pub mod notes;
 pub mod observations;
 pub mod runs;

@@ -4,5 +4,7 @@
 pub mod charts;
 pub mod csv;
 pub mod format;
+pub mod latency;
+pub mod latency_charts;
 pub mod markdown;
 pub mod sweep;

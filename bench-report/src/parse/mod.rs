@@ -1,9 +1,10 @@
-//! Reading what a run leaves on disk: wrk's output, each point's `numbers.txt` and the
-//! run's `meta.json`. A malformed or foreign file is an error that names the file (and the
+//! Reading what a run leaves on disk: wrk's and oha's output, each point's `numbers.txt` and
+//! the run's `meta.json`. A malformed or foreign file is an error that names the file (and the
 //! line, where there is one), never a panic and never a silently empty figure.
 
 pub mod meta;
 pub mod numbers;
+pub mod oha;
 pub mod wrk;
 
 use std::fmt;

@@ -1,0 +1,540 @@
+//! summary.md and summary.csv of a latency run (`make latency`): the charts, the seed's
+//! second question answered at every load, the two checks with their thresholds, each
+//! variant's knee, every point, and how the run was made.
+
+use std::fmt::Write as _;
+
+use crate::analysis::latency::{
+    self, comparisons, knee, near_unloaded, queue_grows, Comparison, Measured, Verdict,
+    BELOW_BOUND, CLOSE_TO_UNLOADED, CONNECTIONS_HEADROOM, MIN_CONNECTIONS, OVER_BOUND,
+    QUEUE_GROWTH,
+};
+use crate::analysis::observations::LOWER_FACTOR;
+use crate::model::{Point, Run};
+use crate::output::csv::field;
+use crate::output::format::{ms, pct, rate, thousands};
+use crate::output::latency_charts::CHARTS;
+use crate::output::markdown::machine_line;
+use crate::parse::oha::Length;
+
+/// The line every latency report carries beside its figures.
+pub const SHARED_CORES: &str =
+    "oha and the servers share these cores: the generator's CPU use is part of every figure.";
+
+/// An offered or achieved rate: "10.0", "97.8", "1,000", "12,500".
+fn req_s(value: f64) -> String {
+    if value >= 1000.0 {
+        thousands(value)
+    } else {
+        rate(Some(value))
+    }
+}
+
+/// "10.2 ms" or "10.2–10.4 ms" (as each figure prints): the span of `values`, in µs.
+fn span(values: impl IntoIterator<Item = f64>) -> String {
+    let values: Vec<f64> = values.into_iter().collect();
+    let low = values.iter().copied().reduce(f64::min);
+    let high = values.iter().copied().reduce(f64::max);
+    let (low, high) = (ms(low), ms(high));
+    if low == high {
+        low
+    } else {
+        format!("{low} to {high}")
+    }
+}
+
+/// The loads of `points`: "10 to 50 req/s (10% to 50% of its bound)".
+fn loads(points: &[Measured<'_>]) -> String {
+    let rates: Vec<f64> = points.iter().map(|m| m.load.rate).collect();
+    let fractions: Vec<f64> = points.iter().filter_map(|m| m.load.fraction).collect();
+    let rate_text = match (rates.first(), rates.last()) {
+        (Some(a), Some(b)) if rates.len() > 1 => format!("{} to {} req/s", req_s(*a), req_s(*b)),
+        (Some(a), _) => format!("{} req/s", req_s(*a)),
+        _ => return "no load".to_owned(),
+    };
+    match (fractions.first(), fractions.last()) {
+        (Some(a), Some(b)) if fractions.len() > 1 => {
+            format!("{rate_text} ({} to {} of its bound)", pct(*a), pct(*b))
+        }
+        (Some(a), _) => format!("{rate_text} ({} of its bound)", pct(*a)),
+        _ => rate_text,
+    }
+}
+
+/// The variants of a latency run, in the order asked (meta.json), then any others.
+pub fn variants(run: &Run) -> Vec<String> {
+    crate::output::sweep::variants(run)
+}
+
+/// summary.md of a latency run. `drawn` lists the charts that were drawn.
+pub fn summary(run: &Run, drawn: &[&str]) -> String {
+    let names = variants(run);
+    let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
+    let mut md = format!("# Latency against offered load {}\n\n", run.id());
+    if let Some(incomplete) = &run.incomplete {
+        let _ = writeln!(
+            md,
+            "**INCOMPLETE RUN: {incomplete}** The charts and tables show the points measured before it stopped.\n"
+        );
+    }
+    let _ = writeln!(
+        md,
+        "Each variant ({}) loaded open-loop by oha {}: `oha -q RATE --latency-correction -z {} -c CONNECTIONS -t {}`, at fixed rates that are fractions of its Little's-law bound ({}). oha sends each request when it is due, whether or not the last one was answered, and times it from that moment, so time spent waiting for a free connection counts: unlike wrk's closed loop, the load does not slow down when the server does. Each point is a fresh server: started, checked, one request at a time for {} (`wrk -t1 -c1`: its unloaded latency), then the load. Each request to `/` waits {} ms; {} worker(s).\n\n{}\n{SHARED_CORES}\n",
+        names.join(", "),
+        text("oha_version"),
+        text("duration"),
+        text("timeout"),
+        text("fractions"),
+        text("primer"),
+        text("delay_ms"),
+        text("workers"),
+        machine_line(run),
+    );
+    if latency::measured(run).is_empty() {
+        md.push_str("No point was measured.\n\n");
+    }
+
+    md.push_str("## Charts\n\n");
+    for (file, alt) in CHARTS {
+        if drawn.contains(&file) {
+            let _ = writeln!(md, "![{alt}](charts/{file}.svg)\n");
+        } else if !latency::measured(run).is_empty() {
+            let _ = writeln!(md, "*{alt}*: not drawn (its data: `charts/{file}.csv`).\n");
+        }
+    }
+    md.push_str("Lines: p50 solid, p99 dashed, p99.9 dotted; the half-length runs of check 2 are in the table only.\n\n");
+
+    answer_section(&mut md, run, &names);
+    checks_section(&mut md, run, &names);
+    knees_section(&mut md, run, &names);
+    md.push_str("## Every point\n\n");
+    table(&mut md, run);
+    how_it_was_run(&mut md, run);
+    md
+}
+
+/// The seed's second question, at every load.
+fn answer_section(md: &mut String, run: &Run, names: &[String]) {
+    md.push_str("## Does the async server have lower latency?\n\n");
+    let found = comparisons(run, names);
+    if found.is_empty() {
+        md.push_str("Not checked: the run has no async variant beside a sync or async-blocking one of the same family.\n\n");
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\"Lower\" means the async variant's p50 is at most {} of the other's (the threshold of the bench report's observation 2). Each load of the variant whose wait blocks a thread is compared with the async variant at the lowest rate it was offered that is at least as high: latency does not fall as load rises, so at the same rate the async variant would do at least as well.\n",
+        pct(LOWER_FACTOR)
+    );
+    for pair in &found {
+        comparison_text(md, pair);
+    }
+    md.push('\n');
+}
+
+fn comparison_text(md: &mut String, pair: &Comparison<'_>) {
+    let (async_name, blocking_name) = (&pair.async_variant, &pair.blocking_variant);
+    let holding: Vec<Measured<'_>> = pair.holding().iter().map(|r| r.blocking).collect();
+    let not_holding: Vec<Measured<'_>> = pair.not_holding().iter().map(|r| r.blocking).collect();
+    let async_text = |rows: &[&latency::CompareRow<'_>]| {
+        let asyncs: Vec<Measured<'_>> = rows.iter().filter_map(|r| r.async_).collect();
+        format!(
+            "{async_name}'s {} at {} req/s or more",
+            span(asyncs.iter().filter_map(Measured::p50_us)),
+            asyncs
+                .first()
+                .map_or("?".to_owned(), |a| req_s(a.load.rate)),
+        )
+    };
+    let _ = write!(md, "- **{async_name} against {blocking_name}**: ");
+    if holding.is_empty() && not_holding.is_empty() {
+        md.push_str("not compared (no load of both measured).\n");
+        return;
+    }
+    if holding.is_empty() {
+        md.push_str("**does not hold** at any load measured");
+    } else {
+        let _ = write!(
+            md,
+            "**holds** at {}: {blocking_name}'s p50 was {}, {}",
+            loads(&holding),
+            span(holding.iter().filter_map(Measured::p50_us)),
+            async_text(&pair.holding()),
+        );
+    }
+    if !not_holding.is_empty() {
+        let _ = write!(
+            md,
+            "{}**does not hold** at {}: {blocking_name}'s p50 was {}, {}",
+            if holding.is_empty() { ": " } else { "; " },
+            loads(&not_holding),
+            span(not_holding.iter().filter_map(Measured::p50_us)),
+            async_text(&pair.not_holding()),
+        );
+    }
+    md.push_str(".\n");
+    // Why, where the run's own figures say so: it holds exactly above the bound.
+    let above = |m: &Measured<'_>| m.load.fraction.is_some_and(|f| f > OVER_BOUND);
+    if !holding.is_empty() && holding.iter().all(above) && !not_holding.iter().any(above) {
+        let _ = writeln!(
+            md,
+            "  It holds only past {blocking_name}'s bound, where requests arrive faster than its thread can serve them and each waits behind the ones before it: the difference is that queue, not the work. Below its bound {blocking_name} answers in about the time of one request alone."
+        );
+    }
+    let unchecked = pair.rows.iter().filter(|r| r.holds.is_none()).count();
+    if unchecked > 0 {
+        let _ = writeln!(
+            md,
+            "  {unchecked} load(s) of {blocking_name} not compared: {async_name} was not measured at that rate or above."
+        );
+    }
+}
+
+fn verdict_text(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Holds => "holds",
+        Verdict::DoesNotHold => "does not hold",
+        Verdict::NotChecked => "not checked",
+    }
+}
+
+/// The two checks, with their thresholds.
+fn checks_section(md: &mut String, run: &Run, names: &[String]) {
+    let _ = writeln!(
+        md,
+        "## The checks\n\n### 1. Below {} of its bound, p50 stays within {CLOSE_TO_UNLOADED}× the unloaded p50\n",
+        pct(BELOW_BOUND)
+    );
+    for name in names {
+        let check = near_unloaded(run, name);
+        let _ = write!(md, "- **{name}: {}**", verdict_text(check.verdict));
+        if check.rows.is_empty() {
+            let _ = writeln!(md, ": no point below {} was measured.", pct(BELOW_BOUND));
+            continue;
+        }
+        let points: Vec<Measured<'_>> = check.rows.iter().map(|r| r.point).collect();
+        let worst = check
+            .rows
+            .iter()
+            .filter(|r| r.ratio.is_some())
+            .max_by(|a, b| a.ratio.unwrap_or(0.0).total_cmp(&b.ratio.unwrap_or(0.0)));
+        let _ = write!(
+            md,
+            ": at {}, p50 {} against {} alone",
+            loads(&points),
+            span(points.iter().filter_map(Measured::p50_us)),
+            span(points.iter().filter_map(Measured::unloaded_p50_us)),
+        );
+        if let Some(worst) = worst {
+            let _ = write!(
+                md,
+                " (at most {:.2}×, at {} req/s)",
+                worst.ratio.unwrap_or(0.0),
+                req_s(worst.point.load.rate)
+            );
+        }
+        for row in check.rows.iter().filter(|r| r.holds == Some(false)) {
+            let m = row.point;
+            let achieved = m.report.achieved_rate();
+            let _ = write!(
+                md,
+                ". At {} req/s it answered {} req/s",
+                req_s(m.load.rate),
+                req_s(achieved)
+            );
+            if achieved < 0.95 * m.load.rate {
+                md.push_str(": short of the offered rate, so a queue formed below the nominal bound (see its CPU in summary.csv)");
+            }
+        }
+        md.push_str(".\n");
+    }
+    let _ = writeln!(
+        md,
+        "\n### 2. Above {} of its bound, latency grows with the run's length: the full run's p50 at least {QUEUE_GROWTH}× the half-length run's\n",
+        pct(OVER_BOUND)
+    );
+    md.push_str("A queue fed at λ req/s and drained at μ gives the requests answered in a run of T seconds a median latency of T/2 × (1 − μ/λ): twice as long a run, twice the latency; a steady state gives the same latency whatever the length.\n\n");
+    for name in names {
+        let check = queue_grows(run, name);
+        let _ = write!(md, "- **{name}: {}**", verdict_text(check.verdict));
+        if check.rows.is_empty() {
+            let _ = writeln!(md, ": no point above {} was measured.", pct(OVER_BOUND));
+            continue;
+        }
+        md.push(':');
+        for (index, row) in check.rows.iter().enumerate() {
+            let full = row.full;
+            let _ = write!(
+                md,
+                "{} at {} req/s ({}): p50 {} over {:.1} s",
+                if index == 0 { "" } else { ";" },
+                req_s(full.load.rate),
+                full.load.fraction.map_or("?".to_owned(), pct),
+                ms(full.p50_us()),
+                full.report.total_s,
+            );
+            match (row.half, row.growth) {
+                (Some(half), Some(growth)) => {
+                    let _ = write!(
+                        md,
+                        ", {} over {:.1} s ({growth:.2}×)",
+                        ms(half.p50_us()),
+                        half.report.total_s
+                    );
+                }
+                _ => md.push_str(", no half-length run measured"),
+            }
+            if let Some(predicted) = row.predicted_p50_us {
+                let _ = write!(
+                    md,
+                    "; a queue predicts {} (answered {} of {} req/s)",
+                    ms(Some(predicted)),
+                    req_s(full.report.achieved_rate()),
+                    req_s(full.load.rate)
+                );
+            }
+        }
+        md.push_str(".\n");
+    }
+    md.push('\n');
+}
+
+/// Where each variant's p50 leaves its unloaded latency.
+fn knees_section(md: &mut String, run: &Run, names: &[String]) {
+    let _ = writeln!(
+        md,
+        "## Where each variant's latency turns up\n\nThe last load with p50 within {CLOSE_TO_UNLOADED}× of one request alone, and the first beyond; the effective bound is the bound with the unloaded mean latency in place of the delay (tokio's timer, for one, rounds a 10 ms sleep up to its next 1 ms tick).\n"
+    );
+    for name in names {
+        let (near, beyond) = knee(run, name);
+        let effective = latency::series(run, name, Length::Full)
+            .iter()
+            .find_map(Measured::effective_bound);
+        let _ = write!(md, "- **{name}**");
+        match near {
+            Some(m) => {
+                let _ = write!(
+                    md,
+                    ": p50 {} at {} req/s ({})",
+                    ms(m.p50_us()),
+                    req_s(m.load.rate),
+                    m.load.fraction.map_or("?".to_owned(), pct)
+                );
+            }
+            None => md.push_str(": no load with p50 near its unloaded latency"),
+        }
+        if let Some(m) = beyond {
+            let _ = write!(
+                md,
+                "; {} at {} req/s ({}), answering {} req/s",
+                ms(m.p50_us()),
+                req_s(m.load.rate),
+                m.load.fraction.map_or("?".to_owned(), pct),
+                req_s(m.report.achieved_rate())
+            );
+            cpu_note(md, run, m);
+        }
+        if let Some(effective) = effective {
+            let _ = write!(md, "; effective bound {} req/s", req_s(effective));
+        }
+        md.push_str(".\n");
+    }
+    md.push('\n');
+}
+
+/// Whose CPU the run's seconds went to, where latency turned up: the server's, oha's and
+/// the machine's (other processes included).
+fn cpu_note(md: &mut String, run: &Run, m: Measured<'_>) {
+    let samples = &m.point.samples;
+    let (Some(server), Some(client), Some(machine)) = (
+        samples.server_cpu_s,
+        samples.client_cpu_s,
+        samples.machine_cpu_busy_s,
+    ) else {
+        return;
+    };
+    let _ = write!(
+        md,
+        " (CPU over its {:.1} s: the server {server:.2} s, oha {client:.2} s, the whole machine {machine:.2} s busy",
+        m.report.total_s
+    );
+    if let Some(cores) = run.cores() {
+        let others = machine - server - client;
+        let _ = write!(
+            md,
+            " of {:.1} s on {cores:.0} cores, {others:.2} s of it other processes",
+            cores * m.report.total_s
+        );
+    }
+    md.push(')');
+}
+
+/// The table of every point, in the order they ran.
+fn table(md: &mut String, run: &Run) {
+    md.push_str("| Variant | Run | Offered (req/s) | Of bound | Conns | Answered (req/s) | p50 | p90 | p99 | p99.9 | Max | Alone (p50) | Failures | Timeouts | Cut off at the end | Never sent |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for point in &run.points {
+        let Some(load) = &point.open_loop else {
+            continue;
+        };
+        let length = match load.length {
+            Length::Full => "full",
+            Length::Half => "half",
+        };
+        let _ = write!(
+            md,
+            "| {} | {length} | {} | {} | {} |",
+            point.variant.name,
+            req_s(load.rate),
+            load.fraction.map_or("—".to_owned(), pct),
+            point.load.connections,
+        );
+        match (&point.status.is_ok(), &load.report) {
+            (true, Some(report)) => {
+                let l = &report.latency;
+                let _ = writeln!(
+                    md,
+                    " {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    req_s(report.achieved_rate()),
+                    ms(l.p50_us),
+                    ms(l.p90_us),
+                    ms(l.p99_us),
+                    ms(l.p99_9_us),
+                    ms(l.max_us),
+                    ms(point.unloaded.as_ref().and_then(|u| u.latency.p50_us)),
+                    report.failures(),
+                    report.timeouts(),
+                    report.aborted_at_end(),
+                    load.not_sent().map_or("—".to_owned(), |n| n.to_string()),
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    md,
+                    " **{}**: {} |||||||||||",
+                    point.status.outcome(),
+                    point
+                        .status
+                        .reason()
+                        .unwrap_or("the run stopped during it")
+                        .replace('|', "/")
+                );
+            }
+        }
+    }
+    md.push_str("\n**Answered** counts 2xx answers per second of the run; the percentiles are over every answer, from each request's due time. **Failures**: connections refused or reset, non-2xx answers. **Cut off at the end**: requests in flight when the run's time was up (oha aborts them). **Never sent**: requests due that never found a free connection before the end. Neither of the last two is in any percentile: above the bound the true tail is longer.\n\n");
+}
+
+fn how_it_was_run(md: &mut String, run: &Run) {
+    let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
+    let _ = writeln!(
+        md,
+        "## How this run was made, and why so\n\n\
+- **The bound** of each variant is Little's law at {} connections (the seed's load), {} ms and {} worker(s): concurrency / delay, where concurrency is the handler threads if the wait blocks one, else the connections. Each fraction is of that bound.\n\
+- **Connections per point**: rate × the delay × {CONNECTIONS_HEADROOM} (Little's law: in flight = rate × latency, with room for late answers), at least {MIN_CONNECTIONS} so one slow answer never holds up the next request due, and at most {} (more connections would raise the bound of a variant whose waits overlap, the bound the fractions refer to). Each point's connections are in the table.\n\
+- **Above the bound** requests arrive faster than they leave: a queue that grows as long as the load lasts, with no steady state. Each run is bounded by `-z {}` (the half-length runs of check 2 by half that) so that the run keeps to its time; the latencies above 100% are those of a run that long, and a longer run gives longer ones.\n\
+- **Timeouts**: `oha -t {}`, counted apart; oha aborts the requests still in flight when the run's time is up, counted as cut off.\n\
+- **The generator shares the machine**: oha sends and times every request on the same cores as the server; its CPU seconds are in summary.csv (`client_cpu_s`), with the server's and the whole machine's.",
+        text("connections"),
+        text("delay_ms"),
+        text("workers"),
+        text("connections"),
+        text("duration"),
+        text("timeout"),
+    );
+}
+
+/// The columns of a latency run's summary.csv.
+pub const COLUMNS: [&str; 31] = [
+    "variant",
+    "length",
+    "status",
+    "family",
+    "kind",
+    "fraction",
+    "offered_req_per_sec",
+    "bound_req_per_sec",
+    "connections",
+    "connections_wanted",
+    "delay_ms",
+    "workers",
+    "duration_s",
+    "answered",
+    "achieved_req_per_sec",
+    "latency_mean_us",
+    "latency_p50_us",
+    "latency_p90_us",
+    "latency_p99_us",
+    "latency_p99_9_us",
+    "latency_max_us",
+    "failures",
+    "timeouts",
+    "cut_off_at_end",
+    "never_sent",
+    "unloaded_latency_p50_us",
+    "unloaded_latency_mean_us",
+    "server_cpu_s",
+    "client_cpu_s",
+    "machine_cpu_busy_s",
+    "failure",
+];
+
+/// summary.csv of a latency run: one row per open-loop point, latencies in µs.
+pub fn csv(run: &Run) -> String {
+    let mut csv = COLUMNS.join(",");
+    csv.push('\n');
+    for point in run.points.iter().filter(|p| p.open_loop.is_some()) {
+        let row: Vec<String> = COLUMNS.iter().map(|c| field(&cell(point, c))).collect();
+        let _ = writeln!(csv, "{}", row.join(","));
+    }
+    csv
+}
+
+fn cell(point: &Point, column: &str) -> String {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let us = |v: Option<f64>| opt(v.map(|v| format!("{v:.0}")));
+    let fixed = |v: Option<f64>, d: usize| opt(v.map(|v| format!("{v:.d$}")));
+    let Some(load) = &point.open_loop else {
+        return String::new();
+    };
+    let report = load.report.as_ref().filter(|_| point.status.is_ok());
+    let latency = report.map(|r| &r.latency);
+    let unloaded = point.unloaded.as_ref().map(|u| &u.latency);
+    match column {
+        "variant" => point.variant.name.clone(),
+        "length" => match load.length {
+            Length::Full => "full".to_owned(),
+            Length::Half => "half".to_owned(),
+        },
+        "status" => point.status.outcome().to_lowercase(),
+        "family" => opt(point.variant.family.clone()),
+        "kind" => opt(point.variant.kind.clone()),
+        "fraction" => fixed(load.fraction, 3),
+        "offered_req_per_sec" => format!("{:.3}", load.rate),
+        "bound_req_per_sec" => fixed(load.bound, 1),
+        "connections" => point.load.connections.to_string(),
+        "connections_wanted" => opt(load.connections_wanted.map(|c| c.to_string())),
+        "delay_ms" => opt(point.load.delay_ms.map(|d| d.to_string())),
+        "workers" => point.load.workers.to_string(),
+        "duration_s" => fixed(report.map(|r| r.total_s), 3),
+        "answered" => opt(report.map(|r| r.answered().to_string())),
+        "achieved_req_per_sec" => fixed(report.map(crate::parse::oha::OhaReport::achieved_rate), 2),
+        "latency_mean_us" => us(latency.and_then(|l| l.mean_us)),
+        "latency_p50_us" => us(latency.and_then(|l| l.p50_us)),
+        "latency_p90_us" => us(latency.and_then(|l| l.p90_us)),
+        "latency_p99_us" => us(latency.and_then(|l| l.p99_us)),
+        "latency_p99_9_us" => us(latency.and_then(|l| l.p99_9_us)),
+        "latency_max_us" => us(latency.and_then(|l| l.max_us)),
+        "failures" => opt(report.map(|r| r.failures().to_string())),
+        "timeouts" => opt(report.map(|r| r.timeouts().to_string())),
+        "cut_off_at_end" => opt(report.map(|r| r.aborted_at_end().to_string())),
+        "never_sent" => opt(report.and(load.not_sent()).map(|n| n.to_string())),
+        "unloaded_latency_p50_us" => us(unloaded.and_then(|l| l.p50_us)),
+        "unloaded_latency_mean_us" => us(unloaded.and_then(|l| l.mean_us)),
+        "server_cpu_s" => fixed(point.samples.server_cpu_s, 2),
+        "client_cpu_s" => fixed(point.samples.client_cpu_s, 2),
+        "machine_cpu_busy_s" => fixed(point.samples.machine_cpu_busy_s, 2),
+        "failure" => opt(point.status.reason().map(str::to_owned)),
+        _ => String::new(),
+    }
+}

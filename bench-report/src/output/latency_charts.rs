@@ -1,0 +1,163 @@
+//! The charts of a latency run, described for [`crate::chart`] to draw, each with its data
+//! as CSV beside it: latency against offered load as a fraction of each variant's bound (the
+//! hockey stick: flat at the unloaded latency, then up where the queue starts), and the same
+//! against absolute requests per second.
+
+use std::fmt::Write as _;
+
+use crate::analysis::latency::{series, Measured};
+use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
+use crate::model::Run;
+use crate::output::charts::Planned;
+use crate::output::csv::field;
+use crate::parse::oha::Length;
+use crate::parse::wrk::Latency;
+
+/// Picks one latency figure, µs.
+type Pick = fn(&Latency) -> Option<f64>;
+
+/// The percentiles drawn, each with its stroke and its name in the data.
+const PERCENTILES: [(Stroke, &str, Pick); 3] = [
+    (Stroke::Solid, "p50", |l| l.p50_us),
+    (Stroke::Dashed, "p99", |l| l.p99_us),
+    (Stroke::Dotted, "p99.9", |l| l.p99_9_us),
+];
+
+/// The file and the alt text of each chart, in the order the summary shows them.
+pub const CHARTS: [(&str, &str); 2] = [
+    (
+        "latency-vs-load",
+        "Latency against offered load, as a fraction of each variant's bound",
+    ),
+    (
+        "latency-vs-rate",
+        "Latency against offered load in requests per second",
+    ),
+];
+
+/// The title lines every latency chart shares: the machine, and the load.
+fn heading(run: &Run, what: &str) -> Vec<String> {
+    let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
+    vec![
+        what.to_owned(),
+        format!(
+            "{}, {} cores shared by oha and the servers; oha {} -q RATE --latency-correction, {} per point, {} ms delay",
+            text("cpu_model"),
+            text("cores"),
+            text("oha_version"),
+            text("duration"),
+            text("delay_ms"),
+        ),
+    ]
+}
+
+fn axis(label: &str, scale: Scale) -> Axis {
+    Axis {
+        label: label.to_owned(),
+        scale,
+        ticks: None,
+        range: (None, None),
+    }
+}
+
+/// One line per variant and percentile, x given by `x`; with its data rows.
+fn lines(
+    run: &Run,
+    variants: &[String],
+    x: fn(&Measured<'_>) -> Option<f64>,
+) -> (Vec<Series>, String) {
+    let mut drawn = Vec::new();
+    let mut data = String::from("panel,variant,series,x,y\n");
+    for (index, name) in variants.iter().enumerate() {
+        let points = series(run, name, Length::Full);
+        for (stroke, percentile, pick) in PERCENTILES {
+            let xy: Vec<(f64, f64)> = points
+                .iter()
+                .filter_map(|m| Some((x(m)?, pick(&m.report.latency)? / 1000.0)))
+                .collect();
+            if xy.is_empty() {
+                continue;
+            }
+            for (x, y) in &xy {
+                let _ = writeln!(data, ",{},{percentile},{x},{y}", field(name));
+            }
+            drawn.push(Series {
+                label: Some(format!("{name} {percentile}")),
+                variant: index,
+                stroke,
+                markers: true,
+                points: xy,
+            });
+        }
+    }
+    (drawn, data)
+}
+
+fn key() -> Vec<(Stroke, String)> {
+    PERCENTILES
+        .iter()
+        .map(|(stroke, name, _)| (*stroke, (*name).to_owned()))
+        .collect()
+}
+
+const LATENCY_AXIS: &str = "Latency from each request's due time (ms, log scale)";
+
+/// The two charts of a latency run (none without a measured point).
+pub fn latency(run: &Run, variants: &[String]) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    let (by_fraction, data) = lines(run, variants, |m| m.load.fraction);
+    if !by_fraction.is_empty() {
+        let mut ticks: Vec<f64> = by_fraction
+            .iter()
+            .flat_map(|s| s.points.iter().map(|(x, _)| *x))
+            .collect();
+        ticks.sort_by(f64::total_cmp);
+        ticks.dedup();
+        planned.push(Planned {
+            file: CHARTS[0].0,
+            chart: Chart {
+                title: heading(
+                    run,
+                    "Latency against offered load, as a fraction of each variant's Little's-law bound",
+                ),
+                width: 1100,
+                height: 660,
+                panels: vec![Panel::Lines(LinePanel {
+                    title: String::new(),
+                    x: Axis {
+                        ticks: Some(ticks),
+                        range: (Some(0.0), None),
+                        ..axis(
+                            "Offered load / the variant's bound (concurrency / delay)",
+                            Scale::Linear,
+                        )
+                    },
+                    y: axis(LATENCY_AXIS, Scale::Log),
+                    series: by_fraction,
+                    key: key(),
+                })],
+            },
+            data,
+        });
+    }
+    let (by_rate, data) = lines(run, variants, |m| Some(m.load.rate));
+    if !by_rate.is_empty() {
+        planned.push(Planned {
+            file: CHARTS[1].0,
+            chart: Chart {
+                title: heading(run, "Latency against offered load in requests per second"),
+                width: 1100,
+                height: 660,
+                panels: vec![Panel::Lines(LinePanel {
+                    title: String::new(),
+                    x: axis("Offered load (requests/s, log scale)", Scale::Log),
+                    y: axis(LATENCY_AXIS, Scale::Log),
+                    series: by_rate,
+                    key: key(),
+                })],
+            },
+            data,
+        });
+    }
+    planned
+}
