@@ -6,6 +6,7 @@
 load test_helper
 
 setup_file() {
+  require_tools wrk curl
   local bin
   for bin in sync-server async-server; do
     if [[ ! -x $REPO_ROOT/target/release/$bin ]]; then
@@ -63,6 +64,7 @@ setup_file() {
 }
 
 @test "each chart is an SVG, beside its data, that names its axes, the machine and the load" {
+  require_tools gnuplot # the tiny sweep drew its charts with it
   charts="$SWEEP_RESULTS/latest/charts"
   cpu=$(awk -F'"' '/"cpu_model"/ { print $4 }' "$SWEEP_RESULTS/latest/meta.json")
   for chart in throughput-vs-connections latency-vs-connections throughput-vs-delay throughput-vs-workers; do
@@ -87,6 +89,7 @@ setup_file() {
 }
 
 @test "the sweep's summary embeds the charts and says where each variant leaves its bound" {
+  require_tools gnuplot # the tiny sweep drew its charts with it
   md="$SWEEP_RESULTS/latest/summary.md"
   grep -q '^!\[Throughput against connections.*\](charts/throughput-vs-connections.svg)$' "$md"
   grep -q '^!\[p50 and p99 latency against connections\](charts/latency-vs-connections.svg)$' "$md"
