@@ -64,7 +64,7 @@ install() {
     say "installing ${packages[*]} with apt-get"
     {
       apt-get update -qq &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${packages[@]}"
     } >&2 || say "apt-get could not install ${packages[*]}"
   fi
 }

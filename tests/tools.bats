@@ -56,7 +56,7 @@ echo "\$*" >>"$BATS_TEST_TMPDIR/apt.log"
 [ "\$1" = install ] || exit 0
 for package in "\$@"; do
   case "\$package" in
-    -* | install) ;;
+    -* | install | *=*) ;; # options
     gnuplot-nox) printf '#!/bin/sh\n' >"$BIN/gnuplot" && $(command -v chmod) +x "$BIN/gnuplot" ;;
     *) printf '#!/bin/sh\n' >"$BIN/\$package" && $(command -v chmod) +x "$BIN/\$package" ;;
   esac
@@ -68,7 +68,7 @@ FAKE
   [ "$status" -eq 0 ]
   [ "$output" = "ensure-tools: installing wrk curl gnuplot-nox with apt-get" ]
   [ "$(cat "$BATS_TEST_TMPDIR/apt.log")" = "update -qq
-install -y -qq --no-install-recommends wrk curl gnuplot-nox" ]
+install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends wrk curl gnuplot-nox" ]
   [ -x "$BIN/gnuplot" ]
 }
 
