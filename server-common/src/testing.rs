@@ -23,6 +23,8 @@ pub struct ServerProcess {
     /// Where it listens (it was started on port 0 and logged the port it got).
     pub addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
+    /// The thread that collects stderr; it ends at EOF, once the server has exited.
+    stderr_reader: Option<thread::JoinHandle<()>>,
 }
 
 impl ServerProcess {
@@ -44,7 +46,7 @@ impl ServerProcess {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let reader = BufReader::new(child.stderr.take().expect("stderr is piped"));
         let log = Arc::clone(&stderr);
-        thread::spawn(move || {
+        let stderr_reader = thread::spawn(move || {
             for line in reader.lines().map_while(Result::ok) {
                 if line.contains("listening") {
                     if let Some(addr) = field(&line, "addr").and_then(|a| a.parse().ok()) {
@@ -68,6 +70,7 @@ impl ServerProcess {
             child,
             addr,
             stderr,
+            stderr_reader: Some(stderr_reader),
         }
     }
 
@@ -95,7 +98,8 @@ impl ServerProcess {
             .unwrap_or_else(|error| panic!("cannot send SIGTERM to {pid:?}: {error}"));
     }
 
-    /// Waits up to `timeout` for the server to exit.
+    /// Waits up to `timeout` for the server to exit; once it has, `stderr()` holds all it
+    /// wrote (the collecting thread has read to the end), not only what was read so far.
     ///
     /// # Panics
     /// If waiting on the child fails.
@@ -103,6 +107,9 @@ impl ServerProcess {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                if let Some(reader) = self.stderr_reader.take() {
+                    reader.join().ok();
+                }
                 return Some(status);
             }
             if Instant::now() >= deadline {
