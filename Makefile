@@ -44,6 +44,13 @@ LABEL ?= url
 RUN ?= $(RESULTS_DIR)/latest
 LOGS ?=
 
+# The tools each front-door target installs (as root, with apt-get) or names, all in one
+# message, where it cannot: scripts/ensure-tools.sh. The tests also load every server with
+# the common HTTP clients (ab, hey, h2load, wget: tests/interop.bats).
+BENCH_TOOLS = wrk curl
+TEST_TOOLS = bats wrk curl ab hey h2load wget python3 python3-venv
+LINT_TOOLS = shellcheck rustfmt clippy
+
 BENCH_FLAGS = --threads $(THREADS) --connections $(CONNECTIONS) --duration $(DURATION) \
   --delay-ms $(DELAY_MS) --workers $(WORKERS) --runs $(RUNS) --timeout $(TIMEOUT) \
   --warmup $(WARMUP) --primer $(PRIMER) --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT))
@@ -100,24 +107,29 @@ build: ## Build the three servers and the report program in release mode (target
 ##@ Benchmark
 .PHONY: bench
 bench: build ## Run the seed's experiment with wrk on VARIANTS; report in results/latest/summary.md
+	scripts/ensure-tools.sh $(BENCH_TOOLS)
 	scripts/bench.sh $(BENCH_FLAGS) --variants "$(VARIANTS)"
 
 .PHONY: bench-python
 bench-python: build ## The seed's three architectures in Rust and in Python (its servers), in one run
+	scripts/ensure-tools.sh python3 python3-venv $(BENCH_TOOLS)
 	baselines/python/setup.sh
 	scripts/bench.sh $(BENCH_FLAGS) --variants "$(RUST_AND_PYTHON)"
 
 .PHONY: bench-one
 bench-one: build ## Bench one variant: make bench-one VARIANT=async-blocking-offload
+	scripts/ensure-tools.sh $(BENCH_TOOLS)
 	scripts/bench.sh $(BENCH_FLAGS) --variants "$(VARIANT)"
 
 .PHONY: bench-url
 bench-url: ## Bench a server you run, anywhere (never started or stopped): make bench-url URL=http://host:port/
 	@[[ -n "$(URL)" ]] || { echo "usage: make bench-url URL=http://host:port/ [LABEL=name]" >&2; exit 2; }
+	scripts/ensure-tools.sh $(BENCH_TOOLS)
 	scripts/bench.sh $(BENCH_FLAGS) --url "$(URL)" --label "$(LABEL)"
 
 .PHONY: sweep
 sweep: build ## Sweep connections, delay and workers with charts (~7 min; QUICK=1: ~1 min); results/latest/summary.md
+	scripts/ensure-tools.sh $(BENCH_TOOLS)
 	scripts/sweep.sh $(SWEEP_FLAGS)
 
 .PHONY: latency
@@ -140,7 +152,12 @@ $(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_
 
 ##@ Test
 .PHONY: test
-test: test-rust test-python test-scripts test-robustness ## Run the whole test suite (installs missing tools where it can)
+test: test-tools test-rust test-python test-scripts test-robustness ## Run the whole test suite (installs the tools it needs as root, or names them)
+
+# Every tool of the whole suite at once, so that one message names all that is missing.
+.PHONY: test-tools
+test-tools:
+	scripts/ensure-tools.sh $(TEST_TOOLS)
 
 .PHONY: test-rust
 test-rust: ## Unit and integration tests of the servers (real binaries, real sockets)
@@ -153,23 +170,27 @@ test-scripts: build ## bats tests of the harness (parsing, summaries, faults, sh
 	bats tests/
 
 .PHONY: test-python
-test-python: ## The Python baselines' tests (makes their venv on first use)
+test-python: ## The Python baselines' tests (makes their venv on first use; python3-venv as root)
 	baselines/python/setup.sh --dev
 	baselines/python/.venv/bin/python -m pytest -q baselines/python/tests
 
 .PHONY: test-robustness
 test-robustness: build ## The battery of bad input, overload and faults against every server (~3 min)
-	scripts/ensure-tools.sh wrk
+	scripts/ensure-tools.sh wrk python3
 	python3 tests/robustness/battery.py
 
 .PHONY: lint
-lint: lint-scripts ## cargo fmt --check, clippy with warnings denied, shellcheck on every script
+lint: lint-tools lint-scripts ## cargo fmt --check, clippy with warnings denied, shellcheck on every script
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets --locked -- -D warnings
 
 # Every shell script in the repository, bats files included.
 SHELL_SCRIPTS = $(sort $(shell find scripts tests baselines .ci -type f \( -name '*.sh' -o -name '*.bash' -o -name '*.bats' \) \
   -not -path '*/.venv/*' 2>/dev/null) $(wildcard .ci/run))
+
+.PHONY: lint-tools
+lint-tools:
+	scripts/ensure-tools.sh $(LINT_TOOLS)
 
 .PHONY: lint-scripts
 lint-scripts: ## shellcheck on every shell script (and bats file)

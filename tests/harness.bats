@@ -7,6 +7,7 @@
 load test_helper
 
 setup_file() {
+  require_tools wrk curl
   local bin
   for bin in sync-server async-server async-blocking-server; do
     if [[ ! -x $REPO_ROOT/target/release/$bin ]]; then
@@ -138,6 +139,26 @@ bench() {
   grep -q '^| async-server | [0-9]' "$RESULTS/latest/summary.md"
   dead "$(cat "$RESULTS/latest/async-server/server.pid")"
   [ "$(group_members "$harness")" -eq 0 ]
+}
+
+@test "group_members counts a group from /proc, odd command names too, so the checks above can fail" {
+  set -m # the job in its own process group
+  # shellcheck disable=SC2016 # the inner shell's own text
+  bash -c 'printf "a) (b c" >/proc/self/comm; sleep 30 & wait' &
+  local leader=$! _attempt
+  for _attempt in $(seq 100); do
+    [[ $(group_members "$leader") == 2 ]] && break
+    sleep 0.05
+  done
+  [ "$(cat "/proc/$leader/comm")" = "a) (b c" ]
+  [ "$(group_members "$leader")" -eq 2 ]
+  kill -TERM -- "-$leader" # the group this test started, by its id
+  wait "$leader" || true
+  for _attempt in $(seq 100); do
+    [[ $(group_members "$leader") == 0 ]] && break
+    sleep 0.05
+  done
+  [ "$(group_members "$leader")" -eq 0 ]
 }
 
 @test "Ctrl-C mid-run: servers stopped, the run kept and marked incomplete, earlier runs intact" {

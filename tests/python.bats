@@ -6,6 +6,7 @@
 load test_helper
 
 setup_file() {
+  require_tools wrk curl
   "$REPO_ROOT/baselines/python/setup.sh" >&3 2>&1
 }
 

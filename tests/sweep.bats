@@ -6,6 +6,7 @@
 load test_helper
 
 setup_file() {
+  require_tools wrk curl
   local bin
   for bin in sync-server async-server; do
     if [[ ! -x $REPO_ROOT/target/release/$bin ]]; then

@@ -49,9 +49,33 @@ alive() {
 # dead PID: the opposite of alive (bats ignores a bare `! command`, so tests use this).
 dead() { ! alive "$1"; }
 
-# group_members PGID: how many processes are left in a process group.
+# group_members PGID: how many processes are left in a process group, read from /proc
+# (no ps needed): field 5 of /proc/PID/stat is the group. Field 2, the command name in
+# parentheses, may itself hold spaces and ")", so the fields are counted after the last ")".
+# Fails, printing nothing, where /proc cannot be read: a check that counts nothing is no check.
 group_members() {
-  ps -e -o pgid= | awk -v group="$1" '$1 == group' | wc -l
+  local stat_file stat fields count=0
+  if [[ ! -r /proc/self/stat ]]; then
+    echo "group_members: /proc cannot be read, so the processes left behind cannot be counted" >&2
+    return 1
+  fi
+  for stat_file in /proc/[0-9]*/stat; do
+    { read -r stat <"$stat_file"; } 2>/dev/null || continue # that process has just ended
+    read -ra fields <<<"${stat##*) }"
+    # After the ")": state, ppid, pgrp.
+    if [[ ${fields[2]} == "$1" ]]; then count=$((count + 1)); fi
+  done
+  echo "$count"
+}
+
+# require_tools TOOL...: fails with one clear line naming the tools that are missing
+# (`make test-scripts` installs them), so that no test passes or fails for want of one.
+require_tools() {
+  local tool missing=()
+  for tool in "$@"; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  ((${#missing[@]} == 0)) && return 0
+  echo "missing ${missing[*]}: install with scripts/ensure-tools.sh ${missing[*]} (make test-scripts does)" >&2
+  return 1
 }
 
 # wait_for_line FILE PATTERN: poll (up to 20 s) until FILE has a line matching PATTERN.

@@ -7,7 +7,8 @@
 # Idempotent and fast when already done: each requirements file is installed only when its
 # content (or the venv's Python) changed since the last successful install, as recorded by
 # a stamp inside the venv. Progress goes to stderr. Set PYTHON to use another interpreter
-# than python3 (3.11 or newer).
+# than python3 (3.11 or newer). A missing python3 or venv module is installed as root
+# (scripts/ensure-tools.sh), or named in one message.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,7 +22,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 }
 
 dev=false
@@ -67,8 +68,13 @@ if [[ -x "$venv/bin/python" ]] && all_up_to_date; then
   exit 0
 fi
 
+# python3 and its venv module (Debian and Ubuntu ship it apart, as python3-venv): installed
+# as root with apt-get, otherwise one message says what to install.
+if [[ $python == python3 ]]; then
+  "$here/../../scripts/ensure-tools.sh" python3 python3-venv || exit 1
+fi
 command -v "$python" >/dev/null 2>&1 ||
-  die "$python not found. Install Python 3.11 or newer (Debian/Ubuntu: apt-get install python3 python3-venv)."
+  die "$python not found. Install Python 3.11 or newer, or unset PYTHON to use python3."
 
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
   die "$python is $("$python" -c 'import sys; print(sys.version.split()[0])'); the pinned aiohttp stack needs 3.11 or newer (set PYTHON=python3.11 or similar)."

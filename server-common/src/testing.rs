@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rustix::process::{kill_process, Pid, Signal};
+
 /// How long any single test step may take before the test fails instead of hanging.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -85,16 +87,15 @@ impl ServerProcess {
         self.child.id()
     }
 
-    /// Sends SIGTERM to the server (and only to it, by its PID).
+    /// Sends SIGTERM to the server (and only to it, by its PID), with the `kill` system
+    /// call: no `kill` program needed.
     ///
     /// # Panics
-    /// If `kill` cannot be run.
+    /// If the signal cannot be sent (the server has already been reaped, for one).
     pub fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
+        let pid = Pid::from_child(&self.child);
+        kill_process(pid, Signal::TERM)
+            .unwrap_or_else(|error| panic!("cannot send SIGTERM to {pid:?}: {error}"));
     }
 
     /// Waits up to `timeout` for the server to exit; once it has, [`Self::stderr`] holds
