@@ -18,7 +18,6 @@ mod serve;
 #[cfg(feature = "async")]
 pub use serve::run;
 
-#[cfg(feature = "testing")]
 pub mod testing;
 
 /// The body of `GET /`.
