@@ -99,9 +99,6 @@ predicted_ms() {
   echo "$total"
 }
 
-# minutes MS: "4m05s"
-minutes() { printf '%dm%02ds' $(($1 / 60000)) $(($1 / 1000 % 60)); }
-
 main() {
   local variants=$SWEEP_VARIANTS connections_list="1 10 50 100 200 500 1000" delays="0 1 5 10 50"
   local workers_list="1 2 4 8" base_connections=100 delay_ms=10 threads=4 quick=no dry_run=no
@@ -184,18 +181,14 @@ main() {
   log "open files: limit $(ulimit -n) (each connection needs one in wrk and one in the server)"
 
   # Each variant keeps its own port (or BASE_PORT + its place in the list).
-  local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0 left_ms elapsed_ms
+  local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0
   local point_args=() variant_index i
   for index in "${!variant_list[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
   for index in "${!P_VARIANT[@]}"; do
     name=${P_VARIANT[index]} connections=${P_CONNECTIONS[index]} delay=${P_DELAY[index]} workers=${P_WORKERS[index]}
     point_dir="$RUN_DIR/$name.c$connections.d$delay.w$workers"
     CURRENT_POINT="$name c=$connections d=${delay}ms w=$workers"
-    # The estimate of time left: the plan's prediction, scaled by how the run has kept to it.
-    elapsed_ms=$(($(now_ms) - started_ms))
-    left_ms=$((predicted_total - predicted_done))
-    ((predicted_done == 0)) || left_ms=$((left_ms * elapsed_ms / predicted_done))
-    label="[$((index + 1))/${#P_VARIANT[@]}, $(minutes "$elapsed_ms") elapsed, ~$(minutes "$left_ms") left] $name c=$connections d=${delay}ms w=$workers:"
+    label="$(progress_text "$index" "${#P_VARIANT[@]}" "$(($(now_ms) - started_ms))" "$predicted_done" "$predicted_total") $name c=$connections d=${delay}ms w=$workers:"
     if (($(ulimit -n) < connections + SPARE_FILES)); then
       mkdir -p "$point_dir"
       variant_lookup "$name"

@@ -84,6 +84,7 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     let run = Run::read(dir)?;
     let planned = match run.kind {
         RunKind::Sweep => output::charts::sweep(&run),
+        RunKind::C10k => output::c10k::charts(&run),
         RunKind::Bench | RunKind::Logs => output::charts::bench(&run).into_iter().collect(),
     };
     let charts_dir = dir.join("charts");
@@ -109,11 +110,15 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     }
     let summary = match run.kind {
         RunKind::Sweep => output::sweep::summary(&run, &drawn),
+        RunKind::C10k => output::c10k::summary(&run, &drawn),
         RunKind::Bench | RunKind::Logs => {
             output::markdown::bench(&run, drawn.contains(&"seed-comparison"))
         }
     };
     write_atomically(&dir.join("summary.csv"), &output::csv::write(&run))?;
+    if run.kind == RunKind::C10k {
+        write_atomically(&dir.join("c10k.csv"), &output::c10k::csv(&run))?;
+    }
     write_atomically(&dir.join("summary.md"), &summary)?;
     written.summary = summary;
     Ok(written)

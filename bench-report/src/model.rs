@@ -2,6 +2,8 @@
 //! from the folders the harness writes (see results/README.md). Missing figures are `None`,
 //! never an empty string or a zero.
 
+pub mod c10k;
+
 use std::path::{Path, PathBuf};
 
 use crate::analysis::bounds::BoundRule;
@@ -129,6 +131,8 @@ pub struct Point {
     pub unloaded: Option<WrkReport>,
     /// /proc samples.
     pub samples: Samples,
+    /// A C10k point's own figures (`make sweep-c10k`); `None` for other runs.
+    pub c10k: Option<c10k::C10kFigures>,
 }
 
 impl Point {
@@ -232,6 +236,7 @@ impl Point {
                 .text("url")
                 .map(str::to_owned)
                 .or_else(|| wrk.as_ref().and_then(|report| report.url.clone())),
+            c10k: c10k::C10kFigures::read(&numbers)?,
             wrk,
             unloaded,
             samples,
@@ -271,6 +276,8 @@ pub enum RunKind {
     Sweep,
     /// A folder of wrk logs from elsewhere (no meta.json).
     Logs,
+    /// `make sweep-c10k`: 1,000 to 10,000 connections, what a connection costs.
+    C10k,
 }
 
 /// A run folder: meta.json, one folder per point, maybe INCOMPLETE.
@@ -300,6 +307,7 @@ impl Run {
         let kind = match meta.text("kind").as_deref() {
             Some("sweep") => RunKind::Sweep,
             Some("bench") => RunKind::Bench,
+            Some("c10k") => RunKind::C10k,
             Some(other) => {
                 return Err(ParseError::file(
                     &dir.join("meta.json"),

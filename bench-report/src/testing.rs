@@ -10,7 +10,9 @@ use crate::parse::wrk::{Errors, Latency, Source, WrkReport};
 
 /// A wrk run of `rate` req/s with every latency figure `mean_us`, over 10 s.
 pub fn report(rate: f64, mean_us: f64) -> WrkReport {
-    let requests = format!("{:.0}", rate * 10.0).parse().expect("a whole number");
+    let requests = format!("{:.0}", rate * 10.0)
+        .parse()
+        .expect("a whole number");
     WrkReport {
         url: None,
         duration_text: Some("10s".to_owned()),
@@ -69,6 +71,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         wrk: Some(report(rate, mean_us)),
         unloaded: None,
         samples: Samples::default(),
+        c10k: None,
     }
 }
 
