@@ -138,7 +138,7 @@ fake_proc() {
   for case in "${cases[@]}"; do
     read -r variant connections shrink expected needed allowed <<<"$case"
     fake_machine
-    [[ $shrink == - ]] || printf -v "${shrink%%=*}" '%s' "${shrink#*=}"
+    [[ $shrink == - ]] || declare -g "$shrink"
     if [[ $expected == - ]]; then
       check_point_limits "$variant" "$connections" 4 || {
         echo "$case: skipped for $LIMIT_NAME: $LIMIT_TEXT"
@@ -245,4 +245,29 @@ fake_proc() {
   run "$SCRIPTS/c10k.sh" --variants "sync-server nginx"
   [ "$status" -eq 1 ]
   [[ $output == *"unknown variant 'nginx'"* ]]
+}
+
+@test "a server that dies under the load: the point is reported failed, with its numbers" {
+  set -m # the harness in its own process group, to count what it leaves behind
+  local results="$BATS_TEST_TMPDIR/results"
+  "$SCRIPTS/c10k.sh" --variants async-server --connections-list 1000 --duration 4s --primer 0 \
+    --results-dir "$results" --base-port "$(free_base_port)" >"$BATS_TEST_TMPDIR/log" 2>&1 &
+  local harness=$!
+  wait_for_line "$results/latest/async-server.c1000/numbers.txt" '^measure_started='
+  sleep 0.5
+  kill -KILL "$(cat "$results/latest/async-server.c1000/server.pid")"
+  local status=0
+  wait "$harness" || status=$?
+  cat "$BATS_TEST_TMPDIR/log"
+  [ "$status" -eq 1 ]
+  [ "$(group_members "$harness")" -eq 0 ]
+  numbers="$results/latest/async-server.c1000/numbers.txt"
+  [ "$(value status "$numbers")" = failed ]
+  [[ $(value failure "$numbers") == "the server died during the measured run (exit: signal 9)"* ]]
+  # What was sampled before it died is kept.
+  [ -n "$(value server_fds_max "$numbers")" ] && [ -n "$(value connections_held_max "$numbers")" ]
+  md="$results/latest/summary.md"
+  grep -q '^| async-server | 1,000 | \*\*FAILED\*\* |' "$md"
+  grep -q '\*\*It breaks at 1,000 connections\*\*: it ran and failed: the server died during the measured run (exit: signal 9)' "$md"
+  grep -q '^async-server,1000,failed,' "$results/latest/c10k.csv"
 }

@@ -8,6 +8,11 @@ use crate::model::c10k::Limit;
 use crate::model::{Point, Run, Status};
 use crate::parse::wrk::Errors;
 
+/// Threads a server runs beside a capped pool (main, runtime, signal handling): a pool is
+/// within its cap where the most threads seen are at most cap + this (scripts/limits.sh
+/// allows as many: SERVER_BASE_THREADS).
+pub const THREADS_BESIDE_POOL: u32 = 16;
+
 /// A point where wrk counted more than this many errors (socket errors, non-2xx answers and
 /// timeouts together) breaks.
 pub const ERRORS_ALLOWED: u64 = 0;
@@ -142,6 +147,48 @@ impl Cost<'_> {
             declared.and_then(|c| c.declared_threads),
             declared.and_then(|c| c.declared_thread_cap),
         )
+    }
+}
+
+/// A pool of threads with a cap (async-blocking-offload's `spawn_blocking` pool), at
+/// connection counts where the cap, not the connections, decides how many threads it may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool {
+    /// The cap, as declared.
+    pub cap: u32,
+    /// The fewest of the most threads seen at each fitted point.
+    pub threads_low: u32,
+    /// The most threads seen at any fitted point.
+    pub threads_high: u32,
+}
+
+impl Pool {
+    /// Whether the server kept within its cap (and the threads beside its pool).
+    pub fn within_cap(&self) -> bool {
+        self.threads_high <= self.cap + THREADS_BESIDE_POOL
+    }
+}
+
+impl Cost<'_> {
+    /// The variant's capped pool, where every fitted point had at least as many connections
+    /// as the cap: there the threads follow the requests in flight, not the connections, and
+    /// a slope of threads against connections says nothing.
+    pub fn pool(&self) -> Option<Pool> {
+        let (_, cap) = self.declared_threads();
+        let cap = cap?;
+        if self.fitted.is_empty() || self.fitted.iter().any(|p| p.load.connections < cap) {
+            return None;
+        }
+        let threads: Vec<u32> = self
+            .fitted
+            .iter()
+            .filter_map(|p| p.samples.server_threads_max)
+            .collect();
+        Some(Pool {
+            cap,
+            threads_low: threads.iter().copied().min()?,
+            threads_high: threads.iter().copied().max()?,
+        })
     }
 }
 
@@ -364,6 +411,54 @@ mod tests {
                 connections.windows(2).all(|w| w[0] < w[1]),
                 "{connections:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_capped_pool_is_told_apart_from_a_thread_per_connection() {
+        // (points as (connections, most threads), declared cap, expected pool, within its cap)
+        type Case = (&'static [(u32, u32)], Option<u32>, Option<(u32, u32)>, bool);
+        let pooled = |connections: u32, threads: u32, cap: Option<u32>| {
+            let mut point = point(
+                "pool",
+                connections,
+                30_000,
+                threads,
+                connections + 12,
+                Some(1.0),
+            );
+            if let Some(c10k) = point.c10k.as_mut() {
+                c10k.declared_thread_cap = cap;
+            }
+            point
+        };
+        let cases: [Case; 4] = [
+            (
+                &[(1000, 371), (5000, 513), (10_000, 395)],
+                Some(512),
+                Some((371, 513)),
+                true,
+            ),
+            (
+                &[(1000, 371), (5000, 900)],
+                Some(512),
+                Some((371, 900)),
+                false,
+            ),
+            // Below the cap the pool can grow with the connections: a slope means something.
+            (&[(100, 105), (1000, 513)], Some(512), None, false),
+            (&[(1000, 1005), (2000, 2005)], None, None, false),
+        ];
+        for (points, cap, expected, within) in cases {
+            let points: Vec<Point> = points.iter().map(|(c, t)| pooled(*c, *t, cap)).collect();
+            let cost = cost("pool", points.iter().collect());
+            let pool = cost.pool();
+            assert_eq!(
+                pool.map(|p| (p.threads_low, p.threads_high)),
+                expected,
+                "{points:?}"
+            );
+            assert_eq!(pool.is_some_and(|p| p.within_cap()), within, "{expected:?}");
         }
     }
 

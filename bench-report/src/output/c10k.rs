@@ -172,17 +172,33 @@ fn breaks_cell(point: &Point, why: &Breaks) -> String {
     }
 }
 
-/// The fixed part (the intercepts): "3.2 MiB, 5 threads, 9 descriptors".
+/// The fixed part (the intercepts): "3.2 MiB, 5 threads, 9 descriptors"; for a capped pool,
+/// the range of its threads instead.
 fn fixed_text(cost: &Cost<'_>) -> String {
-    match (cost.memory_kib, cost.threads, cost.fds) {
-        (Some(memory), Some(threads), Some(fds)) => format!(
-            "{:.1} MiB, {} threads, {} descriptors",
-            memory.intercept / 1024.0,
-            threads.intercept.round().max(0.0),
-            fds.intercept.round().max(0.0)
+    let (Some(memory), Some(threads), Some(fds)) = (cost.memory_kib, cost.threads, cost.fds) else {
+        return "—".to_owned();
+    };
+    let threads = match cost.pool() {
+        Some(pool) => format!(
+            "{}–{} threads (its pool)",
+            thousands(f64::from(pool.threads_low)),
+            thousands(f64::from(pool.threads_high))
         ),
-        _ => "—".to_owned(),
-    }
+        None => plural(
+            &format!("{:.0}", threads.intercept.round().max(0.0)),
+            "thread",
+            "threads",
+        ),
+    };
+    format!(
+        "{:.1} MiB, {threads}, {}",
+        memory.intercept / 1024.0,
+        plural(
+            &format!("{:.0}", fds.intercept.round().max(0.0)),
+            "descriptor",
+            "descriptors"
+        )
+    )
 }
 
 /// One variant in a sentence or three.
@@ -201,16 +217,29 @@ fn cost_sentence(md: &mut String, run: &Run, cost: &Cost<'_>) {
             fixed_text(cost)
         );
         let declared_fds = cost.declared_fds();
-        let (declared_threads, cap) = cost.declared_threads();
-        let capped = cap.is_some_and(|cap| {
-            cost.fitted
-                .iter()
-                .all(|p| p.samples.server_threads_max.is_some_and(|t| t >= cap))
-        });
-        let agrees = declared_fds.is_some_and(|d| per_connection(fds.slope) == d.to_string())
-            && (capped
-                || declared_threads
-                    .is_some_and(|d| per_connection(threads.slope) == d.to_string()));
+        let (declared_threads, _) = cost.declared_threads();
+        let pool = cost.pool();
+        let threads_agree = match pool {
+            Some(pool) => pool.within_cap(),
+            None => {
+                declared_threads.is_some_and(|d| per_connection(threads.slope) == d.to_string())
+            }
+        };
+        let agrees = threads_agree
+            && declared_fds.is_some_and(|d| per_connection(fds.slope) == d.to_string());
+        if let Some(pool) = pool {
+            let _ = write!(
+                md,
+                " Its threads are a pool that grows with the requests in flight, not the connections: {}–{} threads at these counts{}.",
+                thousands(f64::from(pool.threads_low)),
+                thousands(f64::from(pool.threads_high)),
+                if pool.within_cap() {
+                    format!(", within its cap of {}", thousands(f64::from(pool.cap)))
+                } else {
+                    format!(", **above its cap of {}**", thousands(f64::from(pool.cap)))
+                }
+            );
+        }
         if agrees {
             let _ = write!(
                 md,
@@ -222,13 +251,6 @@ fn cost_sentence(md: &mut String, run: &Run, cost: &Cost<'_>) {
                 md,
                 " scripts/lib.sh declares {}: **the measurement differs**, so the limit checks count with the wrong figures for this variant.",
                 declared_text(cost)
-            );
-        }
-        if capped {
-            let _ = write!(
-                md,
-                " Its blocking pool was at its cap of {} threads at every point fitted: its threads do not grow with the connections there.",
-                cap.unwrap_or(0)
             );
         }
     } else {
@@ -272,7 +294,11 @@ fn costs_table(md: &mut String, costs: &[Cost<'_>]) {
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             cost.variant,
             cell(cost.memory_kib, kib_per_connection),
-            cell(cost.threads, per_connection),
+            if cost.pool().is_some() {
+                "0 (a pool)".to_owned()
+            } else {
+                cell(cost.threads, per_connection)
+            },
             cell(cost.fds, per_connection),
             fixed_text(cost),
             declared_text(cost),
@@ -363,13 +389,13 @@ fn points_table(md: &mut String, run: &Run, names: &[String]) {
 fn limits_section(md: &mut String, run: &Run) {
     let meta = &run.meta;
     let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
-    let number = |key: &str| meta.number(key).map_or("?".to_owned(), thousands);
+    let number = |key: &str| meta.number(key).map_or_else(|| text(key), thousands);
     md.push_str("## This machine's limits\n\n");
     let _ = writeln!(
         md,
         "- Open files: {} per process (hard limit {}), for the server and for wrk alike: the harness raises its soft limits (open files, processes) to the hard ones before any load, and its log says so; fs.file-max {}.",
-        text("limit_open_files"),
-        text("limit_open_files_hard"),
+        number("limit_open_files"),
+        number("limit_open_files_hard"),
         number("file_max"),
     );
     let _ = writeln!(
@@ -377,14 +403,15 @@ fn limits_section(md: &mut String, run: &Run) {
         "- Tasks (every thread is one): kernel.pid_max {}, kernel.threads-max {}, ulimit -u {}; {} were running when the run started. A point may bring them to {}% of pid_max and of threads-max (the machine is shared).",
         number("pid_max"),
         number("threads_max"),
-        text("limit_user_processes"),
+        number("limit_user_processes"),
         number("tasks_at_start"),
         text("tasks_share_pct"),
     );
     let _ = writeln!(
         md,
         "- Memory: {} available at the start; a point may take up to {}% of it, counted with generous figures per connection (scripts/lib.sh and scripts/limits.sh).",
-        meta.whole("memory_available_kb").map_or("?".to_owned(), megabytes),
+        meta.number("memory_available_kb")
+            .map_or("?".to_owned(), |kb| format!("{} MiB", thousands(kb / 1024.0))),
         text("memory_share_pct"),
     );
     let mut backlogs: Vec<String> = Vec::new();
