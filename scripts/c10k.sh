@@ -166,9 +166,14 @@ c10k_idle() {
 c10k_measure() {
   C10K_STARTED_US="" C10K_PREVIOUS_US=0 C10K_NEXT_US=0 C10K_SAMPLES=0 C10K_COUNT_US=0
   C10K_FDS_MAX=0 C10K_HELD_MAX=0 C10K_OPEN_US="" C10K_OPEN_RESOLUTION_US=""
+  local own_before=""
+  proc_sample "$BASHPID" && own_before=$PROC_CPU_TICKS
   WRK_SAMPLE_HOOK=c10k_sample
   point_measure
   WRK_SAMPLE_HOOK=""
+  # This shell's own CPU during the run: what sampling /proc and counting descriptors cost.
+  [[ -z $own_before ]] || ! proc_sample "$BASHPID" ||
+    record harness_cpu_s "$(ticks_to_seconds $((PROC_CPU_TICKS - own_before)))"
   record server_fds_max "$C10K_FDS_MAX"
   record connections_held_max "$C10K_HELD_MAX"
   record fd_samples "$C10K_SAMPLES"

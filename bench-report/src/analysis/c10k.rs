@@ -113,6 +113,21 @@ pub fn cpu_per_request_us(point: &Point) -> Option<f64> {
     (requests > 0).then(|| cpu_s * 1e6 / requests as f64)
 }
 
+/// The machine's busy CPU during the measured run beside the server's, wrk's and the
+/// harness's own (the kernel's work outside them, and every other process), as a share of
+/// the machine's busy CPU.
+pub fn others_share(point: &Point) -> Option<f64> {
+    let samples = &point.samples;
+    let machine = samples.machine_cpu_busy_s.filter(|m| *m > 0.0)?;
+    let harness = point
+        .c10k
+        .as_ref()
+        .and_then(|c| c.harness_cpu_s)
+        .unwrap_or(0.0);
+    let ours = samples.server_cpu_s? + samples.client_cpu_s? + harness;
+    Some(((machine - ours) / machine).max(0.0))
+}
+
 /// What one connection costs a variant, and where it breaks.
 #[derive(Debug, Clone)]
 pub struct Cost<'a> {
@@ -459,6 +474,36 @@ mod tests {
                 "{points:?}"
             );
             assert_eq!(pool.is_some_and(|p| p.within_cap()), within, "{expected:?}");
+        }
+    }
+
+    #[test]
+    fn the_share_of_the_machine_that_was_not_ours() {
+        // (machine, server, wrk, harness, expected share)
+        let cases = [
+            (Some(16.0), Some(6.0), Some(4.0), Some(2.0), Some(0.25)),
+            (Some(16.0), Some(6.0), Some(4.0), None, Some(0.375)),
+            (Some(8.0), Some(6.0), Some(4.0), Some(0.5), Some(0.0)),
+            (None, Some(6.0), Some(4.0), Some(0.5), None),
+            (Some(16.0), None, Some(4.0), Some(0.5), None),
+        ];
+        for (machine, server, client, harness, expected) in cases {
+            let mut point = point("a", 1000, 1, 1, 1, Some(1.0));
+            point.samples.machine_cpu_busy_s = machine;
+            point.samples.server_cpu_s = server;
+            point.samples.client_cpu_s = client;
+            if let Some(c10k) = point.c10k.as_mut() {
+                c10k.harness_cpu_s = harness;
+            }
+            let share = others_share(&point);
+            assert_eq!(
+                share.is_some(),
+                expected.is_some(),
+                "{machine:?} {server:?}"
+            );
+            if let (Some(share), Some(expected)) = (share, expected) {
+                assert!(close(share, expected), "{share} against {expected}");
+            }
         }
     }
 

@@ -66,8 +66,10 @@ pub struct C10kFigures {
     pub open_resolution_ms: Option<f64>,
     /// How many times the descriptors were counted.
     pub fd_samples: Option<u32>,
-    /// What counting them took in all, ms (on the cores the load ran on).
+    /// What counting them took in all, ms of wall time (on the cores the load ran on).
     pub fd_count_ms: Option<f64>,
+    /// The harness's own CPU during the measured run, s: sampling /proc, counting descriptors.
+    pub harness_cpu_s: Option<f64>,
     /// The limit that stopped a skipped point.
     pub limit: Option<Limit>,
 }
@@ -105,6 +107,7 @@ impl C10kFigures {
             open_resolution_ms: numbers.get("open_resolution_ms")?,
             fd_samples: numbers.get("fd_samples")?,
             fd_count_ms: numbers.get("fd_count_ms")?,
+            harness_cpu_s: numbers.get("harness_cpu_s")?,
             limit,
         }))
     }

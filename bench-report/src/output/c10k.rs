@@ -6,11 +6,12 @@
 use std::fmt::Write as _;
 
 use crate::analysis::c10k::{self, Breaks, Cost, Fit, ERRORS_ALLOWED};
+use crate::analysis::cpu::OTHERS_SHARE;
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
 use crate::output::charts::{machine, Planned};
 use crate::output::csv::field;
-use crate::output::format::{megabytes, ms, rate, thousands};
+use crate::output::format::{megabytes, ms, pct, rate, thousands};
 use crate::output::markdown::{machine_line, threads_flag, SHARED_CORES};
 use crate::output::sweep::{load_text, variants};
 use crate::parse::wrk::Errors;
@@ -441,6 +442,48 @@ fn limits_section(md: &mut String, run: &Run) {
     );
 }
 
+/// How much of the machine's CPU was not the server's, wrk's or the harness's, and where it
+/// was too much.
+fn others_line(md: &mut String, run: &Run) {
+    let shares: Vec<(&Point, f64)> = run
+        .points
+        .iter()
+        .filter_map(|p| Some((p, c10k::others_share(p)?)))
+        .collect();
+    let busy: Vec<String> = shares
+        .iter()
+        .filter(|(_, share)| *share > OTHERS_SHARE)
+        .map(|(p, share)| {
+            format!(
+                "{} at {} ({})",
+                p.variant.name,
+                thousands(f64::from(p.load.connections)),
+                pct(*share)
+            )
+        })
+        .collect();
+    if let (Some(low), Some(high)) = (
+        shares.iter().map(|(_, s)| *s).reduce(f64::min),
+        shares.iter().map(|(_, s)| *s).reduce(f64::max),
+    ) {
+        let _ = writeln!(
+            md,
+            "- Of the machine's busy CPU during each measured run, {}–{} was neither the server's, nor wrk's, nor the harness's: the kernel's work outside them, and other processes.{}",
+            pct(low),
+            pct(high),
+            if busy.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " More than {} at: {}: a busy machine, whose CPU-bound figures (req/s, latency) are lower than a quiet one would give; memory, threads and descriptors do not depend on it.",
+                    pct(OTHERS_SHARE),
+                    busy.join(", ")
+                )
+            }
+        );
+    }
+}
+
 /// How the figures were taken.
 fn how_section(md: &mut String, run: &Run) {
     let meta = &run.meta;
@@ -457,6 +500,12 @@ fn how_section(md: &mut String, run: &Run) {
         run.points
             .iter()
             .filter_map(|p| p.c10k.as_ref()?.fd_count_ms)
+            .collect(),
+    );
+    let harness = span(
+        run.points
+            .iter()
+            .filter_map(|p| Some(p.c10k.as_ref()?.harness_cpu_s? * 1000.0))
             .collect(),
     );
     let resolution = span(
@@ -486,7 +535,7 @@ fn how_section(md: &mut String, run: &Run) {
     };
     let _ = writeln!(
         md,
-        "- Open descriptors: counted from /proc/PID/fd (a glob in bash, no fork) at the {} s samples, but after a count of N descriptors not again for N × {per_descriptor_us} (a count costs ~{} µs a descriptor: this keeps counting near {}% of one core), until the server held every connection, then every {} s. Counting took {counting} per point in all, on the cores the load ran on.",
+        "- Open descriptors: counted from /proc/PID/fd (a glob in bash, no fork) at the {} s samples, but after a count of N descriptors not again for N × {per_descriptor_us} (a count costs ~{} µs a descriptor: this keeps counting near {}% of one core), until the server held every connection, then every {} s. Counting took {counting} of wall time per point; sampling and counting together cost the harness {harness} of CPU per point, on the cores the load ran on.",
         text("sample_period_s"),
         text("fd_count_us"),
         text("fd_count_budget_pct"),
@@ -496,6 +545,7 @@ fn how_section(md: &mut String, run: &Run) {
         md,
         "- *Held at most*: (descriptors − the fresh server's) / its descriptors per connection as declared. *All open after*: from wrk's start to the first count at which the server held every connection; the moment lies between that count and the one before, so it is shown as that range (its width, the resolution, was {resolution} here). wrk's own descriptors cannot tell: it creates every socket at once and connects them without waiting.",
     );
+    others_line(md, run);
     if let Some(elapsed) = run.elapsed_s {
         let predicted = meta.whole("predicted_s").unwrap_or(0);
         let _ = writeln!(
@@ -565,7 +615,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
 
 /// c10k.csv: every point's C10k figures, one row per point.
 pub fn csv(run: &Run) -> String {
-    const COLUMNS: [&str; 27] = [
+    const COLUMNS: [&str; 30] = [
         "variant",
         "connections",
         "status",
@@ -587,6 +637,9 @@ pub fn csv(run: &Run) -> String {
         "server_cpu_s",
         "fd_samples",
         "fd_count_ms",
+        "harness_cpu_s",
+        "client_cpu_s",
+        "machine_cpu_busy_s",
         "listen_backlog",
         "declared_fds",
         "declared_threads",
@@ -628,6 +681,11 @@ pub fn csv(run: &Run) -> String {
             opt(point.samples.server_cpu_s.map(|v| format!("{v:.2}"))),
             opt(c10k.and_then(|c| c.fd_samples).map(|v| v.to_string())),
             opt(c10k.and_then(|c| c.fd_count_ms).map(|v| format!("{v:.1}"))),
+            opt(c10k
+                .and_then(|c| c.harness_cpu_s)
+                .map(|v| format!("{v:.2}"))),
+            opt(point.samples.client_cpu_s.map(|v| format!("{v:.2}"))),
+            opt(point.samples.machine_cpu_busy_s.map(|v| format!("{v:.2}"))),
             opt(c10k.and_then(|c| c.listen_backlog).map(|v| v.to_string())),
             opt(c10k.and_then(|c| c.declared_fds).map(|v| v.to_string())),
             opt(c10k.and_then(|c| c.declared_threads).map(|v| v.to_string())),
