@@ -162,15 +162,29 @@ c10k_idle() {
   fi
 }
 
+# stat_ticks: sets STAT_IRQ_TICKS (irq + softirq: the kernel's interrupt work, loopback
+# networking mostly, charged to no process) and STAT_STEAL_TICKS (time the hypervisor gave
+# this machine's cores to others) from /proc/stat.
+stat_ticks() {
+  local _cpu _user _nice _system _idle _iowait irq softirq steal _rest
+  read -r _cpu _user _nice _system _idle _iowait irq softirq steal _rest </proc/stat
+  STAT_IRQ_TICKS=$((irq + softirq)) STAT_STEAL_TICKS=$steal
+}
+
 # c10k_measure: point_measure with the descriptor sampler, then its figures into numbers.txt.
 c10k_measure() {
   C10K_STARTED_US="" C10K_PREVIOUS_US=0 C10K_NEXT_US=0 C10K_SAMPLES=0 C10K_COUNT_US=0
   C10K_FDS_MAX=0 C10K_HELD_MAX=0 C10K_OPEN_US="" C10K_OPEN_RESOLUTION_US=""
-  local own_before=""
+  local own_before="" irq_before steal_before
   proc_sample "$BASHPID" && own_before=$PROC_CPU_TICKS
+  stat_ticks
+  irq_before=$STAT_IRQ_TICKS steal_before=$STAT_STEAL_TICKS
   WRK_SAMPLE_HOOK=c10k_sample
   point_measure
   WRK_SAMPLE_HOOK=""
+  stat_ticks
+  record kernel_irq_s "$(ticks_to_seconds $((STAT_IRQ_TICKS - irq_before)))"
+  record steal_s "$(ticks_to_seconds $((STAT_STEAL_TICKS - steal_before)))"
   # This shell's own CPU during the run: what sampling /proc and counting descriptors cost.
   [[ -z $own_before ]] || ! proc_sample "$BASHPID" ||
     record harness_cpu_s "$(ticks_to_seconds $((PROC_CPU_TICKS - own_before)))"

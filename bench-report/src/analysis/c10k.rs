@@ -113,19 +113,56 @@ pub fn cpu_per_request_us(point: &Point) -> Option<f64> {
     (requests > 0).then(|| cpu_s * 1e6 / requests as f64)
 }
 
-/// The machine's busy CPU during the measured run beside the server's, wrk's and the
-/// harness's own (the kernel's work outside them, and every other process), as a share of
-/// the machine's busy CPU.
-pub fn others_share(point: &Point) -> Option<f64> {
+/// Other processes taking more than this share of the machine (its cores × the run) during a
+/// measured run make it a busy machine: its CPU-bound figures are lower than a quiet one
+/// would give.
+pub const BUSY_MACHINE_SHARE: f64 = 0.2;
+
+/// Where the machine's busy CPU went during a measured run beside the server and wrk, s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Elsewhere {
+    /// The harness's own (sampling /proc, counting descriptors).
+    pub harness_s: f64,
+    /// The kernel's interrupt work (loopback networking mostly).
+    pub kernel_irq_s: f64,
+    /// The hypervisor's (steal).
+    pub steal_s: f64,
+    /// Every other process: what is left.
+    pub others_s: f64,
+    /// The machine's capacity during the run: cores × its duration, s.
+    pub capacity_s: f64,
+}
+
+impl Elsewhere {
+    /// Other processes' share of the machine's capacity.
+    pub fn others_share(&self) -> f64 {
+        self.others_s / self.capacity_s
+    }
+}
+
+/// Where the machine's busy CPU went during `point`'s measured run beside the server and wrk,
+/// on a machine of `cores`; figures the harness did not record count as 0.
+pub fn elsewhere(point: &Point, cores: Option<f64>) -> Option<Elsewhere> {
     let samples = &point.samples;
-    let machine = samples.machine_cpu_busy_s.filter(|m| *m > 0.0)?;
-    let harness = point
-        .c10k
-        .as_ref()
-        .and_then(|c| c.harness_cpu_s)
-        .unwrap_or(0.0);
-    let ours = samples.server_cpu_s? + samples.client_cpu_s? + harness;
-    Some(((machine - ours) / machine).max(0.0))
+    let machine = samples.machine_cpu_busy_s?;
+    let capacity_s = cores? * point.measured()?.duration_us / 1e6;
+    let c10k = point.c10k.as_ref();
+    let figure = |pick: fn(&crate::model::c10k::C10kFigures) -> Option<f64>| {
+        c10k.and_then(pick).unwrap_or(0.0)
+    };
+    let (harness_s, kernel_irq_s, steal_s) = (
+        figure(|c| c.harness_cpu_s),
+        figure(|c| c.kernel_irq_s),
+        figure(|c| c.steal_s),
+    );
+    let ours = samples.server_cpu_s? + samples.client_cpu_s?;
+    (capacity_s > 0.0).then(|| Elsewhere {
+        harness_s,
+        kernel_irq_s,
+        steal_s,
+        others_s: (machine - ours - harness_s - kernel_irq_s - steal_s).max(0.0),
+        capacity_s,
+    })
 }
 
 /// What one connection costs a variant, and where it breaks.
@@ -478,33 +515,58 @@ mod tests {
     }
 
     #[test]
-    fn the_share_of_the_machine_that_was_not_ours() {
-        // (machine, server, wrk, harness, expected share)
-        let cases = [
-            (Some(16.0), Some(6.0), Some(4.0), Some(2.0), Some(0.25)),
-            (Some(16.0), Some(6.0), Some(4.0), None, Some(0.375)),
-            (Some(8.0), Some(6.0), Some(4.0), Some(0.5), Some(0.0)),
-            (None, Some(6.0), Some(4.0), Some(0.5), None),
-            (Some(16.0), None, Some(4.0), Some(0.5), None),
+    fn where_the_rest_of_the_machine_went() {
+        // (machine, server, wrk, harness, irq, steal, expected others s); 2 cores × 10 s.
+        type Case = (
+            Option<f64>,
+            Option<f64>,
+            f64,
+            Option<f64>,
+            Option<f64>,
+            f64,
+            Option<f64>,
+        );
+        let cases: [Case; 5] = [
+            (
+                Some(16.0),
+                Some(6.0),
+                4.0,
+                Some(0.5),
+                Some(1.5),
+                0.0,
+                Some(4.0),
+            ),
+            (Some(16.0), Some(6.0), 4.0, None, None, 0.0, Some(6.0)),
+            (
+                Some(8.0),
+                Some(6.0),
+                4.0,
+                Some(0.5),
+                Some(0.5),
+                0.0,
+                Some(0.0),
+            ),
+            (None, Some(6.0), 4.0, None, None, 0.0, None),
+            (Some(16.0), None, 4.0, None, None, 0.0, None),
         ];
-        for (machine, server, client, harness, expected) in cases {
+        for (machine, server, client, harness, irq, steal, expected) in cases {
             let mut point = point("a", 1000, 1, 1, 1, Some(1.0));
             point.samples.machine_cpu_busy_s = machine;
             point.samples.server_cpu_s = server;
-            point.samples.client_cpu_s = client;
+            point.samples.client_cpu_s = Some(client);
             if let Some(c10k) = point.c10k.as_mut() {
                 c10k.harness_cpu_s = harness;
+                c10k.kernel_irq_s = irq;
+                c10k.steal_s = Some(steal);
             }
-            let share = others_share(&point);
-            assert_eq!(
-                share.is_some(),
-                expected.is_some(),
-                "{machine:?} {server:?}"
-            );
-            if let (Some(share), Some(expected)) = (share, expected) {
-                assert!(close(share, expected), "{share} against {expected}");
+            let rest = elsewhere(&point, Some(2.0));
+            assert_eq!(rest.map(|r| r.others_s), expected, "{machine:?} {server:?}");
+            if let Some(rest) = rest {
+                assert!(close(rest.capacity_s, 20.0));
+                assert!(close(rest.others_share(), rest.others_s / 20.0));
             }
         }
+        assert_eq!(elsewhere(&point("a", 1, 1, 1, 1, Some(1.0)), None), None);
     }
 
     #[test]

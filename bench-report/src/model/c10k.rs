@@ -70,6 +70,11 @@ pub struct C10kFigures {
     pub fd_count_ms: Option<f64>,
     /// The harness's own CPU during the measured run, s: sampling /proc, counting descriptors.
     pub harness_cpu_s: Option<f64>,
+    /// The machine's interrupt work during it (irq + softirq: loopback networking mostly,
+    /// charged to no process), s.
+    pub kernel_irq_s: Option<f64>,
+    /// Time the hypervisor gave this machine's cores to others during it, s.
+    pub steal_s: Option<f64>,
     /// The limit that stopped a skipped point.
     pub limit: Option<Limit>,
 }
@@ -108,6 +113,8 @@ impl C10kFigures {
             fd_samples: numbers.get("fd_samples")?,
             fd_count_ms: numbers.get("fd_count_ms")?,
             harness_cpu_s: numbers.get("harness_cpu_s")?,
+            kernel_irq_s: numbers.get("kernel_irq_s")?,
+            steal_s: numbers.get("steal_s")?,
             limit,
         }))
     }

@@ -5,8 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::c10k::{self, Breaks, Cost, Fit, ERRORS_ALLOWED};
-use crate::analysis::cpu::OTHERS_SHARE;
+use crate::analysis::c10k::{self, Breaks, Cost, Fit, BUSY_MACHINE_SHARE, ERRORS_ALLOWED};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
 use crate::output::charts::{machine, Planned};
@@ -442,46 +441,57 @@ fn limits_section(md: &mut String, run: &Run) {
     );
 }
 
-/// How much of the machine's CPU was not the server's, wrk's or the harness's, and where it
-/// was too much.
+/// Where the rest of the machine's CPU went during the measured runs, and where other
+/// processes took too much of it.
 fn others_line(md: &mut String, run: &Run) {
-    let shares: Vec<(&Point, f64)> = run
+    let rests: Vec<(&Point, c10k::Elsewhere)> = run
         .points
         .iter()
-        .filter_map(|p| Some((p, c10k::others_share(p)?)))
+        .filter_map(|p| Some((p, c10k::elsewhere(p, run.cores())?)))
         .collect();
-    let busy: Vec<String> = shares
+    let span = |pick: fn(&c10k::Elsewhere) -> f64| {
+        let low = rests.iter().map(|(_, r)| pick(r)).reduce(f64::min);
+        let high = rests.iter().map(|(_, r)| pick(r)).reduce(f64::max);
+        match (low, high) {
+            (Some(low), Some(high)) => format!("{low:.2}–{high:.2} s"),
+            _ => "—".to_owned(),
+        }
+    };
+    if rests.is_empty() {
+        return;
+    }
+    let busy: Vec<String> = rests
         .iter()
-        .filter(|(_, share)| *share > OTHERS_SHARE)
-        .map(|(p, share)| {
+        .filter(|(_, rest)| rest.others_share() > BUSY_MACHINE_SHARE)
+        .map(|(p, rest)| {
             format!(
                 "{} at {} ({})",
                 p.variant.name,
                 thousands(f64::from(p.load.connections)),
-                pct(*share)
+                pct(rest.others_share())
             )
         })
         .collect();
-    if let (Some(low), Some(high)) = (
-        shares.iter().map(|(_, s)| *s).reduce(f64::min),
-        shares.iter().map(|(_, s)| *s).reduce(f64::max),
-    ) {
-        let _ = writeln!(
-            md,
-            "- Of the machine's busy CPU during each measured run, {}–{} was neither the server's, nor wrk's, nor the harness's: the kernel's work outside them, and other processes.{}",
-            pct(low),
-            pct(high),
-            if busy.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " More than {} at: {}: a busy machine, whose CPU-bound figures (req/s, latency) are lower than a quiet one would give; memory, threads and descriptors do not depend on it.",
-                    pct(OTHERS_SHARE),
-                    busy.join(", ")
-                )
-            }
-        );
-    }
+    let _ = writeln!(
+        md,
+        "- The machine's CPU during each measured run beside the server's and wrk's: the harness {}, the kernel's interrupt work (loopback networking, charged to no process) {}, the hypervisor (steal) {}, other processes {}. {}",
+        span(|r| r.harness_s),
+        span(|r| r.kernel_irq_s),
+        span(|r| r.steal_s),
+        span(|r| r.others_s),
+        if busy.is_empty() {
+            format!(
+                "Other processes never took more than {} of the machine (its cores × the run).",
+                pct(BUSY_MACHINE_SHARE)
+            )
+        } else {
+            format!(
+                "They took more than {} of the machine (its cores × the run) at: {}: there the CPU-bound figures (req/s, latency) are lower than a quiet machine would give; memory, threads and descriptors do not depend on it.",
+                pct(BUSY_MACHINE_SHARE),
+                busy.join(", ")
+            )
+        }
+    );
 }
 
 /// How the figures were taken.
@@ -615,7 +625,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
 
 /// c10k.csv: every point's C10k figures, one row per point.
 pub fn csv(run: &Run) -> String {
-    const COLUMNS: [&str; 30] = [
+    const COLUMNS: [&str; 32] = [
         "variant",
         "connections",
         "status",
@@ -640,6 +650,8 @@ pub fn csv(run: &Run) -> String {
         "harness_cpu_s",
         "client_cpu_s",
         "machine_cpu_busy_s",
+        "kernel_irq_s",
+        "steal_s",
         "listen_backlog",
         "declared_fds",
         "declared_threads",
@@ -686,6 +698,8 @@ pub fn csv(run: &Run) -> String {
                 .map(|v| format!("{v:.2}"))),
             opt(point.samples.client_cpu_s.map(|v| format!("{v:.2}"))),
             opt(point.samples.machine_cpu_busy_s.map(|v| format!("{v:.2}"))),
+            opt(c10k.and_then(|c| c.kernel_irq_s).map(|v| format!("{v:.2}"))),
+            opt(c10k.and_then(|c| c.steal_s).map(|v| format!("{v:.2}"))),
             opt(c10k.and_then(|c| c.listen_backlog).map(|v| v.to_string())),
             opt(c10k.and_then(|c| c.declared_fds).map(|v| v.to_string())),
             opt(c10k.and_then(|c| c.declared_threads).map(|v| v.to_string())),
