@@ -92,11 +92,21 @@ LATENCY_FLAGS = --variants "$(VARIANTS)" --connections $(CONNECTIONS) --delay-ms
   $(if $(call given,FRACTIONS),--fractions "$(FRACTIONS)") $(if $(RATES),--rates "$(RATES)") \
   $(if $(call given,DURATION),--duration $(DURATION))
 
+# C10k settings (`make sweep-c10k`): CONNECTIONS_LIST, VARIANTS and DURATION given on the
+# command line apply too; otherwise its own defaults: 1000 2000 5000 10000 connections, the
+# four Rust variants, 8s per point. THREADS, DELAY_MS, TIMEOUT, PRIMER, QUICK and BASE_PORT
+# as above (BASE_PORT: variants on N, N+2, ...).
+C10K_FLAGS = --threads $(THREADS) --delay-ms $(DELAY_MS) --timeout $(TIMEOUT) --primer $(PRIMER) \
+  --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT)) $(if $(QUICK),--quick) \
+  $(if $(call given,CONNECTIONS_LIST),--connections-list "$(CONNECTIONS_LIST)") \
+  $(if $(call given,VARIANTS),--variants "$(VARIANTS)") \
+  $(if $(call given,DURATION),--duration $(DURATION))
+
 ##@ Help
 .PHONY: help
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m [NAME=value ...]\n"} \
-	  /^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Build
@@ -135,6 +145,11 @@ sweep: build ## Sweep connections, delay and workers with charts (~7 min; QUICK=
 .PHONY: latency
 latency: build ## Latency against offered load, open loop with oha (~3.5 min; QUICK=1: ~1 min); results/latest/summary.md
 	scripts/latency.sh $(LATENCY_FLAGS)
+
+.PHONY: sweep-c10k
+sweep-c10k: build ## 1,000 to 10,000 connections: what a connection costs, where each variant breaks (~4 min; QUICK=1: CI)
+	scripts/ensure-tools.sh $(BENCH_TOOLS)
+	scripts/c10k.sh $(C10K_FLAGS)
 
 .PHONY: summary
 summary: build ## Re-summarise a run and redraw its charts (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)

@@ -98,8 +98,17 @@ duration_ms() {
   esac
 }
 
-# minutes MS: "4m05s", for progress and estimates.
+# minutes MS: "4m05s"
 minutes() { printf '%dm%02ds' $(($1 / 60000)) $(($1 / 1000 % 60)); }
+
+# progress_text DONE TOTAL ELAPSED_MS PREDICTED_DONE_MS PREDICTED_TOTAL_MS: "[3/16, 0m41s
+# elapsed, ~2m10s left]"; the time left is the plan's, scaled by how the run has kept to it.
+progress_text() {
+  local done=$1 total=$2 elapsed_ms=$3 predicted_done=$4 predicted_total=$5 left_ms
+  left_ms=$((predicted_total - predicted_done))
+  ((predicted_done == 0)) || left_ms=$((left_ms * elapsed_ms / predicted_done))
+  printf '[%d/%d, %s elapsed, ~%s left]' "$((done + 1))" "$total" "$(minutes "$elapsed_ms")" "$(minutes "$left_ms")"
+}
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_duration() { [[ $1 =~ ^[0-9]+(ms|s|m|h)?$ ]]; }
@@ -147,6 +156,40 @@ python-async-blocking   python async-blocking          9012 yes    1            
 # The default `make bench`: the seed's three servers.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 readonly DEFAULT_VARIANTS="sync-server async-server async-blocking-server"
+
+# What one connection costs each variant: declared here, from each server's design, for the
+# limit checks that run before any load (scripts/limits.sh); `make sweep-c10k` measures the
+# same figures (least squares over its points) and its report sets them side by side.
+#   fds      descriptors per connection (tiny_http reads and writes through two clones of
+#            each socket; the others hold the socket alone)
+#   threads  threads per connection (tiny_http runs each connection on a thread of its own;
+#            the offload fix runs each request in flight on a spawn_blocking thread)
+#   cap      the most threads those reach (tokio's max_blocking_threads: 512); - for none
+#   kib      a generous upper estimate of memory per connection, user space and kernel
+#            (thread stacks, socket buffers): what a point may take from the machine
+#   backlog  the listen() backlog (server-common: 4096; aiohttp: 128; http.server: 5), which
+#            the kernel caps at net.core.somaxconn
+readonly CONNECTION_COST_TABLE='
+# name                  fds threads cap kib backlog
+sync-server             2   1       -   64  4096
+async-server            1   0       -   32  4096
+async-blocking-server   1   0       -   32  4096
+async-blocking-offload  1   1       512 32  4096
+python-sync             1   0       -   64  5
+python-async            1   0       -   64  128
+python-async-blocking   1   0       -   64  128
+'
+
+# connection_cost NAME: sets COST_FDS COST_THREADS COST_THREAD_CAP (empty: no cap) COST_KIB
+# COST_BACKLOG; returns 1 for a variant without a row.
+connection_cost() {
+  local row _name
+  row=$(awk -v name="$1" '!/^#/ && $1 == name' <<<"$CONNECTION_COST_TABLE")
+  [[ -n $row ]] || return 1
+  # shellcheck disable=SC2034 # read by the callers (scripts/limits.sh, scripts/c10k.sh)
+  read -r _name COST_FDS COST_THREADS COST_THREAD_CAP COST_KIB COST_BACKLOG <<<"$row"
+  [[ $COST_THREAD_CAP != - ]] || COST_THREAD_CAP=""
+}
 
 # All variant names, one per line.
 variant_names() {
@@ -284,7 +327,7 @@ proc_sample() {
       Threads:) threads=$value ;;
       VmHWM:) hwm=$value ;;
     esac
-  done <"/proc/$pid/status" 2>/dev/null || return 1
+  done 2>/dev/null <"/proc/$pid/status" || return 1
   # After the ")" of comm: state is field 0, utime 11, stime 12 (stat(5): 3, 14, 15).
   # shellcheck disable=SC2034 # read by the caller
   {

@@ -36,6 +36,8 @@ WRK_REPORT_LUA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/wrk-report.lua"
 readonly WRK_REPORT_LUA
 readonly MEASURE_POINT_SCRIPT="${BASH_SOURCE[0]}"
 
+# A function run_wrk calls at each sample with wrk's PID, for samples of one's own (empty: none).
+WRK_SAMPLE_HOOK=""
 # The point being measured: its settings (P_*) and its state (POINT_*), shared by its phases.
 POINT_DIR="" POINT_PROGRESS="" POINT_SERVER_PID="" POINT_URL="" POINT_BASE_URL="" POINT_KNOWN=no
 
@@ -97,6 +99,7 @@ run_load() {
         kill -INT "$wrk_pid" 2>/dev/null || true
       fi
     fi
+    [[ -z $WRK_SAMPLE_HOOK ]] || "$WRK_SAMPLE_HOOK" "$wrk_pid"
     sleep "$SAMPLE_SECONDS"
   done
   reap "$wrk_pid"

@@ -191,7 +191,7 @@ main() {
   log "open files: limit $(ulimit -n) (each connection needs one in wrk and one in the server)"
 
   # Each variant keeps its own port (or BASE_PORT + its place in the list).
-  local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0 left_ms elapsed_ms
+  local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0
   local point_args=() variant_index i run seq name connections delay workers
   local all_variants=("${variant_list[@]}" "${connections_only[@]}")
   for index in "${!all_variants[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
@@ -202,11 +202,7 @@ main() {
       point_dir="$RUN_DIR/$name.c$connections.d$delay.w$workers"
       ((runs == 1)) || point_dir+=".run$run"
       CURRENT_POINT="$name c=$connections d=${delay}ms w=$workers (run $run)"
-      # The estimate of time left: the plan's prediction, scaled by how the run has kept to it.
-      elapsed_ms=$(($(now_ms) - started_ms))
-      left_ms=$((predicted_total - predicted_done))
-      ((predicted_done == 0)) || left_ms=$((left_ms * elapsed_ms / predicted_done))
-      label="[$seq/$((points * runs)), $(minutes "$elapsed_ms") elapsed, ~$(minutes "$left_ms") left] $name c=$connections d=${delay}ms w=$workers:"
+      label="$(progress_text "$((seq - 1))" "$((points * runs))" "$(($(now_ms) - started_ms))" "$predicted_done" "$predicted_total") $name c=$connections d=${delay}ms w=$workers:"
       if (($(ulimit -n) < connections + SPARE_FILES)); then
         mkdir -p "$point_dir"
         variant_lookup "$name"

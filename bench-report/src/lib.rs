@@ -85,6 +85,7 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     let run = Run::read(dir)?;
     let planned = match run.kind {
         RunKind::Sweep => output::charts::sweep(&run),
+        RunKind::C10k => output::c10k::charts(&run),
         RunKind::Bench | RunKind::Logs => output::charts::bench(&run).into_iter().collect(),
         RunKind::Latency => output::latency_charts::latency(&run, &output::latency::variants(&run)),
     };
@@ -111,6 +112,7 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     }
     let summary = match run.kind {
         RunKind::Sweep => output::sweep::summary(&run, &drawn),
+        RunKind::C10k => output::c10k::summary(&run, &drawn),
         RunKind::Bench | RunKind::Logs => {
             output::markdown::bench(&run, drawn.contains(&"seed-comparison"))
         }
@@ -121,6 +123,9 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
         _ => output::csv::write(&run),
     };
     write_atomically(&dir.join("summary.csv"), &csv)?;
+    if run.kind == RunKind::C10k {
+        write_atomically(&dir.join("c10k.csv"), &output::c10k::csv(&run))?;
+    }
     write_atomically(&dir.join("summary.md"), &summary)?;
     written.summary = summary;
     Ok(written)

@@ -2,6 +2,8 @@
 //! from the folders the harness writes (see results/README.md). Missing figures are `None`,
 //! never an empty string or a zero.
 
+pub mod c10k;
+
 use std::path::{Path, PathBuf};
 
 use crate::analysis::bounds::BoundRule;
@@ -132,6 +134,8 @@ pub struct Point {
     pub open_loop: Option<OpenLoop>,
     /// /proc samples.
     pub samples: Samples,
+    /// A C10k point's own figures (`make sweep-c10k`); `None` for other runs.
+    pub c10k: Option<c10k::C10kFigures>,
 }
 
 impl Point {
@@ -237,6 +241,7 @@ impl Point {
                 .text("url")
                 .map(str::to_owned)
                 .or_else(|| wrk.as_ref().and_then(|report| report.url.clone())),
+            c10k: c10k::C10kFigures::read(&numbers)?,
             wrk,
             unloaded,
             open_loop,
@@ -279,6 +284,8 @@ pub enum RunKind {
     Logs,
     /// `make latency`: each variant open-loop at fixed rates, fractions of its bound.
     Latency,
+    /// `make sweep-c10k`: 1,000 to 10,000 connections, what a connection costs.
+    C10k,
 }
 
 /// A run folder: meta.json, one folder per point, maybe INCOMPLETE.
@@ -309,6 +316,7 @@ impl Run {
             Some("sweep") => RunKind::Sweep,
             Some("bench") => RunKind::Bench,
             Some("latency") => RunKind::Latency,
+            Some("c10k") => RunKind::C10k,
             Some(other) => {
                 return Err(ParseError::file(
                     &dir.join("meta.json"),

@@ -72,6 +72,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         unloaded: None,
         open_loop: None,
         samples: Samples::default(),
+        c10k: None,
     }
 }
 

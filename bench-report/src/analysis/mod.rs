@@ -3,6 +3,7 @@
 //! Every threshold is a named constant here, which the prose quotes.
 
 pub mod bounds;
+pub mod c10k;
 pub mod cpu;
 pub mod languages;
 pub mod latency;

@@ -23,7 +23,7 @@ pub struct Planned {
 }
 
 /// The machine line of every chart title.
-fn machine(run: &Run) -> String {
+pub fn machine(run: &Run) -> String {
     format!(
         "{}, {} cores shared by wrk and the servers",
         run.meta

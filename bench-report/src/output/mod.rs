@@ -1,6 +1,7 @@
 //! Writers: each output (markdown, CSV, chart descriptions) from the model and the analysis.
 //! Figures are printed by [`format`] alone, so a figure reads the same everywhere.
 
+pub mod c10k;
 pub mod charts;
 pub mod csv;
 pub mod format;
