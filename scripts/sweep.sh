@@ -64,28 +64,28 @@ readonly POINT_OVERHEAD_MS=700
 
 
 # The points, in the order they run: parallel arrays.
-P_VARIANT=()
-P_CONNECTIONS=()
-P_DELAY=()
-P_WORKERS=()
-P_SWEEPS=()
+PLAN_VARIANT=()
+PLAN_CONNECTIONS=()
+PLAN_DELAY=()
+PLAN_WORKERS=()
+PLAN_SWEEPS=()
 
 # add_point SWEEP VARIANT CONNECTIONS DELAY WORKERS: a new point, or one more sweep for a
 # point already planned.
 add_point() {
   local sweep=$1 variant=$2 connections=$3 delay=$4 workers=$5 i
-  for i in "${!P_VARIANT[@]}"; do
-    if [[ ${P_VARIANT[i]} == "$variant" && ${P_CONNECTIONS[i]} == "$connections" &&
-      ${P_DELAY[i]} == "$delay" && ${P_WORKERS[i]} == "$workers" ]]; then
-      P_SWEEPS[i]+=",$sweep"
+  for i in "${!PLAN_VARIANT[@]}"; do
+    if [[ ${PLAN_VARIANT[i]} == "$variant" && ${PLAN_CONNECTIONS[i]} == "$connections" &&
+      ${PLAN_DELAY[i]} == "$delay" && ${PLAN_WORKERS[i]} == "$workers" ]]; then
+      PLAN_SWEEPS[i]+=",$sweep"
       return
     fi
   done
-  P_VARIANT+=("$variant")
-  P_CONNECTIONS+=("$connections")
-  P_DELAY+=("$delay")
-  P_WORKERS+=("$workers")
-  P_SWEEPS+=("$sweep")
+  PLAN_VARIANT+=("$variant")
+  PLAN_CONNECTIONS+=("$connections")
+  PLAN_DELAY+=("$delay")
+  PLAN_WORKERS+=("$workers")
+  PLAN_SWEEPS+=("$sweep")
 }
 
 # point_warmup VARIANT CONNECTIONS DELAY WORKERS: the warm-up for this point.
@@ -97,8 +97,8 @@ point_warmup() {
 # queue after the warm-up and at the stop (at most the servers' grace), the rest.
 predicted_ms() {
   local i=$1 queue warmup total
-  queue=$(queue_ms "${P_VARIANT[i]}" "${P_CONNECTIONS[i]}" "${P_DELAY[i]}" "${P_WORKERS[i]}")
-  warmup=$(point_warmup "${P_VARIANT[i]}" "${P_CONNECTIONS[i]}" "${P_DELAY[i]}" "${P_WORKERS[i]}")
+  queue=$(queue_ms "${PLAN_VARIANT[i]}" "${PLAN_CONNECTIONS[i]}" "${PLAN_DELAY[i]}" "${PLAN_WORKERS[i]}")
+  warmup=$(point_warmup "${PLAN_VARIANT[i]}" "${PLAN_CONNECTIONS[i]}" "${PLAN_DELAY[i]}" "${PLAN_WORKERS[i]}")
   total=$(($(duration_ms "$DURATION") + $(duration_ms "$PRIMER") + POINT_OVERHEAD_MS))
   total=$((total + (queue < SERVER_GRACE_MS ? queue : SERVER_GRACE_MS)))
   [[ $warmup == 0 ]] || total=$((total + $(duration_ms "$warmup") + queue))
@@ -160,18 +160,18 @@ main() {
     done
   done
 
-  local started_ms index predicted_total=0 predicted=() points=${#P_VARIANT[@]}
-  for index in "${!P_VARIANT[@]}"; do
+  local started_ms index predicted_total=0 predicted=() points=${#PLAN_VARIANT[@]}
+  for index in "${!PLAN_VARIANT[@]}"; do
     predicted[index]=$(predicted_ms "$index")
     predicted_total=$((predicted_total + predicted[index]))
   done
   predicted_total=$((predicted_total * runs))
   if [[ $dry_run == yes ]]; then
-    for index in "${!P_VARIANT[@]}"; do
-      printf '%2d. %-24s c=%-5s d=%-3s w=%-2s warm-up %-3s ~%ss  (%s)\n' "$((index + 1))" "${P_VARIANT[index]}" \
-        "${P_CONNECTIONS[index]}" "${P_DELAY[index]}" "${P_WORKERS[index]}" \
-        "$(point_warmup "${P_VARIANT[index]}" "${P_CONNECTIONS[index]}" "${P_DELAY[index]}" "${P_WORKERS[index]}")" \
-        "$((predicted[index] / 1000))" "${P_SWEEPS[index]}"
+    for index in "${!PLAN_VARIANT[@]}"; do
+      printf '%2d. %-24s c=%-5s d=%-3s w=%-2s warm-up %-3s ~%ss  (%s)\n' "$((index + 1))" "${PLAN_VARIANT[index]}" \
+        "${PLAN_CONNECTIONS[index]}" "${PLAN_DELAY[index]}" "${PLAN_WORKERS[index]}" \
+        "$(point_warmup "${PLAN_VARIANT[index]}" "${PLAN_CONNECTIONS[index]}" "${PLAN_DELAY[index]}" "${PLAN_WORKERS[index]}")" \
+        "$((predicted[index] / 1000))" "${PLAN_SWEEPS[index]}"
     done
     ((runs == 1)) || echo "each measured $runs times: the whole plan once, then again (interleaved runs)"
     echo "$((points * runs)) points, estimated $(minutes "$predicted_total") (plus the build)"
@@ -196,8 +196,8 @@ main() {
   local all_variants=("${variant_list[@]}" "${connections_only[@]}")
   for index in "${!all_variants[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
   for ((run = 1; run <= runs; run++)); do
-    for index in "${!P_VARIANT[@]}"; do
-      name=${P_VARIANT[index]} connections=${P_CONNECTIONS[index]} delay=${P_DELAY[index]} workers=${P_WORKERS[index]}
+    for index in "${!PLAN_VARIANT[@]}"; do
+      name=${PLAN_VARIANT[index]} connections=${PLAN_CONNECTIONS[index]} delay=${PLAN_DELAY[index]} workers=${PLAN_WORKERS[index]}
       seq=$(((run - 1) * points + index + 1))
       point_dir="$RUN_DIR/$name.c$connections.d$delay.w$workers"
       ((runs == 1)) || point_dir+=".run$run"
@@ -208,7 +208,7 @@ main() {
         variant_lookup "$name"
         printf '%s\n' variant="$name" seq="$seq" run="$run" status=skipped connections="$connections" \
           delay_ms="$delay" workers="$workers" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" \
-          bound_by="$V_BOUND_BY" sweeps="${P_SWEEPS[index]}" \
+          bound_by="$V_BOUND_BY" sweeps="${PLAN_SWEEPS[index]}" \
           "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it" \
           >"$point_dir/numbers.txt"
         warn "$label SKIPPED: $connections connections need about $((connections + SPARE_FILES)) open files; the limit is $(ulimit -n)"
@@ -223,7 +223,7 @@ main() {
         [[ -z ${port_of[variant_index]} ]] || point_args+=(--port "${port_of[variant_index]}")
         measure_point "${point_args[@]}" || failed=$((failed + 1))
         # Which sweeps use this point (the summary also works it out from the settings).
-        echo "sweeps=${P_SWEEPS[index]}" >>"$point_dir/numbers.txt"
+        echo "sweeps=${PLAN_SWEEPS[index]}" >>"$point_dir/numbers.txt"
       fi
       predicted_done=$((predicted_done + predicted[index]))
       POINTS_DONE=$((POINTS_DONE + 1))

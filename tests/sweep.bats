@@ -122,6 +122,27 @@ setup_file() {
   grep -q '^async-server,1,skipped,' "$BATS_TEST_TMPDIR/results/latest/summary.csv"
 }
 
+@test "--runs 2: each run measures the whole plan again, every point in its own folder" {
+  run "$SCRIPTS/sweep.sh" --results-dir "$BATS_TEST_TMPDIR/results" --base-port "$(free_base_port)" \
+    --variants "sync-server async-server" --connections-list "1 2" --delays 10 --workers-list 1 \
+    --base-connections 1 --duration 1s --warmup 0 --primer 0 --runs 2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run_dir=$(readlink -f "$BATS_TEST_TMPDIR/results/latest")
+  [ ! -e "$run_dir/INCOMPLETE" ]
+  local point folder
+  for point in sync-server.c1 async-server.c1 sync-server.c2 async-server.c2; do
+    for folder in "$run_dir/$point.d10.w1.run1" "$run_dir/$point.d10.w1.run2"; do
+      # The folder holds the point its name says: variant and connections as measured.
+      [ "$(value variant "$folder/numbers.txt")" = "${point%.c*}" ]
+      [ "$(value connections "$folder/numbers.txt")" = "${point#*.c}" ]
+      [ "$(value status "$folder/numbers.txt")" = ok ]
+    done
+  done
+  [ "$(find "$run_dir" -mindepth 2 -maxdepth 2 -name numbers.txt | wc -l)" -eq 8 ]
+  [[ $output == *"[5/8, "*"] sync-server c=1 d=10ms w=1: "* ]]
+}
+
 @test "the default sweep's plan fits in 15 minutes, the quick one in 90 seconds" {
   run "$SCRIPTS/sweep.sh" --dry-run
   [ "$status" -eq 0 ]
