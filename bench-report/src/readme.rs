@@ -346,7 +346,7 @@ fn sweep(run: &Run) -> String {
     let mut md = format!(
         "`make sweep` on {} ({} points, {}; {}):\n\n",
         machine(run),
-        run.points.len(),
+        run.points.iter().filter(|p| p.run <= 1).count(),
         runs_text(run).replace("per variant", "per point"),
         link(run, &path),
     );
