@@ -151,6 +151,10 @@ sweep-c10k: build ## 1,000 to 10,000 connections: what a connection costs, where
 	scripts/ensure-tools.sh $(BENCH_TOOLS)
 	scripts/c10k.sh $(C10K_FLAGS)
 
+.PHONY: readme
+readme: build ## Rewrite the README's figures and tables from the reference runs in results/reference/
+	target/release/bench-report readme README.md
+
 .PHONY: summary
 summary: build ## Re-summarise a run and redraw its charts (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
 ifneq ($(LOGS),)

@@ -125,6 +125,8 @@ fn generate(name: &str, paths: &[PathBuf]) -> Result<String, Generate> {
         }
         "languages" => Ok(languages_table(&one(name, paths)?)),
         "versus" => Ok(versus(&one(name, paths)?)),
+        "latency" => Ok(latency(&one(name, paths)?)),
+        "c10k" => Ok(c10k(&one(name, paths)?)),
         "robustness" => match paths {
             [file] => robustness(file).map_err(Generate::from),
             _ => Err(Generate::Usage("robustness takes one file".to_owned())),
@@ -148,13 +150,18 @@ fn req(value: f64) -> String {
 
 /// The machine and the load, as every generated block opens.
 fn machine(run: &Run) -> String {
+    machine_with(run, "wrk")
+}
+
+/// The machine, with `client` the load generator that shares its cores with the servers.
+fn machine_with(run: &Run, client: &str) -> String {
     let meta = &run.meta;
     let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let memory = meta
         .number("memory_kb")
         .map_or("?".to_owned(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
     format!(
-        "{} ({} cores, {memory} GiB, Linux {}; {}; {}), **wrk and the servers sharing the same {} cores**",
+        "{} ({} cores, {memory} GiB, Linux {}; {}; {}), **{client} and the servers sharing the same {} cores**",
         text("cpu_model"),
         text("cores"),
         text("kernel"),
@@ -277,11 +284,11 @@ fn bench(run: &Run) -> String {
                 md,
                 " {} reaches {} of {} req/s: one request alone takes {} (a {delay} ms sleep on tokio's timer, which rounds each deadline up to its next 1 ms tick, plus the round trip), which allows at most {} req/s by Little's law, and it reached {} of that; the rest is the wait each request adds under load ({} against {} alone).",
                 a.name,
-                spread(Some(fraction), pct),
+                spread(Some(fraction), |f| pct_against(f, NEAR_BOUND)),
                 req(a.bound().unwrap_or(0.0)),
                 spread(Some(unloaded), |us| ms(Some(us))),
                 req(concurrency * 1e6 / unloaded.mean),
-                spread(Some(effective), pct),
+                spread(Some(effective), |f| pct_against(f, NEAR_BOUND)),
                 ms(a.latency().map(|s| s.mean)),
                 ms(Some(unloaded.mean)),
             );
@@ -339,7 +346,7 @@ fn sweep(run: &Run) -> String {
     let mut md = format!(
         "`make sweep` on {} ({} points, {}; {}):\n\n",
         machine(run),
-        run.points.len(),
+        run.points.iter().filter(|p| p.run <= 1).count(),
         runs_text(run).replace("per variant", "per point"),
         link(run, &path),
     );
@@ -485,7 +492,7 @@ fn timers_table(runs: &[Run]) -> String {
             let _ = writeln!(
                 md,
                 "| {} | {timer} ({}) | {} | {} | {} | {} | {} | [{}]({path}/summary.md) |",
-                v.example.load.connections,
+                thousands(f64::from(v.example.load.connections)),
                 v.name,
                 spread(v.rate(), req),
                 spread(v.fraction(), pct),
@@ -497,7 +504,7 @@ fn timers_table(runs: &[Run]) -> String {
         }
         sentences.push(format!(
             "At {} connections: {}",
-            tokio.example.load.connections,
+            thousands(f64::from(tokio.example.load.connections)),
             timer_sentence(&tokio.name, &timerfd.name, &split, a, b)
         ));
     }
@@ -541,7 +548,7 @@ fn languages_table(run: &Run) -> String {
         let seed = languages::seed(pair.kind).map_or("—".to_owned(), |s| {
             format!(
                 "{} req/s, {} avg",
-                rate(Some(s.req_per_sec)),
+                req(s.req_per_sec),
                 ms(s.latency.mean_us)
             )
         });
@@ -565,7 +572,9 @@ fn versus(run: &Run) -> String {
         machine(run),
         runs_text(run),
         link(run, &path),
-        variants.first().map_or(0, |v| v.example.load.connections),
+        thousands(f64::from(
+            variants.first().map_or(0, |v| v.example.load.connections)
+        )),
     );
     for v in &variants {
         let _ = writeln!(
@@ -588,6 +597,44 @@ fn versus(run: &Run) -> String {
                 times(ra.mean / rb.mean),
                 b.name
             );
+        }
+    }
+    md
+}
+
+/// The open-loop run: its two charts, then where "the async server has lower latency" holds
+/// and where each variant's knee is.
+fn latency(run: &Run) -> String {
+    let path = relative(run);
+    let mut md = format!(
+        "`make latency` on {} ({} points, one run; {}):\n\n",
+        machine_with(run, "oha (and wrk, for each point's unloaded latency)"),
+        run.points.len(),
+        link(run, &path),
+    );
+    for (file, alt) in crate::output::latency_charts::CHARTS {
+        if run.dir.join("charts").join(format!("{file}.svg")).exists() {
+            let _ = writeln!(md, "![{alt}]({path}/charts/{file}.svg)\n");
+        }
+    }
+    md.push_str(&crate::output::latency::readme(run));
+    md
+}
+
+/// The C10k run: what a connection costs each variant, and its two charts of the costs.
+fn c10k(run: &Run) -> String {
+    let path = relative(run);
+    let mut md = format!(
+        "`make sweep-c10k` on {} ({} points, one run; {}):\n\n",
+        machine(run),
+        run.points.len(),
+        link(run, &path),
+    );
+    md.push_str(&crate::output::c10k::readme(run));
+    md.push('\n');
+    for (file, alt) in crate::output::c10k::CHARTS {
+        if run.dir.join("charts").join(format!("{file}.svg")).exists() {
+            let _ = writeln!(md, "![{alt}]({path}/charts/{file}.svg)\n");
         }
     }
     md

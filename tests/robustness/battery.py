@@ -963,13 +963,35 @@ def details(variant: dict) -> list[str]:
     return lines
 
 
+def machine() -> str:
+    """The commit (and whether the tree had changes) and the machine, for the report's header."""
+    def run(*command: str) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT,
+                                  check=False).stdout.strip()
+        except FileNotFoundError:
+            return ""
+    commit = run("git", "rev-parse", "--short", "HEAD") or "unknown"
+    if run("git", "status", "--porcelain", "--untracked-files=no"):
+        commit += " with uncommitted changes"
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"commit `{commit}`, on {model} ({os.cpu_count()} cores, Linux {os.uname().release})"
+
+
 def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str, int, int]:
     names = [v["name"] for v in variants]
     lines = [
         "# Robustness battery: last run",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M:%S %Z')} by `python3 tests/robustness/battery.py`, "
-        f"{total_seconds:.0f} s in all. Each server ran with `--delay-ms {DELAY_MS} "
+        f"{machine()}, {total_seconds:.0f} s in all. Each server ran with `--delay-ms {DELAY_MS} "
         f"--idle-timeout-secs {IDLE_TIMEOUT_SECS}` and its default `--workers 1`, on a free "
         f"loopback port; the whole battery ran {passes} pass(es) against the same process, then "
         "SIGTERM under load.",

@@ -623,6 +623,20 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     md
 }
 
+/// The README's part of a C10k run: what a connection costs each variant, the table and a
+/// sentence per variant.
+pub fn readme(run: &Run) -> String {
+    let names = variants(run);
+    let costs = c10k::costs(run, &names);
+    let mut md = String::new();
+    costs_table(&mut md, &costs);
+    md.push('\n');
+    for cost in &costs {
+        cost_sentence(&mut md, run, cost);
+    }
+    md
+}
+
 /// c10k.csv: every point's C10k figures, one row per point.
 pub fn csv(run: &Run) -> String {
     const COLUMNS: [&str; 32] = [

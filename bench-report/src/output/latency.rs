@@ -113,6 +113,23 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     md
 }
 
+/// The README's part of a latency run: the answer to the seed's second question and each
+/// variant's knee, without their headings.
+pub fn readme(run: &Run) -> String {
+    let names = variants(run);
+    let mut md = String::new();
+    answer_section(&mut md, run, &names);
+    knees_section(&mut md, run, &names);
+    let mut out = String::new();
+    for line in md.lines().filter(|line| !line.starts_with("## ")) {
+        if !(line.is_empty() && (out.is_empty() || out.ends_with("\n\n"))) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The seed's second question, at every load.
 fn answer_section(md: &mut String, run: &Run, names: &[String]) {
     md.push_str("## Does the async server have lower latency?\n\n");
