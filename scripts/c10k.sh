@@ -248,7 +248,7 @@ main() {
   read -ra variant_list <<<"$variants"
   ((${#variant_list[@]})) || die "no variants given"
   for name in "${variant_list[@]}"; do
-    variant_lookup "$name" || die "unknown variant '$name' (known: $(variant_names | tr '\n' ' '))"
+    variant_lookup "$name" || unknown_variant "$name"
   done
   require_report
 

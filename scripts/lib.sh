@@ -196,6 +196,11 @@ variant_names() {
   awk '!/^#/ && NF { print $1 }' <<<"$VARIANT_TABLE"
 }
 
+# unknown_variant NAME: the error for a variant the table does not have, naming those it has.
+unknown_variant() {
+  die "unknown variant '$1' (known: $(variant_names | paste -sd ' '))"
+}
+
 # variant_lookup NAME: sets V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY V_COMMAND
 # (an array); returns 1 for an unknown name.
 variant_lookup() {

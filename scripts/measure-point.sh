@@ -162,7 +162,7 @@ point_settings() {
   SAMPLE_THREADS_MAX=0 SAMPLE_CPU_TICKS=0 SAMPLE_HWM_KB=0
   local name=${P_LABEL:-${P_VARIANT:-url}}
   if [[ -n $P_VARIANT ]]; then
-    variant_lookup "$P_VARIANT" || die "unknown variant '$P_VARIANT' (known: $(variant_names | tr '\n' ' '))"
+    variant_lookup "$P_VARIANT" || unknown_variant "$P_VARIANT"
     POINT_KNOWN=yes
   elif [[ -n $P_LABEL ]] && variant_lookup "$P_LABEL"; then
     POINT_KNOWN=yes

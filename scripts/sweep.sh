@@ -140,7 +140,7 @@ main() {
   given --variants || read -ra connections_only <<<"$CONNECTIONS_ONLY_VARIANTS"
   ((${#variant_list[@]})) || die "no variants given"
   for name in "${variant_list[@]}"; do
-    variant_lookup "$name" || die "unknown variant '$name' (known: $(variant_names | tr '\n' ' '))"
+    variant_lookup "$name" || unknown_variant "$name"
   done
   require_report
 

@@ -168,6 +168,7 @@ bench() {
   bench --variants "sync-server async-server" --duration 3s --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
   local harness=$!
   wait_for_line "$RESULTS/latest/sync-server/numbers.txt" '^measure_started='
+  sleep 0.5 # wrk is running by now, not being started
   kill -INT -- "-$harness" # what a terminal's Ctrl-C does: the whole foreground group
   local status=0
   wait "$harness" || status=$?

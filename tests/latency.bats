@@ -68,7 +68,7 @@ csv_column() {
     "--fractions|half|error: bad fraction 'half': expected a number above 0 (e.g. 0.5)"
     "--fractions|0.0|error: a fraction of 0 offers no load: '0.0' (each must be above 0)"
     "--rates|1e3|error: bad rate '1e3': expected a number above 0 (e.g. 50)"
-    "--variants|sync-server nginx|error: unknown variant 'nginx' (known: sync-server async-server async-blocking-server async-blocking-offload python-sync python-async python-async-blocking )"
+    "--variants|sync-server nginx|error: unknown variant 'nginx' (known: sync-server async-server async-blocking-server async-blocking-offload async-timerfd python-sync python-async python-async-blocking)"
     "--duration|5 seconds|error: bad duration '5 seconds' (e.g. 10s, or 0 to skip where allowed)"
     "--delay-ms|0|error: with --delay-ms 0 there is no bound to take fractions of: give --rates"
     "--bogus|1|error: unknown option '--bogus'"
