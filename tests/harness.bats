@@ -165,7 +165,11 @@ bench() {
   mkdir -p "$RESULTS/20000101T000000Z"
   echo "an earlier run" >"$RESULTS/20000101T000000Z/summary.md"
   set -m
-  bench --variants "sync-server async-server" --duration 3s --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
+  # SIGINT at its default, as under a terminal: a test suite started in the background of a
+  # script (a CI runner, nohup) inherits it ignored, and no shell can trap a signal ignored
+  # when it started.
+  env --default-signal=INT "$SCRIPTS/bench.sh" --results-dir "$RESULTS" --base-port "$BASE_PORT" \
+    --variants "sync-server async-server" --duration 3s --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
   local harness=$!
   wait_for_line "$RESULTS/latest/sync-server/numbers.txt" '^measure_started='
   sleep 0.5 # wrk is running by now, not being started
