@@ -337,17 +337,8 @@ main() {
     POINTS_DONE=$((POINTS_DONE + 1))
   done
 
-  echo $((($(now_ms) - started_ms) / 1000)) >"$RUN_DIR/elapsed_s"
-  finish_run
-  cat "$RUN_DIR/summary.md"
-  log ""
-  log "results: $RUN_DIR (summary.md with charts/, summary.csv, c10k.csv, one folder per point)"
-  log "total time: $(minutes "$(($(now_ms) - started_ms))") for ${#PLAN_VARIANT[@]} points (estimated $(minutes "$predicted_total"))"
-  ((skipped == 0)) || log "$skipped point(s) SKIPPED, each for the limit it would exceed: see the summary"
-  if ((failed > 0)); then
-    log "$failed of ${#PLAN_VARIANT[@]} point(s) FAILED: see the summary"
-    return 1
-  fi
+  end_series "$started_ms" "${#PLAN_VARIANT[@]}" "$predicted_total" "$failed" "$skipped" \
+    ", each for the limit it would exceed" "summary.md with charts/, summary.csv, c10k.csv, one folder per point"
 }
 
 main "$@"

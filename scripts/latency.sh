@@ -175,43 +175,26 @@ main() {
     host="$host" base_port="$base_port" predicted_s="$((predicted_total / 1000))"
   log "latency $RUN_DIR: ${#L_VARIANT[@]} points, oha -q RATE --latency-correction -z $DURATION, estimated $(minutes "$predicted_total")"
 
-  local failed=0 predicted_done=0 elapsed_ms left_ms label port variant_index i point_args
+  local failed=0 predicted_done=0 label point_args
   for index in "${!L_VARIANT[@]}"; do
     name=${L_VARIANT[index]}
     CURRENT_POINT="$name at ${L_RATE[index]} req/s (${L_LENGTH[index]})"
-    # The estimate of time left: the plan's prediction, scaled by how the run has kept to it.
-    elapsed_ms=$(($(now_ms) - started_ms))
-    left_ms=$((predicted_total - predicted_done))
-    ((predicted_done == 0)) || left_ms=$((left_ms * elapsed_ms / predicted_done))
-    label="[$((index + 1))/${#L_VARIANT[@]}, $(minutes "$elapsed_ms") elapsed, ~$(minutes "$left_ms") left] $name ${L_RATE[index]} req/s${L_FRACTION[index]:+ (${L_FRACTION[index]} of bound)}$([[ ${L_LENGTH[index]} == full ]] || echo ', half length'):"
+    label="$(progress_text "$index" "${#L_VARIANT[@]}" "$(($(now_ms) - started_ms))" "$predicted_done" "$predicted_total") $name ${L_RATE[index]} req/s${L_FRACTION[index]:+ (${L_FRACTION[index]} of bound)}$([[ ${L_LENGTH[index]} == full ]] || echo ', half length'):"
     local load_ms
     load_ms=$(duration_ms "$DURATION")
     [[ ${L_LENGTH[index]} == full ]] || load_ms=$((load_ms / 2))
     point_args=(--out "$RUN_DIR/${L_DIR[index]}" --variant "$name" --host "$host"
       --connections "${L_CONNECTIONS[index]}" --duration "${load_ms}ms" --delay-ms "$DELAY_MS"
       --workers "$WORKERS" --timeout "$TIMEOUT" --primer "$PRIMER" --seq "$((index + 1))" --progress "$label")
-    if [[ -n $base_port ]]; then
-      variant_index=0
-      for i in "${!variant_list[@]}"; do [[ ${variant_list[i]} == "$name" ]] && variant_index=$i; done
-      port=$((base_port + variant_index))
-      point_args+=(--port "$port")
-    fi
+    [[ -z $base_port ]] || point_args+=(--port "$((base_port + $(index_of "$name" "${variant_list[@]}")))")
     measure_open_loop_point "${L_RATE[index]}" "${L_FRACTION[index]}" "${L_BOUND[index]}" \
       "${L_WANTED[index]}" "${L_LENGTH[index]}" "${point_args[@]}" || failed=$((failed + 1))
     predicted_done=$((predicted_done + predicted[index]))
     POINTS_DONE=$((POINTS_DONE + 1))
   done
 
-  echo $((($(now_ms) - started_ms) / 1000)) >"$RUN_DIR/elapsed_s"
-  finish_run
-  cat "$RUN_DIR/summary.md"
-  log ""
-  log "results: $RUN_DIR (summary.md with charts/, summary.csv, one folder per point)"
-  log "total time: $(minutes "$(($(now_ms) - started_ms))") for ${#L_VARIANT[@]} points (estimated $(minutes "$predicted_total"))"
-  if ((failed > 0)); then
-    log "$failed of ${#L_VARIANT[@]} point(s) FAILED: see the summary"
-    return 1
-  fi
+  end_series "$started_ms" "${#L_VARIANT[@]}" "$predicted_total" "$failed" 0 "" \
+    "summary.md with charts/, summary.csv, one folder per point"
 }
 
 main "$@"

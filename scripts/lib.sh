@@ -468,6 +468,35 @@ begin_run() {
   write_meta "$RUN_DIR/meta.json" "$@"
 }
 
+# index_of NAME ITEM...: the place of NAME among the ITEMs (the last one if it is there more
+# than once), 0 if it is not there.
+index_of() {
+  local name=$1 i found=0
+  shift
+  for ((i = 1; i <= $#; i++)); do [[ ${!i} == "$name" ]] && found=$((i - 1)); done
+  echo "$found"
+}
+
+# end_series STARTED_MS POINTS PREDICTED_MS FAILED SKIPPED WHY_SKIPPED CONTENTS: the last steps
+# of a series of points (sweep, latency, C10k): its wall time into elapsed_s, the report
+# (finish_run), printed; then where it is (CONTENTS: what the folder holds), how long it took
+# against the plan, and the points skipped (WHY_SKIPPED follows "SKIPPED") or failed. Status 1 if a
+# point failed.
+end_series() {
+  local started_ms=$1 points=$2 predicted_ms=$3 failed=$4 skipped=$5 why_skipped=$6 contents=$7
+  echo $((($(now_ms) - started_ms) / 1000)) >"$RUN_DIR/elapsed_s"
+  finish_run
+  cat "$RUN_DIR/summary.md"
+  log ""
+  log "results: $RUN_DIR ($contents)"
+  log "total time: $(minutes "$(($(now_ms) - started_ms))") for $points points (estimated $(minutes "$predicted_ms"))"
+  ((skipped == 0)) || log "$skipped point(s) SKIPPED$why_skipped: see the summary"
+  if ((failed > 0)); then
+    log "$failed of $points point(s) FAILED: see the summary"
+    return 1
+  fi
+}
+
 # finish_run: every point measured; the summary (and charts) replace the INCOMPLETE mark.
 finish_run() {
   CURRENT_POINT="the summary"

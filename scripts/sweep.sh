@@ -192,7 +192,7 @@ main() {
 
   # Each variant keeps its own port (or BASE_PORT + its place in the list).
   local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0
-  local point_args=() variant_index i run seq name connections delay workers
+  local point_args=() variant_index run seq name connections delay workers
   local all_variants=("${variant_list[@]}" "${connections_only[@]}")
   for index in "${!all_variants[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
   for ((run = 1; run <= runs; run++)); do
@@ -215,8 +215,7 @@ main() {
         skipped=$((skipped + 1))
       else
         warmup=$(point_warmup "$name" "$connections" "$delay" "$workers")
-        variant_index=0
-        for i in "${!all_variants[@]}"; do [[ ${all_variants[i]} == "$name" ]] && variant_index=$i; done
+        variant_index=$(index_of "$name" "${all_variants[@]}")
         point_args=(--out "$point_dir" --variant "$name" --host "$host" --threads "$threads"
           --connections "$connections" --duration "$DURATION" --delay-ms "$delay" --workers "$workers"
           --timeout "$TIMEOUT" --warmup "$warmup" --primer "$PRIMER" --seq "$seq" --run "$run" --progress "$label")
@@ -230,17 +229,8 @@ main() {
     done
   done
 
-  echo $((($(now_ms) - started_ms) / 1000)) >"$RUN_DIR/elapsed_s"
-  finish_run
-  cat "$RUN_DIR/summary.md"
-  log ""
-  log "results: $RUN_DIR (summary.md with charts/, summary.csv, one folder per point)"
-  log "total time: $(minutes "$(($(now_ms) - started_ms))") for $((points * runs)) points (estimated $(minutes "$predicted_total"))"
-  ((skipped == 0)) || log "$skipped point(s) SKIPPED for want of open files: see the summary"
-  if ((failed > 0)); then
-    log "$failed of $((points * runs)) point(s) FAILED: see the summary"
-    return 1
-  fi
+  end_series "$started_ms" "$((points * runs))" "$predicted_total" "$failed" "$skipped" \
+    " for want of open files" "summary.md with charts/, summary.csv, one folder per point"
 }
 
 main "$@"
