@@ -7,13 +7,7 @@
 load test_helper
 
 setup_file() {
-  local bin
-  for bin in sync-server async-server bench-report; do
-    if [[ ! -x $REPO_ROOT/target/release/$bin ]]; then
-      echo "target/release/$bin is missing: run 'make build' first" >&3
-      return 1
-    fi
-  done
+  require_binaries sync-server async-server bench-report
   C10K_RESULTS="$BATS_FILE_TMPDIR/results"
   export C10K_RESULTS
   "$SCRIPTS/c10k.sh" --quick --results-dir "$C10K_RESULTS" --base-port "$(free_base_port)" \

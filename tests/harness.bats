@@ -8,13 +8,7 @@ load test_helper
 
 setup_file() {
   require_tools wrk curl
-  local bin
-  for bin in sync-server async-server async-blocking-server; do
-    if [[ ! -x $REPO_ROOT/target/release/$bin ]]; then
-      echo "target/release/$bin is missing: run 'make build' first" >&3
-      return 1
-    fi
-  done
+  require_binaries sync-server async-server async-blocking-server
 }
 
 setup() {

@@ -37,12 +37,7 @@ setup_file() {
     echo "interop: not installed: ${missing[*]} (scripts/ensure-tools.sh ${missing[*]} installs them)" >&3
     return 1
   fi
-  for name in sync-server async-server async-blocking-server; do
-    if [[ ! -x $REPO_ROOT/target/release/$name ]]; then
-      echo "target/release/$name is missing: run 'make build' first" >&3
-      return 1
-    fi
-  done
+  require_binaries sync-server async-server async-blocking-server
   "$REPO_ROOT/baselines/python/setup.sh" >&3 2>&1
 
   export SERVERS="$BATS_FILE_TMPDIR/servers"

@@ -6,13 +6,7 @@
 load test_helper
 
 setup_file() {
-  local bin
-  for bin in sync-server async-server bench-report; do
-    if [[ ! -x $REPO_ROOT/target/release/$bin ]]; then
-      echo "target/release/$bin is missing: run 'make build' first" >&3
-      return 1
-    fi
-  done
+  require_binaries sync-server async-server bench-report
   # The generator, from the machine's cache (make test-scripts builds it there first).
   OHA_BIN=$("$SCRIPTS/ensure-oha.sh") || {
     echo "oha is missing: run scripts/ensure-oha.sh" >&3

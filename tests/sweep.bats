@@ -7,13 +7,7 @@ load test_helper
 
 setup_file() {
   require_tools wrk curl
-  local bin
-  for bin in sync-server async-server; do
-    if [[ ! -x $REPO_ROOT/target/release/$bin ]]; then
-      echo "target/release/$bin is missing: run 'make build' first" >&3
-      return 1
-    fi
-  done
+  require_binaries sync-server async-server
   SWEEP_RESULTS="$BATS_FILE_TMPDIR/results"
   export SWEEP_RESULTS
   # connections 1 and 10 at 10 ms; delays 1 and 10 ms at 10 connections; workers 1 and 2 for

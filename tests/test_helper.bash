@@ -78,6 +78,18 @@ require_tools() {
   return 1
 }
 
+# require_binaries NAME...: the release builds of this workspace's binaries are there, or one
+# line on the test's output naming the first one missing and how to build it.
+require_binaries() {
+  local name
+  for name in "$@"; do
+    if [[ ! -x $REPO_ROOT/target/release/$name ]]; then
+      echo "target/release/$name is missing: run 'make build' first" >&3
+      return 1
+    fi
+  done
+}
+
 # wait_for_line FILE PATTERN: poll (up to 20 s) until FILE has a line matching PATTERN.
 wait_for_line() {
   local _attempt
