@@ -158,15 +158,6 @@ fn zip(xs: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
     xs.iter().copied().zip(ys.iter().copied()).collect()
 }
 
-fn axis(label: &str, scale: Scale) -> Axis {
-    Axis {
-        label: label.into(),
-        scale,
-        ticks: None,
-        range: (None, None),
-    }
-}
-
 /// The measured line (labelled, with markers) and its bounds (dashed, dotted, unlabelled).
 fn throughput_series(xs: &[f64], sweep: &Sweep) -> Vec<Series> {
     let mut series = vec![Series {
@@ -234,8 +225,8 @@ fn throughput_vs_connections() -> Chart {
         height: 640,
         panels: vec![Panel::Lines(LinePanel {
             title: String::new(),
-            x: axis("Connections (wrk -c, log scale)", Scale::Log),
-            y: axis("Throughput (requests/s, log scale)", Scale::Log),
+            x: Axis::new("Connections (wrk -c, log scale)", Scale::Log),
+            y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
             series,
             key: bound_keys(),
         })],
@@ -263,8 +254,8 @@ fn latency_panel(title: &str, sweeps: &[&Sweep]) -> Panel {
     }
     Panel::Lines(LinePanel {
         title: title.into(),
-        x: axis("Connections (wrk -c, log scale)", Scale::Log),
-        y: axis("Latency (ms, log scale)", Scale::Log),
+        x: Axis::new("Connections (wrk -c, log scale)", Scale::Log),
+        y: Axis::new("Latency (ms, log scale)", Scale::Log),
         series,
         key: vec![
             (Stroke::Solid, "p50".into()),
@@ -312,14 +303,14 @@ fn throughput_vs_workers() -> Chart {
             title: String::new(),
             x: Axis {
                 ticks: Some(WORKERS.to_vec()),
-                ..axis(
+                ..Axis::new(
                     "Workers (handler threads, --workers, log scale)",
                     Scale::Log,
                 )
             },
             y: Axis {
                 range: (Some(0.0), None),
-                ..axis("Throughput (requests/s)", Scale::Linear)
+                ..Axis::new("Throughput (requests/s)", Scale::Linear)
             },
             series,
             key: vec![
@@ -354,8 +345,8 @@ fn throughput_vs_delay() -> Chart {
         height: 640,
         panels: vec![Panel::Lines(LinePanel {
             title: String::new(),
-            x: axis("Delay per request (ms)", Scale::Linear),
-            y: axis("Throughput (requests/s, log scale)", Scale::Log),
+            x: Axis::new("Delay per request (ms)", Scale::Linear),
+            y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
             series,
             key: bound_keys(),
         })],
@@ -383,7 +374,7 @@ fn seed_comparison() -> Chart {
                 title: "Throughput against its bound".into(),
                 categories: categories.clone(),
                 x_label: "Variant".into(),
-                y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 groups: vec![
                     group("measured", 0, [97.82, 8220.93, 97.05]),
                     group("bound: concurrency / delay", 1, [100.0, 10000.0, 100.0]),
@@ -393,7 +384,7 @@ fn seed_comparison() -> Chart {
                 title: "Latency".into(),
                 categories,
                 x_label: "Variant".into(),
-                y: axis("Latency (ms, log scale)", Scale::Log),
+                y: Axis::new("Latency (ms, log scale)", Scale::Log),
                 groups: vec![
                     group("mean", 2, [969.868, 12.110, 976.855]),
                     group("p99", 3, [1028.809, 14.099, 1470.978]),
@@ -421,15 +412,15 @@ fn edge_cases() -> Chart {
         panels: vec![
             Panel::Lines(LinePanel {
                 title: "No series".into(),
-                x: axis("Connections (log scale)", Scale::Log),
-                y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                x: Axis::new("Connections (log scale)", Scale::Log),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 series: Vec::new(),
                 key: Vec::new(),
             }),
             Panel::Lines(LinePanel {
                 title: "One point; all-equal values".into(),
-                x: axis("Connections", Scale::Linear),
-                y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                x: Axis::new("Connections", Scale::Linear),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 series: vec![
                     line(0, "one point", vec![(100.0, 97.0)]),
                     line(
@@ -442,8 +433,8 @@ fn edge_cases() -> Chart {
             }),
             Panel::Lines(LinePanel {
                 title: "NaN gap; 0 and -5 left out on log y".into(),
-                x: axis("Delay (ms)", Scale::Linear),
-                y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                x: Axis::new("Delay (ms)", Scale::Linear),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 series: vec![line(
                     2,
                     "with gaps",
@@ -465,7 +456,7 @@ fn edge_cases() -> Chart {
                 title: "Missing bars".into(),
                 categories: vec!["a".into(), "b".into(), "c".into()],
                 x_label: "Variant".into(),
-                y: axis("Throughput (requests/s)", Scale::Linear),
+                y: Axis::new("Throughput (requests/s)", Scale::Linear),
                 groups: vec![BarGroup {
                     label: "measured".into(),
                     color: 0,

@@ -60,6 +60,18 @@ pub struct Axis {
     pub range: (Option<f64>, Option<f64>),
 }
 
+impl Axis {
+    /// An axis titled `label`, its ticks chosen automatically and its range fitted to the data.
+    pub fn new(label: impl Into<String>, scale: Scale) -> Self {
+        Self {
+            label: label.into(),
+            scale,
+            ticks: None,
+            range: (None, None),
+        }
+    }
+}
+
 /// How a series' line is drawn; its meaning is told by the panel's [`LinePanel::key`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stroke {
@@ -2034,15 +2046,6 @@ mod tests {
         }
     }
 
-    fn axis(label: &str, scale: Scale) -> Axis {
-        Axis {
-            label: label.into(),
-            scale,
-            ticks: None,
-            range: (None, None),
-        }
-    }
-
     fn series(
         label: Option<&str>,
         variant: usize,
@@ -2087,8 +2090,8 @@ mod tests {
             ],
             LinePanel {
                 title: String::new(),
-                x: axis("Connections (wrk -c, log scale)", Scale::Log),
-                y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                x: Axis::new("Connections (wrk -c, log scale)", Scale::Log),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 series: vec![
                     series(Some("sync-server"), 0, Stroke::Solid, &sync),
                     series(Some("async-server"), 1, Stroke::Solid, &asynchronous),
@@ -2153,9 +2156,9 @@ mod tests {
 
     #[test]
     fn explicit_ticks_are_each_labelled() {
-        let mut x = axis("Workers (log scale)", Scale::Log);
+        let mut x = Axis::new("Workers (log scale)", Scale::Log);
         x.ticks = Some(vec![1.0, 2.0, 4.0, 8.0]);
-        let mut y = axis("Throughput (requests/s)", Scale::Linear);
+        let mut y = Axis::new("Throughput (requests/s)", Scale::Linear);
         y.range = (Some(0.0), None);
         let points = [(1.0, 97.2), (2.0, 196.6), (4.0, 390.5), (8.0, 783.8)];
         let chart = lines_chart(
@@ -2193,8 +2196,8 @@ mod tests {
             &["Identical"],
             LinePanel {
                 title: String::new(),
-                x: axis("Connections", Scale::Log),
-                y: axis("Throughput", Scale::Log),
+                x: Axis::new("Connections", Scale::Log),
+                y: Axis::new("Throughput", Scale::Log),
                 series: vec![
                     series(Some("sync-server"), 0, Stroke::Solid, &points),
                     series(Some("async-blocking-server"), 2, Stroke::Solid, &points),
@@ -2251,8 +2254,8 @@ mod tests {
             &["Gaps"],
             LinePanel {
                 title: String::new(),
-                x: axis("x", Scale::Linear),
-                y: axis("y (log scale)", Scale::Log),
+                x: Axis::new("x", Scale::Linear),
+                y: Axis::new("y (log scale)", Scale::Log),
                 series: vec![series(Some("gappy"), 0, Stroke::Solid, &points)],
                 key: Vec::new(),
             },
@@ -2351,8 +2354,8 @@ mod tests {
             }
             Panel::Lines(LinePanel {
                 title: title.into(),
-                x: axis("Connections", Scale::Log),
-                y: axis("Latency (ms, log scale)", Scale::Log),
+                x: Axis::new("Connections", Scale::Log),
+                y: Axis::new("Latency (ms, log scale)", Scale::Log),
                 series: series_list,
                 key: vec![
                     (Stroke::Solid, "p50".into()),
@@ -2416,7 +2419,7 @@ mod tests {
                     "async-blocking-server".into(),
                 ],
                 x_label: "Variant".into(),
-                y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 groups: vec![
                     BarGroup {
                         label: "measured".into(),
@@ -2477,8 +2480,8 @@ mod tests {
     fn edge_panel(series_list: Vec<Series>, y_scale: Scale) -> Panel {
         Panel::Lines(LinePanel {
             title: "A panel".into(),
-            x: axis("x axis", Scale::Log),
-            y: axis("y axis", y_scale),
+            x: Axis::new("x axis", Scale::Log),
+            y: Axis::new("y axis", y_scale),
             series: series_list,
             key: vec![(Stroke::Dashed, "bound".into())],
         })
@@ -2502,7 +2505,7 @@ mod tests {
             title: "Bars".into(),
             categories,
             x_label: "Variant".into(),
-            y: axis("y axis", scale),
+            y: Axis::new("y axis", scale),
             groups: vec![BarGroup {
                 label: "measured".into(),
                 color: 9,
@@ -2590,14 +2593,14 @@ mod tests {
 
     #[test]
     fn impossible_charts_fail_with_a_reason() {
-        let mut inverted = axis("y axis", Scale::Linear);
+        let mut inverted = Axis::new("y axis", Scale::Linear);
         inverted.range = (Some(10.0), Some(1.0));
-        let mut zero_on_log = axis("y axis", Scale::Log);
+        let mut zero_on_log = Axis::new("y axis", Scale::Log);
         zero_on_log.range = (Some(0.0), None);
         let with_y = |y: Axis| {
             edge_chart(vec![Panel::Lines(LinePanel {
                 title: String::new(),
-                x: axis("x", Scale::Linear),
+                x: Axis::new("x", Scale::Linear),
                 y,
                 series: one(&[(1.0, 2.0), (2.0, 3.0)]),
                 key: Vec::new(),
@@ -2669,7 +2672,7 @@ mod tests {
     }
 
     fn labels(scale: Scale, data: &[f64], length: f64, direction: Direction) -> Vec<String> {
-        plan_axis(&axis("a", scale), data, length, direction, "test")
+        plan_axis(&Axis::new("a", scale), data, length, direction, "test")
             .expect("planned")
             .ticks
             .into_iter()
@@ -2805,13 +2808,13 @@ mod tests {
 
     #[test]
     fn a_range_given_cuts_lines_at_the_plot_edge() {
-        let mut y = axis("y", Scale::Linear);
+        let mut y = Axis::new("y", Scale::Linear);
         y.range = (Some(0.0), Some(50.0));
         let chart = lines_chart(
             &["Clipped"],
             LinePanel {
                 title: String::new(),
-                x: axis("x", Scale::Linear),
+                x: Axis::new("x", Scale::Linear),
                 y,
                 series: vec![series(
                     Some("s"),

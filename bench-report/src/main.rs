@@ -61,19 +61,8 @@ enum Command {
     /// Little's law for a variant's rule: print `concurrency=N` and `bound_req_per_sec=X`
     /// (no bound at delay 0).
     Bound {
-        /// The variant's rule (scripts/lib.sh, column bound_by): workers, connections,
-        /// connections:CAP or a number.
-        #[arg(long, value_parser = BoundRule::parse)]
-        rule: BoundRule,
-        /// wrk's connections.
-        #[arg(long)]
-        connections: u32,
-        /// The server's workers.
-        #[arg(long)]
-        workers: u32,
-        /// The server's delay per request, ms.
-        #[arg(long)]
-        delay_ms: u64,
+        #[command(flatten)]
+        load: BoundArgs,
     },
     /// Read one oha JSON output and print its figures on one line (answered req/s, p50,
     /// p99, failures, timeouts, requests cut off at the end): the harness's progress line.
@@ -87,18 +76,9 @@ enum Command {
     /// capped at --connections) and `over_bound` (yes above the bound: a half-length run too). Exits 2 on a rate or fraction that is not a positive number,
     /// or a fraction without a bound (delay 0).
     OpenLoop {
-        /// The variant's rule (scripts/lib.sh, column bound_by).
-        #[arg(long, value_parser = BoundRule::parse)]
-        rule: BoundRule,
-        /// The reference connections of the bound, and the most a point gets.
-        #[arg(long)]
-        connections: u32,
-        /// The server's workers.
-        #[arg(long)]
-        workers: u32,
-        /// The server's delay per request, ms.
-        #[arg(long)]
-        delay_ms: u64,
+        /// The bound's load; its connections are also the most an open-loop point gets.
+        #[command(flatten)]
+        load: BoundArgs,
         /// The offered rate as a fraction of the bound.
         #[arg(long, value_parser = positive, conflicts_with = "rate", required_unless_present = "rate")]
         fraction: Option<f64>,
@@ -106,6 +86,35 @@ enum Command {
         #[arg(long, value_parser = positive)]
         rate: Option<f64>,
     },
+}
+
+/// What Little's-law bound a variant has under a load (`bound` and `open-loop`).
+#[derive(clap::Args, Debug)]
+struct BoundArgs {
+    /// The variant's rule (scripts/lib.sh, column bound_by): workers, connections,
+    /// connections:CAP or a number.
+    #[arg(long, value_parser = BoundRule::parse)]
+    rule: BoundRule,
+    /// The load's connections (wrk's, or the open-loop reference).
+    #[arg(long)]
+    connections: u32,
+    /// The server's workers.
+    #[arg(long)]
+    workers: u32,
+    /// The server's delay per request, ms.
+    #[arg(long)]
+    delay_ms: u64,
+}
+
+impl BoundArgs {
+    /// The requests that can wait at once, and the bound they give (none at delay 0).
+    fn bound(&self) -> (u32, Option<f64>) {
+        let concurrency = self.rule.concurrency(self.connections, self.workers);
+        (
+            concurrency,
+            littles_law_bound(f64::from(concurrency), self.delay_ms),
+        )
+    }
 }
 
 /// A finite number above 0.
@@ -186,15 +195,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Bound {
-            rule,
-            connections,
-            workers,
-            delay_ms,
-        } => {
-            let concurrency = rule.concurrency(connections, workers);
+        Command::Bound { load } => {
+            let (concurrency, bound) = load.bound();
             println!("concurrency={concurrency}");
-            match littles_law_bound(f64::from(concurrency), delay_ms) {
+            match bound {
                 Some(bound) => println!("bound_req_per_sec={bound:.1}"),
                 None => println!("bound_req_per_sec="),
             }
@@ -202,13 +206,10 @@ fn main() -> ExitCode {
         }
         Command::Oha { file } => oha_line(&file),
         Command::OpenLoop {
-            rule,
-            connections,
-            workers,
-            delay_ms,
+            load,
             fraction,
             rate,
-        } => open_loop(rule, connections, workers, delay_ms, fraction, rate),
+        } => open_loop(&load, fraction, rate),
     }
 }
 
@@ -235,16 +236,8 @@ fn oha_line(file: &std::path::Path) -> ExitCode {
 }
 
 /// `bench-report open-loop`: one point's load as key=value lines.
-fn open_loop(
-    rule: BoundRule,
-    connections: u32,
-    workers: u32,
-    delay_ms: u64,
-    fraction: Option<f64>,
-    rate: Option<f64>,
-) -> ExitCode {
-    let concurrency = rule.concurrency(connections, workers);
-    let bound = littles_law_bound(f64::from(concurrency), delay_ms);
+fn open_loop(load: &BoundArgs, fraction: Option<f64>, rate: Option<f64>) -> ExitCode {
+    let (_, bound) = load.bound();
     let (fraction, rate) = match (fraction, rate, bound) {
         (Some(fraction), _, Some(bound)) => (Some(fraction), fraction * bound),
         (Some(_), _, None) => {
@@ -256,7 +249,7 @@ fn open_loop(
         (None, Some(rate), bound) => (bound.map(|b| rate / b), rate),
         (None, None, _) => unreachable!("clap requires --fraction or --rate"),
     };
-    let (wanted, given) = connections_for(rate, delay_ms, connections);
+    let (wanted, given) = connections_for(rate, load.delay_ms, load.connections);
     println!("bound_req_per_sec={}", bound.map_or(String::new(), plain));
     println!("fraction={}", fraction.map_or(String::new(), plain));
     println!("rate={}", plain(rate));

@@ -13,10 +13,10 @@ use crate::analysis::notes::NEAR_BOUND;
 use crate::analysis::observations::{self, Compared, FamilyCheck};
 use crate::analysis::sweep::Sweep;
 use crate::analysis::timers::{self, Side};
-use crate::analysis::variants::{summaries, Spread, VariantSummary};
+use crate::analysis::variants::{summaries, VariantSummary};
 use crate::model::Run;
 use crate::output::format::{ms, pct, pct_against, rate, thousands, times};
-use crate::output::markdown::timer_sentence;
+use crate::output::markdown::{spread_text as spread, timer_sentence};
 use crate::output::sweep as sweep_output;
 use crate::parse::ParseError;
 use crate::ReportError;
@@ -135,11 +135,6 @@ fn generate(name: &str, paths: &[PathBuf]) -> Result<String, Generate> {
     }
 }
 
-/// "8300 (8221–8347)": a figure over repeated runs with its range.
-fn spread(spread: Option<Spread>, show: impl Fn(f64) -> String) -> String {
-    crate::output::markdown::spread_text(spread, show)
-}
-
 fn req(value: f64) -> String {
     if value >= 1000.0 {
         thousands(value)
@@ -169,6 +164,20 @@ fn machine_with(run: &Run, client: &str) -> String {
         text("wrk_version"),
         text("cores"),
     )
+}
+
+/// Each of `charts` (file, what it shows) that `run` has drawn, as an image from `path`.
+fn chart_images<'a>(
+    md: &mut String,
+    run: &Run,
+    path: &str,
+    charts: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (file, alt) in charts {
+        if run.dir.join("charts").join(format!("{file}.svg")).exists() {
+            let _ = writeln!(md, "![{alt}]({path}/charts/{file}.svg)\n");
+        }
+    }
 }
 
 fn runs_text(run: &Run) -> String {
@@ -350,11 +359,12 @@ fn sweep(run: &Run) -> String {
         runs_text(run).replace("per variant", "per point"),
         link(run, &path),
     );
-    for (file, alt, _) in sweep_output::CHARTS {
-        if run.dir.join("charts").join(format!("{file}.svg")).exists() {
-            let _ = writeln!(md, "![{alt}]({path}/charts/{file}.svg)\n");
-        }
-    }
+    chart_images(
+        &mut md,
+        run,
+        &path,
+        sweep_output::CHARTS.map(|(file, alt, _)| (file, alt)),
+    );
     let curve = |name: &str, sweep: Sweep| crate::analysis::sweep::curve(run, sweep, base, name);
     let at = |name: &str, sweep: Sweep, x: f64| {
         curve(name, sweep)
@@ -612,11 +622,7 @@ fn latency(run: &Run) -> String {
         run.points.len(),
         link(run, &path),
     );
-    for (file, alt) in crate::output::latency_charts::CHARTS {
-        if run.dir.join("charts").join(format!("{file}.svg")).exists() {
-            let _ = writeln!(md, "![{alt}]({path}/charts/{file}.svg)\n");
-        }
-    }
+    chart_images(&mut md, run, &path, crate::output::latency_charts::CHARTS);
     md.push_str(&crate::output::latency::readme(run));
     md
 }
@@ -632,11 +638,7 @@ fn c10k(run: &Run) -> String {
     );
     md.push_str(&crate::output::c10k::readme(run));
     md.push('\n');
-    for (file, alt) in crate::output::c10k::CHARTS {
-        if run.dir.join("charts").join(format!("{file}.svg")).exists() {
-            let _ = writeln!(md, "![{alt}]({path}/charts/{file}.svg)\n");
-        }
-    }
+    chart_images(&mut md, run, &path, crate::output::c10k::CHARTS);
     md
 }
 

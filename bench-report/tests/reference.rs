@@ -4,6 +4,9 @@
 //!
 //! Run it: `cargo test --release -p bench-report --test reference`
 
+mod common;
+
+use common::{copy_raw, scratch};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -21,37 +24,13 @@ fn reference_runs() -> Vec<PathBuf> {
     runs
 }
 
-/// A copy of a run's raw files (not its reports or charts) in a fresh temporary folder.
-fn copy_raw(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap();
-        if path.is_dir() {
-            if name != "charts" {
-                copy_raw(&path, &to.join(name));
-            }
-        } else if !["summary.md", "summary.csv", "c10k.csv"]
-            .contains(&name.to_string_lossy().as_ref())
-        {
-            std::fs::copy(&path, to.join(name)).unwrap();
-        }
-    }
-}
-
 #[test]
 fn each_committed_report_is_what_the_program_writes_from_its_raw_files() {
     let runs = reference_runs();
     assert!(runs.len() >= 5, "reference runs found: {runs:?}");
     for run in runs {
         let name = run.file_name().unwrap().to_string_lossy().into_owned();
-        let scratch = std::env::temp_dir().join(format!(
-            "bench-report-reference-{}-{name}",
-            std::process::id()
-        ));
-        if scratch.exists() {
-            std::fs::remove_dir_all(&scratch).unwrap();
-        }
+        let scratch = scratch("reference", &name);
         // The same folder name, so that the report's own id and links are the same.
         let dir = scratch.join(&name);
         copy_raw(&run, &dir);

@@ -6,6 +6,9 @@
 //!
 //! Run it: `cargo test --release -p bench-report --test regression`
 
+mod common;
+
+use common::{copy_raw, scratch};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -15,31 +18,6 @@ fn fixture(run: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/awk-reports")
         .join(run)
-}
-
-/// A copy of the fixture's raw files (not its reports) in a fresh temporary folder.
-fn copy_raw(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap();
-        if path.is_dir() {
-            copy_raw(&path, &to.join(name));
-        } else if !name.to_string_lossy().starts_with("summary.") {
-            std::fs::copy(&path, to.join(name)).unwrap();
-        }
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "bench-report-regression-{}-{name}",
-        std::process::id()
-    ));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-    dir
 }
 
 /// summary.csv as rows of column -> value (a minimal reader: our fields hold commas only
@@ -111,7 +89,7 @@ fn number(text: &str) -> Option<f64> {
 fn every_figure_and_verdict_of_the_awk_reports() {
     let mut allowed = Vec::new();
     for run in RUNS {
-        let dir = scratch(run);
+        let dir = scratch("regression", run);
         copy_raw(&fixture(run), &dir);
         bench_report::write_report(&dir).unwrap_or_else(|error| panic!("{run}: {error}"));
         let old = read_csv(&fixture(run).join("summary.csv"));
@@ -205,7 +183,7 @@ fn every_figure_and_verdict_of_the_awk_reports() {
 
 #[test]
 fn the_seeds_three_observations_are_checked_on_its_own_logs() {
-    let dir = scratch("seed");
+    let dir = scratch("regression", "seed");
     let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../baselines/python/seed-results");
     for (index, kind) in ["sync", "async", "async-blocking"].iter().enumerate() {
         let point = dir.join(format!("python-{kind}"));

@@ -11,7 +11,9 @@ use crate::model::{Point, Run};
 use crate::output::charts::{machine, Planned};
 use crate::output::csv::field;
 use crate::output::format::{megabytes, ms, pct, rate, thousands};
-use crate::output::markdown::{machine_line, threads_flag, SHARED_CORES};
+use crate::output::markdown::{
+    chart_line, incomplete_banner, machine_line, threads_flag, SHARED_CORES,
+};
 use crate::output::sweep::{load_text, variants};
 use crate::parse::wrk::Errors;
 
@@ -576,12 +578,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     let meta = &run.meta;
     let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let mut md = format!("# C10k run {}\n\n", run.id());
-    if let Some(incomplete) = &run.incomplete {
-        let _ = writeln!(
-            md,
-            "**INCOMPLETE RUN: {incomplete}** The tables show the points measured before it stopped.\n"
-        );
-    }
+    incomplete_banner(&mut md, run, "The tables");
     let _ = writeln!(
         md,
         "What one connection costs each variant, and where each one breaks: {} at {} connections, {} ms per request, 1 worker; `wrk {} -d{} --timeout {}` per point.\n{}\n{SHARED_CORES}\n",
@@ -605,12 +602,9 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     );
 
     md.push_str("## Charts\n\n");
+    let measured = run.points.iter().any(|p| p.status.is_ok());
     for (file, alt) in CHARTS {
-        if drawn.contains(&file) {
-            let _ = writeln!(md, "![{alt}](charts/{file}.svg)\n");
-        } else if run.points.iter().any(|p| p.status.is_ok()) {
-            let _ = writeln!(md, "*{alt}*: not drawn (its data: `charts/{file}.csv`).\n");
-        }
+        chart_line(&mut md, file, alt, drawn, measured);
     }
     md.push_str("Points that were not measured are missing from the charts; the table below gives each one and why.\n\n");
 
@@ -729,15 +723,6 @@ pub fn csv(run: &Run) -> String {
     csv
 }
 
-fn axis(label: &str) -> Axis {
-    Axis {
-        label: label.to_owned(),
-        scale: Scale::Log,
-        ticks: None,
-        range: (None, None),
-    }
-}
-
 /// One line per variant of `pick` (measured points) against connections, and its data rows.
 fn lines(
     run: &Run,
@@ -803,8 +788,8 @@ pub fn charts(run: &Run) -> Vec<Planned> {
                 height: 620,
                 panels: vec![Panel::Lines(LinePanel {
                     title: String::new(),
-                    x: axis(connections),
-                    y: axis("Peak RSS (VmHWM, MiB, log scale)"),
+                    x: Axis::new(connections, Scale::Log),
+                    y: Axis::new("Peak RSS (VmHWM, MiB, log scale)", Scale::Log),
                     series: memory,
                     key: key("measured: the server's peak during the run"),
                 })],
@@ -831,16 +816,16 @@ pub fn charts(run: &Run) -> Vec<Planned> {
     if !threads.is_empty() {
         let mut panels = vec![Panel::Lines(LinePanel {
             title: "Threads".to_owned(),
-            x: axis(connections),
-            y: axis("Threads (the most seen, log scale)"),
+            x: Axis::new(connections, Scale::Log),
+            y: Axis::new("Threads (the most seen, log scale)", Scale::Log),
             series: threads,
             key: key("measured: the most during the run"),
         })];
         if !descriptors.is_empty() {
             panels.push(Panel::Lines(LinePanel {
                 title: "Open descriptors".to_owned(),
-                x: axis(connections),
-                y: axis("Open descriptors (the most counted, log scale)"),
+                x: Axis::new(connections, Scale::Log),
+                y: Axis::new("Open descriptors (the most counted, log scale)", Scale::Log),
                 series: descriptors,
                 key: key("measured: the most during the run"),
             }));

@@ -33,15 +33,6 @@ pub fn machine(run: &Run) -> String {
     )
 }
 
-fn axis(label: &str, scale: Scale) -> Axis {
-    Axis {
-        label: label.to_owned(),
-        scale,
-        ticks: None,
-        range: (None, None),
-    }
-}
-
 /// The bench's chart: throughput against its bound, and latency, per measured point.
 #[allow(clippy::too_many_lines)]
 pub fn bench(run: &Run) -> Option<Planned> {
@@ -101,7 +92,7 @@ pub fn bench(run: &Run) -> Option<Planned> {
                 title: "Throughput against its Little's-law bound".to_owned(),
                 categories: categories.clone(),
                 x_label: "Variant".to_owned(),
-                y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 groups: vec![
                     BarGroup {
                         label: "measured".to_owned(),
@@ -119,7 +110,7 @@ pub fn bench(run: &Run) -> Option<Planned> {
                 title: "Latency".to_owned(),
                 categories: categories.clone(),
                 x_label: "Variant".to_owned(),
-                y: axis("Latency (ms, log scale)", Scale::Log),
+                y: Axis::new("Latency (ms, log scale)", Scale::Log),
                 groups: vec![
                     BarGroup {
                         label: "mean".to_owned(),
@@ -332,8 +323,8 @@ pub fn sweep(run: &Run) -> Vec<Planned> {
     if has_measured(&lines) {
         let panel = LinePanel {
             title: String::new(),
-            x: axis("Connections (wrk -c, log scale)", Scale::Log),
-            y: axis("Throughput (requests/s, log scale)", Scale::Log),
+            x: Axis::new("Connections (wrk -c, log scale)", Scale::Log),
+            y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
             series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
             key: key(true),
         };
@@ -384,8 +375,8 @@ pub fn sweep(run: &Run) -> Vec<Planned> {
             .map(|(title, lines)| {
                 Panel::Lines(LinePanel {
                     title: title.clone(),
-                    x: axis("Connections (wrk -c, log scale)", Scale::Log),
-                    y: axis("Latency (ms, log scale)", Scale::Log),
+                    x: Axis::new("Connections (wrk -c, log scale)", Scale::Log),
+                    y: Axis::new("Latency (ms, log scale)", Scale::Log),
                     series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
                     key: vec![
                         (Stroke::Solid, "p50".to_owned()),
@@ -423,8 +414,8 @@ pub fn sweep(run: &Run) -> Vec<Planned> {
                 height: 620,
                 panels: vec![Panel::Lines(LinePanel {
                     title: String::new(),
-                    x: axis("Delay per request (ms)", Scale::Linear),
-                    y: axis("Throughput (requests/s, log scale)", Scale::Log),
+                    x: Axis::new("Delay per request (ms)", Scale::Linear),
+                    y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                     series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
                     key: key(true),
                 })],
@@ -455,14 +446,14 @@ pub fn sweep(run: &Run) -> Vec<Planned> {
                     title: String::new(),
                     x: Axis {
                         ticks: Some(ticks),
-                        ..axis(
+                        ..Axis::new(
                             "Workers (handler threads, --workers, log scale)",
                             Scale::Log,
                         )
                     },
                     y: Axis {
                         range: (Some(0.0), None),
-                        ..axis("Throughput (requests/s)", Scale::Linear)
+                        ..Axis::new("Throughput (requests/s)", Scale::Linear)
                     },
                     series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
                     key: key(false),

@@ -14,7 +14,7 @@ use crate::model::{Point, Run};
 use crate::output::csv::field;
 use crate::output::format::{ms, pct, rate, thousands};
 use crate::output::latency_charts::CHARTS;
-use crate::output::markdown::machine_line;
+use crate::output::markdown::{chart_line, incomplete_banner, machine_line};
 use crate::parse::oha::Length;
 
 /// The line every latency report carries beside its figures.
@@ -71,12 +71,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     let names = variants(run);
     let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
     let mut md = format!("# Latency against offered load {}\n\n", run.id());
-    if let Some(incomplete) = &run.incomplete {
-        let _ = writeln!(
-            md,
-            "**INCOMPLETE RUN: {incomplete}** The charts and tables show the points measured before it stopped.\n"
-        );
-    }
+    incomplete_banner(&mut md, run, "The charts and tables");
     let _ = writeln!(
         md,
         "Each variant ({}) loaded open-loop by oha {}: `oha -q RATE --latency-correction -z {} -c CONNECTIONS -t {}`, at fixed rates that are fractions of its Little's-law bound ({}). oha sends each request when it is due, whether or not the last one was answered, and times it from that moment, so time spent waiting for a free connection counts: unlike wrk's closed loop, the load does not slow down when the server does. Each point is a fresh server: started, checked, one request at a time for {} (`wrk -t1 -c1`: its unloaded latency), then the load. Each request to `/` waits {} ms; {} worker(s).\n\n{}\n{SHARED_CORES}\n",
@@ -95,17 +90,16 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     }
 
     md.push_str("## Charts\n\n");
+    let measured = !latency::measured(run).is_empty();
     for (file, alt) in CHARTS {
-        if drawn.contains(&file) {
-            let _ = writeln!(md, "![{alt}](charts/{file}.svg)\n");
-        } else if !latency::measured(run).is_empty() {
-            let _ = writeln!(md, "*{alt}*: not drawn (its data: `charts/{file}.csv`).\n");
-        }
+        chart_line(&mut md, file, alt, drawn, measured);
     }
     md.push_str("Lines: p50 solid, p99 dashed, p99.9 dotted; the half-length runs of check 2 are in the table only.\n\n");
 
+    md.push_str("## Does the async server have lower latency?\n\n");
     answer_section(&mut md, run, &names);
     checks_section(&mut md, run, &names);
+    md.push_str("## Where each variant's latency turns up\n\n");
     knees_section(&mut md, run, &names);
     md.push_str("## Every point\n\n");
     table(&mut md, run);
@@ -114,25 +108,17 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
 }
 
 /// The README's part of a latency run: the answer to the seed's second question and each
-/// variant's knee, without their headings.
+/// variant's knee (their headings are the summary's).
 pub fn readme(run: &Run) -> String {
     let names = variants(run);
     let mut md = String::new();
     answer_section(&mut md, run, &names);
     knees_section(&mut md, run, &names);
-    let mut out = String::new();
-    for line in md.lines().filter(|line| !line.starts_with("## ")) {
-        if !(line.is_empty() && (out.is_empty() || out.ends_with("\n\n"))) {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+    md
 }
 
-/// The seed's second question, at every load.
+/// The seed's second question, at every load (under its heading).
 fn answer_section(md: &mut String, run: &Run, names: &[String]) {
-    md.push_str("## Does the async server have lower latency?\n\n");
     let found = comparisons(run, names);
     if found.is_empty() {
         md.push_str("Not checked: the run has no async variant beside a sync or async-blocking one of the same family.\n\n");
@@ -320,7 +306,7 @@ fn checks_section(md: &mut String, run: &Run, names: &[String]) {
 fn knees_section(md: &mut String, run: &Run, names: &[String]) {
     let _ = writeln!(
         md,
-        "## Where each variant's latency turns up\n\nThe last load with p50 within {CLOSE_TO_UNLOADED}× of one request alone, and the first beyond; the effective bound is the bound with the unloaded mean latency in place of the delay (tokio's timer, for one, rounds a 10 ms sleep up to its next 1 ms tick).\n"
+        "The last load with p50 within {CLOSE_TO_UNLOADED}× of one request alone, and the first beyond; the effective bound is the bound with the unloaded mean latency in place of the delay (tokio's timer, for one, rounds a 10 ms sleep up to its next 1 ms tick).\n"
     );
     for name in names {
         let (near, beyond) = knee(run, name);

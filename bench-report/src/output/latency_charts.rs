@@ -51,15 +51,6 @@ fn heading(run: &Run, what: &str) -> Vec<String> {
     ]
 }
 
-fn axis(label: &str, scale: Scale) -> Axis {
-    Axis {
-        label: label.to_owned(),
-        scale,
-        ticks: None,
-        range: (None, None),
-    }
-}
-
 /// One line per variant and percentile, x given by `x`; with its data rows.
 fn lines(
     run: &Run,
@@ -127,12 +118,12 @@ pub fn latency(run: &Run, variants: &[String]) -> Vec<Planned> {
                     x: Axis {
                         ticks: Some(ticks),
                         range: (Some(0.0), None),
-                        ..axis(
+                        ..Axis::new(
                             "Offered load / the variant's bound (concurrency / delay)",
                             Scale::Linear,
                         )
                     },
-                    y: axis(LATENCY_AXIS, Scale::Log),
+                    y: Axis::new(LATENCY_AXIS, Scale::Log),
                     series: by_fraction,
                     key: key(),
                 })],
@@ -150,8 +141,8 @@ pub fn latency(run: &Run, variants: &[String]) -> Vec<Planned> {
                 height: 660,
                 panels: vec![Panel::Lines(LinePanel {
                     title: String::new(),
-                    x: axis("Offered load (requests/s, log scale)", Scale::Log),
-                    y: axis(LATENCY_AXIS, Scale::Log),
+                    x: Axis::new("Offered load (requests/s, log scale)", Scale::Log),
+                    y: Axis::new(LATENCY_AXIS, Scale::Log),
                     series: by_rate,
                     key: key(),
                 })],

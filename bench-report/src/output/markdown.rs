@@ -19,6 +19,27 @@ use crate::output::format::{megabytes, ms, pct, pct_against, rate, times};
 /// The bench chart's file, relative to the run folder.
 pub const SEED_CHART: &str = "charts/seed-comparison.svg";
 
+/// The banner of a run that stopped early; `shows` names what holds the points measured
+/// before it stopped ("The table", "The charts and tables").
+pub fn incomplete_banner(md: &mut String, run: &Run, shows: &str) {
+    if let Some(incomplete) = &run.incomplete {
+        let _ = writeln!(
+            md,
+            "**INCOMPLETE RUN: {incomplete}** {shows} show the points measured before it stopped.\n"
+        );
+    }
+}
+
+/// A chart in a summary: its image where it was drawn, otherwise, where it has data, where
+/// that data is.
+pub fn chart_line(md: &mut String, file: &str, alt: &str, drawn: &[&str], has_data: bool) {
+    if drawn.contains(&file) {
+        let _ = writeln!(md, "![{alt}](charts/{file}.svg)\n");
+    } else if has_data {
+        let _ = writeln!(md, "*{alt}*: not drawn (its data: `charts/{file}.csv`).\n");
+    }
+}
+
 /// summary.md of a bench run or a folder of logs. `chart` says whether the seed's
 /// comparison chart was drawn.
 pub fn bench(run: &Run, chart: bool) -> String {
@@ -28,12 +49,7 @@ pub fn bench(run: &Run, chart: bool) -> String {
         _ => format!("Benchmark run {}", run.id()),
     };
     let _ = writeln!(md, "# {title}\n");
-    if let Some(incomplete) = &run.incomplete {
-        let _ = writeln!(
-            md,
-            "**INCOMPLETE RUN: {incomplete}** The table shows the points measured before it stopped.\n"
-        );
-    }
+    incomplete_banner(&mut md, run, "The table");
     let context = bench_context(run);
     if !context.is_empty() {
         let _ = writeln!(md, "{context}\n");

@@ -12,7 +12,8 @@ use crate::analysis::timers::{self, Side};
 use crate::model::{Point, Run};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
 use crate::output::markdown::{
-    self, cpu_text, machine_line, signed_rate, threads_flag, SHARED_CORES,
+    self, chart_line, cpu_text, incomplete_banner, machine_line, signed_rate, threads_flag,
+    SHARED_CORES,
 };
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.
@@ -96,12 +97,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     let meta = &run.meta;
     let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let mut md = format!("# Sweep {}\n\n", run.id());
-    if let Some(incomplete) = &run.incomplete {
-        let _ = writeln!(
-            md,
-            "**INCOMPLETE RUN: {incomplete}** The charts and tables show the points measured before it stopped.\n"
-        );
-    }
+    incomplete_banner(&mut md, run, "The charts and tables");
     let _ = writeln!(
         md,
         "Sweep of {}: connections {} at {} ms; delay {} ms at {} connections; workers {} at {} connections and {} ms (variants whose wait blocks a thread). {}, `--timeout {}`.\n{}\n{SHARED_CORES}\n",
@@ -174,11 +170,7 @@ fn charts_section(md: &mut String, run: &Run, base: Base, names: &[String], draw
             .iter()
             .any(|name| has_measured(run, sweep, base, name));
         if any {
-            if drawn.contains(&file) {
-                let _ = writeln!(md, "![{alt}](charts/{file}.svg)\n");
-            } else {
-                let _ = writeln!(md, "*{alt}*: not drawn (its data: `charts/{file}.csv`).\n");
-            }
+            chart_line(md, file, alt, drawn, true);
         }
         if file.starts_with("latency") {
             continue;
