@@ -69,7 +69,7 @@ bench() {
   [ "$(wc -l <"$run_dir/summary.csv")" -eq 4 ]
   # Unloaded latency and the effective bound beside the nominal one.
   grep -q '^| Variant | Req/sec |.*| Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective |$' "$run_dir/summary.md"
-  grep -q '^| async-server | [0-9].* | 10000 | [0-9]*% | [0-9.]* ms / [0-9.]* ms | [0-9]* | [0-9]*% |$' "$run_dir/summary.md"
+  grep -q '^| async-server | [0-9].* | 10000 | [0-9.]*% | [0-9.]* ms / [0-9.]* ms | [0-9]* | [0-9.]*% |$' "$run_dir/summary.md"
   # The seed's comparison as a chart, beside its data, with its axes named.
   grep -q '^!\[The seed.s comparison.*\](charts/seed-comparison.svg)$' "$run_dir/summary.md"
   [ "$(grep -c '^[a-z]' "$run_dir/charts/seed-comparison.csv")" -eq 4 ]
