@@ -181,6 +181,7 @@ test-tools:
 .PHONY: test-rust
 test-rust: ## Unit and integration tests of the servers (real binaries, real sockets)
 	$(CARGO) test --release --workspace --locked
+	$(CARGO) test --release --locked -p tiny_http --lib
 
 .PHONY: test-scripts
 test-scripts: build ## bats tests of the harness (parsing, summaries, faults, short real runs; builds oha once) and the HTTP clients' interop

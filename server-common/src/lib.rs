@@ -16,6 +16,8 @@ use tracing_subscriber::EnvFilter;
 #[cfg(feature = "async")]
 mod serve;
 #[cfg(feature = "async")]
+mod write_timeout;
+#[cfg(feature = "async")]
 pub use serve::run;
 
 pub mod testing;
@@ -43,7 +45,9 @@ pub struct Tuning {
     pub workers: u16,
 
     /// Seconds a connection may stay silent (idle between requests, or stalled inside one
-    /// before its headers are complete) before the server closes it.
+    /// before its headers are complete) before the server closes it; also how long a write
+    /// to a client that takes none of its answers may stay blocked before the connection is
+    /// closed (the write timeout).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_secs: u64,
 }

@@ -17,6 +17,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tracing::{info, warn};
 
+use crate::write_timeout::WriteTimeout;
 use crate::{Tuning, SHUTDOWN_GRACE};
 
 /// Largest request head (request line and headers) a connection may send: 64 KiB, like
@@ -69,7 +70,8 @@ fn runtime(workers: u16) -> tokio::runtime::Runtime {
 /// in flight finish for up to [`SHUTDOWN_GRACE`], and returns.
 ///
 /// Connections that stay silent for `idle_timeout` (before or between requests, or with a
-/// request head left half-sent) are closed.
+/// request head left half-sent) are closed, and so are those whose client takes none of
+/// an answer for that long (a write that makes no progress: [`WriteTimeout`]).
 ///
 /// # Errors
 /// If the listener cannot be handed to tokio.
@@ -100,7 +102,10 @@ async fn serve(listener: TcpListener, app: Router, idle_timeout: Duration) -> st
             .timer(TokioTimer::new())
             .header_read_timeout(idle_timeout)
             .max_buf_size(MAX_HEAD_BYTES)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+            .serve_connection(
+                TokioIo::new(WriteTimeout::new(stream, idle_timeout)),
+                TowerToHyperService::new(app.clone()),
+            );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // A client that resets or sends garbage ends its own connection, nothing more.

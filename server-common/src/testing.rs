@@ -120,6 +120,30 @@ impl ServerProcess {
         }
     }
 
+    /// The number of file descriptors the server holds open now (from `/proc`).
+    ///
+    /// # Panics
+    /// If `/proc/PID/fd` cannot be read.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .expect("read /proc/PID/fd")
+            .count()
+    }
+
+    /// Waits up to `bound` until the server holds at most `count` descriptors.
+    pub fn wait_open_files_at_most(&self, count: usize, bound: Duration) -> bool {
+        let deadline = Instant::now() + bound;
+        loop {
+            if self.open_files() <= count {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The number of threads the server runs now (from `/proc`).
     ///
     /// # Panics
@@ -307,6 +331,16 @@ macro_rules! contract_tests {
         }
 
         #[test]
+        fn bodies_with_untrustworthy_framing_are_refused_and_closed() {
+            $crate::testing::check_body_framing($binary, &[$($arg),*]);
+        }
+
+        #[test]
+        fn bodies_never_sent_or_left_unread_do_not_stall_others() {
+            $crate::testing::check_unsent_bodies($binary, &[$($arg),*]);
+        }
+
+        #[test]
         fn request_heads_over_64_kib_are_refused() {
             $crate::testing::check_head_limit($binary, &[$($arg),*]);
         }
@@ -491,6 +525,154 @@ pub fn check_bad_input(binary: &str, args: &[&str]) {
     assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
 }
 
+/// What a server sent back on one connection for `raw`: the status of every response
+/// (in order) and whether it then closed the connection (end-of-file or a reset within
+/// `bound` of going quiet).
+pub struct Exchange {
+    /// The status of each response, in order.
+    pub statuses: Vec<u16>,
+    /// The server closed the connection.
+    pub closed: bool,
+}
+
+/// Sends `raw` on a fresh connection and reads until the server closes it or `bound`
+/// passes without a byte.
+///
+/// # Panics
+/// If the connection is refused.
+pub fn exchange(addr: SocketAddr, raw: &[u8], bound: Duration) -> Exchange {
+    let mut stream = connect(addr);
+    stream.write_all(raw).ok();
+    stream.set_read_timeout(Some(bound)).ok();
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let closed = loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(read) => received.extend_from_slice(&chunk[..read]),
+            Err(error) => {
+                break !matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )
+            }
+        }
+    };
+    let text = String::from_utf8_lossy(&received);
+    // A status line starts the stream or follows the blank line that ends a head (the
+    // bodies here are short text without "HTTP/1." in them).
+    let statuses = text
+        .match_indices("HTTP/1.")
+        .filter(|(at, _)| *at == 0 || text[..*at].ends_with("\r\n"))
+        .filter_map(|(at, _)| text[at..].split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    Exchange { statuses, closed }
+}
+
+/// Requests whose body framing cannot be trusted (RFC 9112 §6): each gets one refusal
+/// (or, where the framing is still unambiguous, one answer) and a closed connection, and
+/// never a second response, which would be a request smuggled inside a body.
+///
+/// # Panics
+/// If a request gets no answer, more than one, an answer outside its allowed set, or a
+/// connection left open; or the server stops serving.
+pub fn check_body_framing(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "0"]].concat());
+    let smuggled = "GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n";
+    let cases: Vec<(String, &[u16])> = vec![
+        // hyper refuses a length beyond its own limit with 431; tiny_http (patched) 413.
+        (
+            "Content-Length: 18446744073709551615\r\n\r\n".to_owned(),
+            &[413, 431],
+        ),
+        (
+            "Content-Length: 1099511627776\r\n\r\n".to_owned(),
+            &[413, 431, 200],
+        ),
+        (
+            "Content-Length: 99999999999999999999999\r\n\r\n".to_owned(),
+            &[400, 413, 431],
+        ),
+        ("Content-Length: abc\r\n\r\n".to_owned(), &[400]),
+        ("Content-Length: -1\r\n\r\n".to_owned(), &[400]),
+        (
+            "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!".to_owned(),
+            &[400],
+        ),
+        // Both framings: refused (tiny_http, patched), or read by Transfer-Encoding alone
+        // and the connection closed (hyper, as RFC 9112 §6.1 allows). The body holds a
+        // whole request: answering it is the smuggling this guards against.
+        (
+            format!("Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n{smuggled}"),
+            &[400, 200],
+        ),
+        (
+            format!("Transfer-Encoding: chunked\r\nContent-Length: 40\r\n\r\n0\r\n\r\n{smuggled}"),
+            &[400, 200],
+        ),
+        ("Transfer-Encoding: gzip\r\n\r\n".to_owned(), &[400, 501]),
+    ];
+    for (headers, allowed) in cases {
+        let raw = format!("GET / HTTP/1.1\r\nHost: x\r\n{headers}");
+        let answer = exchange(server.addr, raw.as_bytes(), Duration::from_secs(3));
+        assert_eq!(
+            answer.statuses.len(),
+            1,
+            "{raw:?}: answers {:?}",
+            answer.statuses
+        );
+        assert!(
+            allowed.contains(&answer.statuses[0]),
+            "{raw:?}: answered {:?}",
+            answer.statuses
+        );
+        assert!(answer.closed, "{raw:?}: the connection was left open");
+        assert_eq!(get(server.addr, "/health").status, 200, "after {raw:?}");
+    }
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}
+
+/// Bodies announced and never sent, sent in part, awaiting `100 Continue`, or chunked and
+/// unfinished, each held open on its own connection: the server answers others at once
+/// meanwhile (with one handler, a server that drained such a body on its handler thread
+/// stalled for the idle timeout), and closes or answers the held ones without a panic.
+///
+/// # Panics
+/// If a request on another connection is slow or fails, or the server panicked.
+pub fn check_unsent_bodies(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(
+        binary,
+        &[args, &["--delay-ms", "0", "--idle-timeout-secs", "20"]].concat(),
+    );
+    let held_requests = [
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\npart of it",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nExpect: 100-continue\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+    ];
+    let mut held = Vec::new();
+    for raw in held_requests {
+        let mut stream = connect(server.addr);
+        stream.write_all(raw.as_bytes()).ok();
+        held.push(stream);
+        // Well under the idle timeout of 20 s: a server that waits for the held body on
+        // its only handler fails this by far.
+        let started = Instant::now();
+        let reply = get(server.addr, "/");
+        assert_eq!(reply.status, 200, "beside {raw:?}");
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(5),
+            "GET / took {took:?} beside {raw:?}"
+        );
+    }
+    drop(held);
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}
+
 /// A request head far over 64 KiB is refused with 431; one just under it is served. (hyper
 /// checks its limit only while a head is still incomplete, so a head that arrives whole
 /// may pass up to about twice the limit: the test stays clear of that band.)
@@ -542,14 +724,18 @@ pub fn check_idle_timeout(binary: &str, args: &[&str]) {
 
 /// A client that pipelines requests and never reads the answers: once the answers fill the
 /// socket buffers the server cannot write to it, and other clients must still be answered
-/// (after the idle timeout at worst) rather than wait behind it for good.
+/// (after the idle timeout at worst) rather than wait behind it for good; and the write
+/// timeout (`--idle-timeout-secs`) releases that client's connection and descriptors
+/// while the client still holds it open.
 ///
 /// # Panics
-/// If a well-formed request on another connection is not answered within the step bound.
+/// If a well-formed request on another connection is not answered within the step bound,
+/// or the connection is not released.
 pub fn check_client_that_never_reads(binary: &str) {
     use socket2::{Domain, Socket, Type};
 
     let server = ServerProcess::start(binary, &["--delay-ms", "0", "--idle-timeout-secs", "1"]);
+    let idle_files = server.open_files();
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
     // A small receive buffer, so the answers fill the buffers sooner.
     socket.set_recv_buffer_size(4096).ok();
@@ -581,8 +767,17 @@ pub fn check_client_that_never_reads(binary: &str) {
     let started = Instant::now();
     let reply = request(server.addr, "GET", "/health");
     let took = started.elapsed();
+    // The write timeout (1 s here) releases the attacker's connection while it is still
+    // open and still not reading: its descriptors go back.
+    let released = server.wait_open_files_at_most(idle_files, Duration::from_secs(8));
+    let held = server.open_files();
     attacker.shutdown(Shutdown::Both).ok();
     sending.join().expect("sender thread");
+    assert!(
+        released,
+        "the server still holds {held} descriptors (idle: {idle_files}) 8 s after a write \
+         timeout of 1 s towards a client that never reads"
+    );
     let reply = reply.unwrap_or_else(|error| {
         panic!("GET /health beside a client that never reads: {error} after {took:?}")
     });

@@ -20,7 +20,7 @@ use clap::Parser;
 use server_common::{Tuning, HEALTHY, HELLO, SHUTDOWN_GRACE};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-use tiny_http::{Header, Method, Response, Server};
+use tiny_http::{ConnectionLimits, Header, Method, Response, Server, MAX_BODY_BYTES};
 use tracing::{error, info, warn};
 
 const VARIANT: &str = "sync-server";
@@ -37,7 +37,12 @@ const VARIANT: &str = "sync-server";
     a silent connection, idle between requests or stalled inside one, is closed, so idle\n\
     clients cannot pile up threads. A request already read is still answered, however long it\n\
     waited for a handler; if its client then sent nothing for the timeout (waiting for that\n\
-    answer counts), the connection closes after the answer."
+    answer counts), the connection closes after the answer. A request's head (and a body of up to\n\
+    1 KiB read with it) must arrive within the same time from its first byte, or it gets 408.\n\
+    Bodies: a Content-Length above 1 MiB gets 413, one that is not a number 400, and a request\n\
+    with both Content-Length and Transfer-Encoding (or a coding other than chunked) 400, each\n\
+    with the connection closed. A body the handler leaves unread is never drained: its\n\
+    connection is closed after the answer."
 )]
 struct Args {
     /// Address to listen on. Loopback by default; 0.0.0.0:9000 serves the network.
@@ -46,6 +51,12 @@ struct Args {
 
     #[command(flatten)]
     tuning: Tuning,
+
+    /// Connections served at once, each read on a thread of its own; beyond it, new
+    /// connections wait in the listen backlog until one ends (never refused by the server,
+    /// never a crash). The default leaves room for the C10k sweep's 10,000.
+    #[arg(long, value_name = "N", default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 }
 
 /// The routes, as a plain function of the request line so tests can call it without a
@@ -79,6 +90,27 @@ fn handle_requests(server: &Server, delay: Duration) -> std::io::Error {
     }
 }
 
+/// A handler thread or tiny_http's accept thread that panics would leave a process that
+/// looks alive but never answers (every request queued for a handler that is gone) or never
+/// accepts: the whole process exits instead, non-zero (70, `EX_SOFTWARE`), after the panic
+/// message and one line naming the thread. A connection's own thread that panics loses
+/// only that connection, and the server goes on.
+fn exit_when_a_vital_thread_panics() {
+    let report_panic = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report_panic(info);
+        let current = thread::current();
+        let name = current.name().unwrap_or_default();
+        if name.starts_with("handler-") || name == "tiny_http-accept" {
+            error!(
+                thread = name,
+                "a thread the server cannot do without panicked: exiting"
+            );
+            std::process::exit(70);
+        }
+    }));
+}
+
 /// What wakes `main`: a shutdown signal, or a handler thread that stopped by itself.
 enum Event {
     Signal(i32),
@@ -97,10 +129,15 @@ fn main() -> ExitCode {
         Ok(handle) => handle,
         Err(error) => return server_common::fail(VARIANT, &error.to_string()),
     };
-    // tiny_http has no timeout of its own: the idle timeout becomes every accepted
-    // connection's read and write timeout (a patch, vendor/tiny_http/PATCHES.md).
-    let timeout = Some(args.tuning.idle_timeout());
-    let server = match Server::from_listener_with_timeout(listener, None, timeout) {
+    // tiny_http has no timeout or connection cap of its own: the idle timeout becomes every
+    // accepted connection's read and write timeout, and --max-connections caps the
+    // connection threads (patches, vendor/tiny_http/PATCHES.md).
+    let limits = ConnectionLimits {
+        timeout: Some(args.tuning.idle_timeout()),
+        max_connections: usize::try_from(args.max_connections).ok(),
+    };
+    exit_when_a_vital_thread_panics();
+    let server = match Server::from_listener_with_limits(listener, None, limits) {
         Ok(server) => Arc::new(server),
         Err(error) => return server_common::fail(VARIANT, &error.to_string()),
     };
@@ -118,20 +155,27 @@ fn main() -> ExitCode {
     });
 
     let delay = args.tuning.delay();
-    let handlers: Vec<_> = (0..args.tuning.workers)
-        .map(|index| {
-            let server = Arc::clone(&server);
-            let events = events.clone();
-            thread::Builder::new()
-                .name(format!("handler-{index}"))
-                .spawn(move || {
-                    let stopped = handle_requests(&server, delay);
-                    events.send(Event::HandlerStopped(stopped)).ok();
-                })
-                .expect("the OS refused to start a handler thread")
-        })
-        .collect();
-    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, wait = "std::thread::sleep on a handler thread", "listening");
+    let mut handlers = Vec::with_capacity(usize::from(args.tuning.workers));
+    for index in 0..args.tuning.workers {
+        let server = Arc::clone(&server);
+        let events = events.clone();
+        let spawned = thread::Builder::new()
+            .name(format!("handler-{index}"))
+            .spawn(move || {
+                let stopped = handle_requests(&server, delay);
+                events.send(Event::HandlerStopped(stopped)).ok();
+            });
+        match spawned {
+            Ok(handler) => handlers.push(handler),
+            Err(error) => {
+                return server_common::fail(
+                    VARIANT,
+                    &format!("cannot start a handler thread: {error}"),
+                );
+            }
+        }
+    }
+    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, max_connections = args.max_connections, max_body_bytes = MAX_BODY_BYTES, wait = "std::thread::sleep on a handler thread", "listening");
 
     match event.recv() {
         Ok(Event::Signal(signal)) => {

@@ -49,3 +49,90 @@ fn http10_keep_alive_is_kept_and_announced() {
         assert!(text.contains("\r\nConnection: keep-alive\r\n"), "{text}");
     }
 }
+
+/// The patched tiny_http's answers to a body it cannot trust (vendor/tiny_http/PATCHES.md,
+/// patch 8): 413 above 1 MiB, 400 for anything else, each with the connection closed; the
+/// contract allows hyper's own choices besides.
+#[test]
+fn framing_refusals_are_413_or_400_and_a_close() {
+    use server_common::testing::{exchange, ServerProcess};
+    use std::time::Duration;
+
+    let server = ServerProcess::start(BINARY, &["--delay-ms", "0"]);
+    let cases = [
+        ("Content-Length: 1048577\r\n\r\n", 413),
+        ("Content-Length: 18446744073709551615\r\n\r\n", 413),
+        ("Content-Length: 99999999999999999999999\r\n\r\n", 413),
+        ("Content-Length: 1 1\r\n\r\n", 400),
+        (
+            "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+        ),
+        ("Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400),
+        ("Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400),
+    ];
+    for (headers, status) in cases {
+        let raw = format!("GET / HTTP/1.1\r\nHost: x\r\n{headers}");
+        let answer = exchange(server.addr, raw.as_bytes(), Duration::from_secs(3));
+        assert_eq!(answer.statuses, [status], "{raw:?}");
+        assert!(answer.closed, "{raw:?}: left open");
+    }
+    // A body of exactly the maximum is still taken (and, unread, closes its connection).
+    let raw = "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n";
+    let answer = exchange(server.addr, raw.as_bytes(), Duration::from_secs(3));
+    assert_eq!(answer.statuses, [200]);
+    assert!(answer.closed, "an unread body leaves its connection open");
+}
+
+/// A request whose client resets the connection before it is served: tiny_http asked for
+/// the peer's address with `unwrap()` (vendor/tiny_http/PATCHES.md, patch 9), which
+/// panicked that connection's thread. Many of them, then the server still serves.
+#[test]
+fn requests_reset_before_they_are_served_do_not_panic() {
+    use server_common::testing::{connect, get, ServerProcess};
+    use std::io::Write;
+    use std::time::Duration;
+
+    let server = ServerProcess::start(BINARY, &["--delay-ms", "5"]);
+    for _ in 0..200 {
+        let stream = connect(server.addr);
+        socket2::SockRef::from(&stream)
+            .set_linger(Some(Duration::ZERO))
+            .ok();
+        (&stream)
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .ok();
+        drop(stream);
+    }
+    assert_eq!(get(server.addr, "/health").status, 200);
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}
+
+/// --max-connections: beyond the cap new connections wait in the backlog, and are served
+/// as soon as one of those served ends; never refused, never a crash.
+#[test]
+fn connections_beyond_the_cap_wait_and_are_then_served() {
+    use server_common::testing::{connect, get, ServerProcess};
+    use std::time::Duration;
+
+    let server = ServerProcess::start(BINARY, &["--delay-ms", "0", "--max-connections", "2"]);
+    let first = connect(server.addr);
+    let second = connect(server.addr);
+    // Give the accept thread time to take both (their threads now hold the two places).
+    std::thread::sleep(Duration::from_millis(200));
+    let waiting = std::thread::spawn({
+        let addr = server.addr;
+        move || get(addr, "/health").status
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !waiting.is_finished(),
+        "a third connection was served at a cap of 2"
+    );
+    drop(first);
+    assert_eq!(waiting.join().expect("the waiting client"), 200);
+    drop(second);
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+}

@@ -6,8 +6,12 @@ use std::io::{BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::common::{HTTPVersion, Method};
+use crate::request::RequestSource;
 use crate::util::RefinedTcpStream;
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
@@ -16,7 +20,8 @@ use crate::Request;
 /// and return Request objects.
 pub struct ClientConnection {
     // address of the client
-    remote_addr: IoResult<Option<SocketAddr>>,
+    // PATCHED (see PATCHES.md, patch 9): `None` when the client reset before it was asked.
+    remote_addr: Option<SocketAddr>,
 
     // sequence of Readers to the stream, so that the data is not read in
     //  the wrong order
@@ -34,6 +39,17 @@ pub struct ClientConnection {
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // PATCHED (see PATCHES.md, patch 7): set when a request's body was dropped unread; the
+    // connection then closes instead of reading on from the middle of that body.
+    unread_body: Arc<AtomicBool>,
+
+    // PATCHED (see PATCHES.md, patch 7): how long a request (its head, and a body the
+    // connection reads for it) may take from its first byte; `None`: for ever.
+    request_timeout: Option<Duration>,
+
+    // PATCHED: when the request being read must be complete by (from its first byte).
+    request_deadline: Option<Instant>,
 }
 
 /// PATCHED (see PATCHES.md): the largest request head (request line and headers) read,
@@ -47,6 +63,12 @@ enum ReadError {
     /// PATCHED (see PATCHES.md): the request line and headers exceed MAX_HEAD_BYTES.
     HeadTooLarge,
     WrongHeader(HTTPVersion),
+    /// PATCHED (see PATCHES.md, patch 8): the body's framing cannot be trusted (400).
+    BadFraming(HTTPVersion),
+    /// PATCHED (see PATCHES.md, patch 8): the body is larger than allowed (413).
+    BodyTooLarge(HTTPVersion),
+    /// PATCHED (see PATCHES.md, patch 7): the previous request's body was left unread.
+    PreviousBodyUnread,
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
     ReadIoError(IoError),
@@ -54,15 +76,19 @@ enum ReadError {
 
 impl ClientConnection {
     /// Creates a new `ClientConnection` that takes ownership of the `TcpStream`.
+    ///
+    /// PATCHED (see PATCHES.md, patch 7): `request_timeout` bounds the time from a
+    /// request's first byte to the end of its head (and of a small body read with it).
     pub fn new(
         write_socket: RefinedTcpStream,
         mut read_socket: RefinedTcpStream,
+        request_timeout: Option<Duration>,
     ) -> ClientConnection {
-        let remote_addr = read_socket.peer_addr();
+        let remote_addr = read_socket.peer_addr().ok().flatten();
         let secure = read_socket.secure();
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
-        let first_header = source.next().unwrap();
+        let first_header = source.next_reader();
 
         ClientConnection {
             source,
@@ -71,6 +97,9 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            unread_body: Arc::new(AtomicBool::new(false)),
+            request_timeout,
+            request_deadline: None,
         }
     }
 
@@ -99,6 +128,16 @@ impl ClientConnection {
                 None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
             };
 
+            // PATCHED (see PATCHES.md, patch 7): the request's deadline runs from its first
+            // byte, so a client that sends a byte now and then cannot hold it for ever.
+            match self.request_deadline {
+                None => self.request_deadline = self.request_timeout.map(|t| Instant::now() + t),
+                Some(deadline) if Instant::now() >= deadline => {
+                    return Err(IoError::new(ErrorKind::TimedOut, "request head too slow"));
+                }
+                Some(_) => {}
+            }
+
             if byte == b'\n' && prev_byte_was_cr {
                 *budget -= buf.len() + 1;
                 buf.pop(); // removing the '\r'
@@ -115,6 +154,17 @@ impl ClientConnection {
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        // PATCHED (see PATCHES.md, patch 7): wait until the previous request is done with
+        // the stream; if it left its body unread, where the next request starts is unknown
+        // (and the client may still be sending that body): close rather than read on.
+        self.next_header_source
+            .wait_turn()
+            .map_err(ReadError::ReadIoError)?;
+        if self.unread_body.swap(false, Ordering::AcqRel) {
+            return Err(ReadError::PreviousBodyUnread);
+        }
+        self.request_deadline = None;
+
         // PATCHED (see PATCHES.md): what is left of the request head's size limit.
         let mut budget = MAX_HEAD_BYTES;
         let too_large = |error: IoError| {
@@ -157,22 +207,26 @@ impl ClientConnection {
         };
 
         // building the writer for the request
-        let writer = self.sink.next().unwrap();
+        let writer = self.sink.next_writer();
 
         // follow-up for next potential request
-        let mut data_source = self.source.next().unwrap();
+        let mut data_source = self.source.next_reader();
         std::mem::swap(&mut self.next_header_source, &mut data_source);
 
         // building the next reader
-        let request = crate::request::new_request(
+        let request = crate::request::new_request_on(
             self.secure,
             method,
             path,
             version.clone(),
             headers,
-            *self.remote_addr.as_ref().unwrap(),
+            self.remote_addr,
             data_source,
             writer,
+            &RequestSource {
+                unread_body: Arc::clone(&self.unread_body),
+                deadline: self.request_deadline,
+            },
         )
         .map_err(|e| {
             use crate::request;
@@ -181,6 +235,8 @@ impl ClientConnection {
                 request::RequestCreationError::ExpectationFailed => {
                     ReadError::ExpectationFailed(version)
                 }
+                request::RequestCreationError::BadFraming(_) => ReadError::BadFraming(version),
+                request::RequestCreationError::BodyTooLarge => ReadError::BodyTooLarge(version),
             }
         })?;
 
@@ -206,7 +262,7 @@ impl Iterator for ClientConnection {
         loop {
             let rq = match self.read() {
                 Err(ReadError::WrongRequestLine) => {
-                    let writer = self.sink.next().unwrap();
+                    let writer = self.sink.next_writer();
                     let response = Response::new_empty(StatusCode(400));
                     response
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
@@ -217,7 +273,7 @@ impl Iterator for ClientConnection {
 
                 Err(ReadError::HeadTooLarge) => {
                     // PATCHED (see PATCHES.md): refuse, and close.
-                    let writer = self.sink.next().unwrap();
+                    let writer = self.sink.next_writer();
                     let response = Response::new_empty(StatusCode(431));
                     response
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
@@ -226,16 +282,34 @@ impl Iterator for ClientConnection {
                 }
 
                 Err(ReadError::WrongHeader(ver)) => {
-                    let writer = self.sink.next().unwrap();
+                    let writer = self.sink.next_writer();
                     let response = Response::new_empty(StatusCode(400));
                     response.raw_print(writer, ver, &[], false, None).ok();
                     return None; // we don't know where the next request would start,
                                  // se we have to close
                 }
 
+                // PATCHED (see PATCHES.md, patch 8): refuse, and close: the body's end is
+                // unknown, or too far away.
+                Err(ReadError::BadFraming(ver)) => {
+                    let writer = self.sink.next_writer();
+                    let response = Response::new_empty(StatusCode(400));
+                    response.raw_print(writer, ver, &[], false, None).ok();
+                    return None;
+                }
+
+                Err(ReadError::BodyTooLarge(ver)) => {
+                    let writer = self.sink.next_writer();
+                    let response = Response::new_empty(StatusCode(413));
+                    response.raw_print(writer, ver, &[], false, None).ok();
+                    return None;
+                }
+
+                Err(ReadError::PreviousBodyUnread) => return None,
+
                 Err(ReadError::ReadIoError(ref err)) if err.kind() == ErrorKind::TimedOut => {
                     // request timeout
-                    let writer = self.sink.next().unwrap();
+                    let writer = self.sink.next_writer();
                     let response = Response::new_empty(StatusCode(408));
                     response
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
@@ -244,7 +318,7 @@ impl Iterator for ClientConnection {
                 }
 
                 Err(ReadError::ExpectationFailed(ver)) => {
-                    let writer = self.sink.next().unwrap();
+                    let writer = self.sink.next_writer();
                     let response = Response::new_empty(StatusCode(417));
                     response.raw_print(writer, ver, &[], true, None).ok();
                     return None; // TODO: should be recoverable, but needs handling in case of body

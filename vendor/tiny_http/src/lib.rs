@@ -114,7 +114,7 @@ use util::MessagesQueue;
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
-pub use request::{ReadWrite, Request};
+pub use request::{ReadWrite, Request, MAX_BODY_BYTES};
 pub use response::{Response, ResponseBox};
 pub use test::TestRequest;
 
@@ -169,6 +169,21 @@ impl MustBeShareDummy for Server {}
 
 pub struct IncomingRequests<'a> {
     server: &'a Server,
+}
+
+/// PATCHED (see PATCHES.md, patches 6, 7 and 9): what each accepted connection may take.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectionLimits {
+    /// The read and write timeout of every connection (`SO_RCVTIMEO`, `SO_SNDTIMEO`), and
+    /// the time a request's head (and a small body read with it) may take from its first
+    /// byte. A connection whose client sends nothing for that long (idle between requests,
+    /// or stalled inside one) is closed for reading: a request already read is still
+    /// answered, then the connection is closed. One whose client takes no data for that
+    /// long is closed at once. `None`: no timeout, a silent client holds its thread for ever.
+    pub timeout: Option<Duration>,
+    /// The connections served at once, each on a thread of its own; beyond it, new
+    /// connections wait in the listener's backlog until one ends. `None`: no limit.
+    pub max_connections: Option<usize>,
 }
 
 /// Represents the parameters required to create a server.
@@ -248,22 +263,40 @@ impl Server {
         Self::from_listener_with_timeout(listener, ssl_config, None)
     }
 
-    /// PATCHED (see PATCHES.md): `from_listener`, and every connection it accepts gets
-    /// `timeout` as its read and write timeout (`SO_RCVTIMEO`, `SO_SNDTIMEO`). A connection
-    /// whose client sends nothing for that long (idle between requests, or stalled inside
-    /// one) is closed for reading: a request already read is still answered, then the
-    /// connection is closed. One whose client takes no data for that long is closed at once.
-    /// `None` is `from_listener`: no timeout, a silent client holds its thread forever.
+    /// PATCHED (see PATCHES.md, patch 6): `from_listener` with
+    /// `ConnectionLimits { timeout: Some(timeout), ..Default::default() }`.
     ///
     /// # Errors
-    /// As `from_listener`, and a zero `timeout` (which the OS cannot set).
+    /// As `from_listener_with_limits`.
     pub fn from_listener_with_timeout<L: Into<Listener>>(
         listener: L,
         ssl_config: Option<SslConfig>,
         timeout: Option<Duration>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        let limits = ConnectionLimits {
+            timeout,
+            ..ConnectionLimits::default()
+        };
+        Self::from_listener_with_limits(listener, ssl_config, limits)
+    }
+
+    /// PATCHED (see PATCHES.md, patches 6 and 9): `from_listener`, with `limits` on every
+    /// connection it accepts: see [`ConnectionLimits`].
+    ///
+    /// # Errors
+    /// As `from_listener`; a zero `timeout` (which the OS cannot set); the OS refusing the
+    /// accept thread.
+    pub fn from_listener_with_limits<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        limits: ConnectionLimits,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        let timeout = limits.timeout;
         if timeout == Some(Duration::ZERO) {
             return Err("a connection timeout must be longer than zero".into());
+        }
+        if limits.max_connections == Some(0) {
+            return Err("the connection limit must be at least 1".into());
         }
         let listener = listener.into();
         // building the "close" variable
@@ -307,87 +340,130 @@ impl Server {
 
         let inside_close_trigger = close_trigger.clone();
         let inside_messages = messages.clone();
-        thread::spawn(move || {
-            // a tasks pool is used to dispatch the connections into threads
-            let tasks_pool = util::TaskPool::new();
+        // PATCHED (see PATCHES.md, patch 9): at most `max_connections` served at once.
+        let slots = util::ConnectionSlots::new(limits.max_connections);
 
-            log::debug!("Running accept thread");
-            while !inside_close_trigger.load(Relaxed) {
-                let new_client = match server.accept() {
-                    Ok((sock, _)) => {
-                        use util::RefinedTcpStream;
-                        // PATCHED (see PATCHES.md): the connection's timeouts, before any
-                        // thread reads from it. A socket that refuses them is not served.
-                        if let Some(timeout) = timeout {
-                            if let Err(e) = sock.set_timeouts(timeout) {
-                                log::warn!("Cannot set the connection's timeouts: {}", e);
-                                continue;
-                            }
-                        }
-                        let (read_closable, write_closable) = match ssl {
-                            None => RefinedTcpStream::new(sock),
-                            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
-                            Some(ref ssl) => {
-                                // trying to apply SSL over the connection
-                                // if an error occurs, we just close the socket and resume listening
-                                let sock = match ssl.accept(sock) {
-                                    Ok(s) => s,
-                                    Err(_) => continue,
-                                };
+        // PATCHED (see PATCHES.md, patch 9): a named thread, and the OS's refusal of it an
+        // error rather than a panic.
+        thread::Builder::new()
+            .name("tiny_http-accept".into())
+            .spawn(move || {
+                // a tasks pool is used to dispatch the connections into threads
+                let tasks_pool = util::TaskPool::new();
 
-                                RefinedTcpStream::new(sock)
-                            }
-                            #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
-                            Some(ref _ssl) => unreachable!(),
-                        };
-
-                        Ok(ClientConnection::new(write_closable, read_closable))
-                    }
-                    Err(e) => Err(e),
-                };
-
-                match new_client {
-                    Ok(client) => {
-                        let messages = inside_messages.clone();
-                        let mut client = Some(client);
-                        tasks_pool.spawn(Box::new(move || {
-                            if let Some(client) = client.take() {
-                                // Synchronization is needed for HTTPS requests to avoid a deadlock
-                                if client.secure() {
-                                    let (sender, receiver) = mpsc::channel();
-                                    for rq in client {
-                                        messages.push(rq.with_notify_sender(sender.clone()).into());
-                                        receiver.recv().unwrap();
-                                    }
-                                } else {
-                                    for rq in client {
-                                        messages.push(rq.into());
-                                    }
+                log::debug!("Running accept thread");
+                while !inside_close_trigger.load(Relaxed) {
+                    // PATCHED (see PATCHES.md, patch 9): at the cap, new connections wait
+                    // in the listener's backlog until one of those served ends.
+                    let Some(slot) = slots.acquire(&inside_close_trigger) else {
+                        break;
+                    };
+                    let new_client = match server.accept() {
+                        Ok((sock, _)) => {
+                            use util::RefinedTcpStream;
+                            // PATCHED (see PATCHES.md): the connection's timeouts, before any
+                            // thread reads from it. A socket that refuses them is not served.
+                            if let Some(timeout) = timeout {
+                                if let Err(e) = sock.set_timeouts(timeout) {
+                                    log::warn!("Cannot set the connection's timeouts: {}", e);
+                                    continue;
                                 }
                             }
-                        }));
-                    }
+                            let halves = match ssl {
+                                None => RefinedTcpStream::new(sock),
+                                #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+                                Some(ref ssl) => {
+                                    // trying to apply SSL over the connection
+                                    // if an error occurs, we just close the socket and resume listening
+                                    let sock = match ssl.accept(sock) {
+                                        Ok(s) => s,
+                                        Err(_) => continue,
+                                    };
 
-                    // PATCHED (see PATCHES.md): errors of one connection, or a passing
-                    // shortage of descriptors or memory, must not stop the server accepting.
-                    Err(e) if accept_error_is_transient(&e) => {
-                        log::warn!("Error accepting new client (retrying): {}", e);
-                        thread::sleep(std::time::Duration::from_millis(10));
-                    }
-                    Err(e) => {
-                        // PATCHED: EINVAL is the listener shut down, the way to stop.
-                        if e.raw_os_error() == Some(22) {
-                            log::debug!("Listener shut down: {}", e);
-                        } else {
-                            log::error!("Error accepting new client: {}", e);
+                                    RefinedTcpStream::new(sock)
+                                }
+                                #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
+                                Some(ref _ssl) => unreachable!(),
+                            };
+                            // PATCHED (see PATCHES.md, patch 9): a second descriptor for the
+                            // connection may be refused (EMFILE): close this one, go on.
+                            match halves {
+                                Ok((read_closable, write_closable)) => Ok(ClientConnection::new(
+                                    write_closable,
+                                    read_closable,
+                                    timeout,
+                                )),
+                                Err(e) => {
+                                    log::warn!("Cannot serve a new connection (closed): {}", e);
+                                    thread::sleep(Duration::from_millis(10));
+                                    continue;
+                                }
+                            }
                         }
-                        inside_messages.push(e.into());
-                        break;
+                        Err(e) => Err(e),
+                    };
+
+                    match new_client {
+                        Ok(client) => {
+                            let messages = inside_messages.clone();
+                            let mut client = Some(client);
+                            let mut slot = Some(slot);
+                            let spawned = tasks_pool.spawn(Box::new(move || {
+                                // PATCHED: the connection's place is freed when it ends.
+                                let _slot = slot.take();
+                                if let Some(client) = client.take() {
+                                    // Synchronization is needed for HTTPS requests to avoid a deadlock
+                                    if client.secure() {
+                                        let (sender, receiver) = mpsc::channel();
+                                        for rq in client {
+                                            messages
+                                                .push(rq.with_notify_sender(sender.clone()).into());
+                                            // PATCHED: a request dropped unanswered is answered
+                                            // 500 on drop, which notifies too; a closed channel
+                                            // ends the connection.
+                                            if receiver.recv().is_err() {
+                                                break;
+                                            }
+                                        }
+                                    } else {
+                                        for rq in client {
+                                            messages.push(rq.into());
+                                        }
+                                    }
+                                }
+                            }));
+                            // PATCHED (see PATCHES.md, patch 9): the OS refused a thread for
+                            // this connection: it is closed (dropped with the task); others
+                            // and the listener go on.
+                            if let Err(e) = spawned {
+                                log::warn!(
+                                    "Cannot start a thread for a new connection (closed): {}",
+                                    e
+                                );
+                                thread::sleep(Duration::from_millis(10));
+                            }
+                        }
+
+                        // PATCHED (see PATCHES.md): errors of one connection, or a passing
+                        // shortage of descriptors or memory, must not stop the server accepting.
+                        Err(e) if accept_error_is_transient(&e) => {
+                            log::warn!("Error accepting new client (retrying): {}", e);
+                            thread::sleep(std::time::Duration::from_millis(10));
+                        }
+                        Err(e) => {
+                            // PATCHED: EINVAL is the listener shut down, the way to stop.
+                            if e.raw_os_error() == Some(22) {
+                                log::debug!("Listener shut down: {}", e);
+                            } else {
+                                log::error!("Error accepting new client: {}", e);
+                            }
+                            inside_messages.push(e.into());
+                            break;
+                        }
                     }
                 }
-            }
-            log::debug!("Terminating accept thread");
-        });
+                log::debug!("Terminating accept thread");
+            })?;
 
         // result
         Ok(Server {
@@ -484,8 +560,13 @@ impl Drop for Server {
             #[cfg(unix)]
             ListenAddr::Unix(addr) => {
                 // TODO: use connect_addr when its stabilized.
-                let path = addr.as_pathname().unwrap();
-                std::os::unix::net::UnixStream::connect(path).map(Connection::from)
+                // PATCHED: an unnamed socket has no path to connect to.
+                match addr.as_pathname() {
+                    Some(path) => {
+                        std::os::unix::net::UnixStream::connect(path).map(Connection::from)
+                    }
+                    None => return,
+                }
             }
         };
         if let Ok(stream) = maybe_stream {

@@ -1,13 +1,16 @@
+use std::convert::TryFrom;
 use std::io::Error as IoError;
 use std::io::{self, Cursor, ErrorKind, Read, Write};
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::Instant;
 
-use crate::util::{EqualReader, FusedReader};
+use crate::util::{BodyReader, FusedReader};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
 use chunked_transfer::Decoder;
 
@@ -100,7 +103,8 @@ impl<R: Write> Write for NotifyOnDrop<R> {
 }
 impl<R> Drop for NotifyOnDrop<R> {
     fn drop(&mut self) {
-        self.sender.send(()).unwrap();
+        // PATCHED: the connection may be gone; nothing to tell then.
+        self.sender.send(()).ok();
     }
 }
 
@@ -109,6 +113,16 @@ impl<R> Drop for NotifyOnDrop<R> {
 pub enum RequestCreationError {
     /// The client sent an `Expect` header that was not recognized by tiny-http.
     ExpectationFailed,
+
+    /// PATCHED (see PATCHES.md, patch 8): the body's framing cannot be trusted: both
+    /// `Content-Length` and `Transfer-Encoding`, a transfer coding other than `chunked`, or
+    /// a `Content-Length` that is not one decimal number (RFC 9112 §6.1, §6.3). The answer
+    /// is `400` and the connection is closed: where this request ends is unknown.
+    BadFraming(&'static str),
+
+    /// PATCHED (see PATCHES.md, patch 8): a `Content-Length` above [`MAX_BODY_BYTES`].
+    /// The answer is `413` and the connection is closed.
+    BodyTooLarge,
 
     /// Error while reading data from the socket during the creation of the `Request`.
     CreationIoError(IoError),
@@ -119,6 +133,16 @@ impl From<IoError> for RequestCreationError {
         RequestCreationError::CreationIoError(err)
     }
 }
+
+/// PATCHED (see PATCHES.md, patch 8): the largest `Content-Length` a request may announce,
+/// 1 MiB; a larger one is answered `413 Payload Too Large` and the connection is closed.
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// PATCHED (see PATCHES.md, patch 7): bodies up to this size, announced without
+/// `Expect: 100-continue`, are read by the connection's own thread before the request goes
+/// to a handler (as tiny_http always did), within the connection's deadline; larger ones
+/// are read by the handler that asks for them, and never drained when it does not.
+const BUFFERED_BODY_BYTES: u64 = 1024;
 
 /// Builds a new request.
 ///
@@ -137,30 +161,120 @@ pub fn new_request<R, W>(
     version: HTTPVersion,
     headers: Vec<Header>,
     remote_addr: Option<SocketAddr>,
-    mut source_data: R,
+    source_data: R,
     writer: W,
 ) -> Result<Request, RequestCreationError>
 where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
-    // finding the transfer-encoding header
-    let transfer_encoding = headers
-        .iter()
-        .find(|h: &&Header| h.field.equiv("Transfer-Encoding"))
-        .map(|h| h.value.clone());
-
-    // finding the content-length header
-    let content_length = if transfer_encoding.is_some() {
-        // if transfer-encoding is specified, the Content-Length
-        // header must be ignored (RFC2616 #4.4)
-        None
-    } else {
-        headers
-            .iter()
-            .find(|h: &&Header| h.field.equiv("Content-Length"))
-            .and_then(|h| FromStr::from_str(h.value.as_str()).ok())
+    let connection = RequestSource {
+        unread_body: Arc::new(AtomicBool::new(false)),
+        deadline: None,
     };
+    new_request_on(
+        secure,
+        method,
+        path,
+        version,
+        headers,
+        remote_addr,
+        source_data,
+        writer,
+        &connection,
+    )
+}
+
+/// PATCHED (see PATCHES.md, patch 7): what a connection tells the request it reads.
+pub(crate) struct RequestSource {
+    /// Set when a request's body is dropped before its end: the connection must then close.
+    pub unread_body: Arc<AtomicBool>,
+    /// When the request (head and a buffered body) must have arrived by.
+    pub deadline: Option<Instant>,
+}
+
+/// How the body is framed, from the request's headers (RFC 9112 §6).
+enum Framing {
+    None,
+    Length(u64),
+    Chunked,
+}
+
+/// PATCHED (see PATCHES.md, patch 8): the framing of a request body, or why it cannot be
+/// trusted.
+fn framing(headers: &[Header]) -> Result<Framing, RequestCreationError> {
+    let mut transfer_encoding = headers
+        .iter()
+        .filter(|h| h.field.equiv("Transfer-Encoding"))
+        .peekable();
+    let content_lengths: Vec<&str> = headers
+        .iter()
+        .filter(|h| h.field.equiv("Content-Length"))
+        .map(|h| h.value.as_str())
+        .collect();
+
+    if transfer_encoding.peek().is_some() {
+        if !content_lengths.is_empty() {
+            return Err(RequestCreationError::BadFraming(
+                "both Content-Length and Transfer-Encoding",
+            ));
+        }
+        // One coding we know, `chunked`, once: anything else leaves the body's end unknown.
+        let codings: Vec<&str> = transfer_encoding
+            .flat_map(|h| h.value.as_str().split(','))
+            .map(str::trim)
+            .collect();
+        return match codings.as_slice() {
+            [coding] if coding.eq_ignore_ascii_case("chunked") => Ok(Framing::Chunked),
+            _ => Err(RequestCreationError::BadFraming(
+                "a transfer coding other than chunked",
+            )),
+        };
+    }
+
+    let mut length = None;
+    for value in content_lengths.iter().flat_map(|v| v.split(',')) {
+        let value = value.trim();
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(RequestCreationError::BadFraming(
+                "a Content-Length that is not a number",
+            ));
+        }
+        // All digits: a number too large for u64 is simply too large.
+        let parsed = value.parse::<u64>().unwrap_or(u64::MAX);
+        if length.is_some_and(|previous| previous != parsed) {
+            return Err(RequestCreationError::BadFraming(
+                "Content-Length values that differ",
+            ));
+        }
+        length = Some(parsed);
+    }
+    match length {
+        Some(length) if length > MAX_BODY_BYTES => Err(RequestCreationError::BodyTooLarge),
+        Some(length) => Ok(Framing::Length(length)),
+        None => Ok(Framing::None),
+    }
+}
+
+/// `new_request`, for a request read from a connection.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_request_on<R, W>(
+    secure: bool,
+    method: Method,
+    path: String,
+    version: HTTPVersion,
+    headers: Vec<Header>,
+    remote_addr: Option<SocketAddr>,
+    mut source_data: R,
+    writer: W,
+    connection: &RequestSource,
+) -> Result<Request, RequestCreationError>
+where
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+{
+    // PATCHED (see PATCHES.md, patch 8): the framing is checked before anything else.
+    let framing = framing(&headers)?;
 
     // true if the client sent a `Expect: 100-continue` header
     let expects_continue = {
@@ -187,47 +301,61 @@ where
         }
     };
 
+    let unread = Arc::clone(&connection.unread_body);
+    let content_length = match framing {
+        Framing::Length(length) => usize::try_from(length).ok(),
+        Framing::None | Framing::Chunked => None,
+    };
+
     // we wrap `source_data` around a reading whose nature depends on the transfer-encoding and
     // content-length headers
     let reader = if connection_upgrade {
         // if we have a `Connection: upgrade`, always keeping the whole reader
         Box::new(source_data) as Box<dyn Read + Send + 'static>
-    } else if let Some(content_length) = content_length {
-        if content_length == 0 {
-            Box::new(io::empty()) as Box<dyn Read + Send + 'static>
-        } else if content_length <= 1024 && !expects_continue {
-            // if the content-length is small enough, we just read everything into a buffer
+    } else {
+        match framing {
+            // if we have neither a Content-Length nor a Transfer-Encoding,
+            // assuming that we have no data
+            Framing::None | Framing::Length(0) => {
+                Box::new(io::empty()) as Box<dyn Read + Send + 'static>
+            }
+            Framing::Length(length) if length <= BUFFERED_BODY_BYTES && !expects_continue => {
+                // if the content-length is small enough, we just read everything into a buffer
+                // PATCHED (see PATCHES.md, patch 7): within the connection's deadline.
+                let mut buffer = vec![0; usize::try_from(length).unwrap_or(0)];
+                let mut offset = 0;
 
-            let mut buffer = vec![0; content_length];
-            let mut offset = 0;
+                while offset != buffer.len() {
+                    if connection.deadline.is_some_and(|d| Instant::now() >= d) {
+                        let err = IoError::new(ErrorKind::TimedOut, "request body too slow");
+                        return Err(RequestCreationError::CreationIoError(err));
+                    }
+                    let read = source_data.read(&mut buffer[offset..])?;
+                    if read == 0 {
+                        // the socket returned EOF, but we were before the expected content-length
+                        // aborting
+                        let info = "Connection has been closed before we received enough data";
+                        let err = IoError::new(ErrorKind::ConnectionAborted, info);
+                        return Err(RequestCreationError::CreationIoError(err));
+                    }
 
-            while offset != content_length {
-                let read = source_data.read(&mut buffer[offset..])?;
-                if read == 0 {
-                    // the socket returned EOF, but we were before the expected content-length
-                    // aborting
-                    let info = "Connection has been closed before we received enough data";
-                    let err = IoError::new(ErrorKind::ConnectionAborted, info);
-                    return Err(RequestCreationError::CreationIoError(err));
+                    offset += read;
                 }
 
-                offset += read;
+                Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
             }
-
-            Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
-        } else {
-            let (data_reader, _) = EqualReader::new(source_data, content_length); // TODO:
-            Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
+            // PATCHED (see PATCHES.md, patch 7): read by the handler, never drained.
+            Framing::Length(length) => {
+                Box::new(BodyReader::with_length(source_data, length, unread))
+                    as Box<dyn Read + Send + 'static>
+            }
+            // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
+            // over the message (RFC2616 #3.6)
+            Framing::Chunked => Box::new(BodyReader::until_end(
+                FusedReader::new(Decoder::new(source_data)),
+                unread,
+            )) as Box<dyn Read + Send + 'static>,
         }
-    } else if transfer_encoding.is_some() {
-        // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
-        // over the message (RFC2616 #3.6)
-        Box::new(FusedReader::new(Decoder::new(source_data))) as Box<dyn Read + Send + 'static>
-    } else {
-        // if we have neither a Content-Length nor a Transfer-Encoding,
-        // assuming that we have no data
-        // TODO: could also be multipart/byteranges
-        Box::new(io::empty()) as Box<dyn Read + Send + 'static>
     };
 
     Ok(Request {
@@ -440,7 +568,7 @@ impl Request {
     {
         let res = self.respond_impl(response);
         if let Some(sender) = self.notify_when_responded.take() {
-            sender.send(()).unwrap();
+            sender.send(()).ok();
         }
         res
     }
@@ -505,7 +633,7 @@ impl Drop for Request {
             let response = Response::empty(500);
             let _ = self.respond_impl(response); // ignoring any potential error
             if let Some(sender) = self.notify_when_responded.take() {
-                sender.send(()).unwrap();
+                sender.send(()).ok();
             }
         }
     }
@@ -519,7 +647,79 @@ impl<T> ReadWrite for T where T: Read + Write {}
 
 #[cfg(test)]
 mod tests {
-    use super::Request;
+    use super::{framing, Framing, Request, RequestCreationError};
+    use crate::Header;
+
+    fn framing_of(headers: &[&str]) -> Result<Option<u64>, String> {
+        let headers: Vec<Header> = headers.iter().map(|h| h.parse().unwrap()).collect();
+        match framing(&headers) {
+            Ok(Framing::None) => Ok(None),
+            Ok(Framing::Length(length)) => Ok(Some(length)),
+            Ok(Framing::Chunked) => Ok(Some(u64::MAX)),
+            Err(RequestCreationError::BadFraming(why)) => Err(format!("400: {why}")),
+            Err(RequestCreationError::BodyTooLarge) => Err("413".to_owned()),
+            Err(other) => Err(format!("{other:?}")),
+        }
+    }
+
+    /// PATCHED (see PATCHES.md, patch 8): one row per framing, the verdict beside it.
+    #[test]
+    fn framing_is_checked_before_the_body_is_touched() {
+        let chunked = Ok(Some(u64::MAX));
+        let bad = |why: &str| Err(format!("400: {why}"));
+        let not_a_number = bad("a Content-Length that is not a number");
+        let cases: &[(&[&str], Result<Option<u64>, String>)] = &[
+            (&[], Ok(None)),
+            (&["Content-Length: 0"], Ok(Some(0))),
+            (&["Content-Length: 5"], Ok(Some(5))),
+            (&["Content-Length: 5", "Content-Length: 5"], Ok(Some(5))),
+            (&["Content-Length: 5, 5"], Ok(Some(5))),
+            (&["Content-Length: 1048576"], Ok(Some(1_048_576))),
+            (&["Content-Length: 1048577"], Err("413".to_owned())),
+            (&["Content-Length: 1099511627776"], Err("413".to_owned())),
+            (&["Content-Length: 18446744073709551615"], Err("413".to_owned())),
+            (&["Content-Length: 99999999999999999999999"], Err("413".to_owned())),
+            (&["Content-Length: abc"], not_a_number.clone()),
+            (&["Content-Length: -1"], not_a_number.clone()),
+            (&["Content-Length: +5"], not_a_number.clone()),
+            (&["Content-Length: 0x10"], not_a_number.clone()),
+            (&["Content-Length: 1 1"], not_a_number.clone()),
+            (&["Content-Length: 5,"], not_a_number),
+            (
+                &["Content-Length: 5", "Content-Length: 6"],
+                bad("Content-Length values that differ"),
+            ),
+            (&["Transfer-Encoding: chunked"], chunked.clone()),
+            (&["Transfer-Encoding: Chunked"], chunked),
+            (
+                &["Transfer-Encoding: chunked", "Content-Length: 4"],
+                bad("both Content-Length and Transfer-Encoding"),
+            ),
+            (
+                &["Content-Length: 4", "Transfer-Encoding: chunked"],
+                bad("both Content-Length and Transfer-Encoding"),
+            ),
+            (
+                &["Transfer-Encoding: gzip"],
+                bad("a transfer coding other than chunked"),
+            ),
+            (
+                &["Transfer-Encoding: gzip, chunked"],
+                bad("a transfer coding other than chunked"),
+            ),
+            (
+                &["Transfer-Encoding: chunked, chunked"],
+                bad("a transfer coding other than chunked"),
+            ),
+            (
+                &["Transfer-Encoding: chunked", "Transfer-Encoding: identity"],
+                bad("a transfer coding other than chunked"),
+            ),
+        ];
+        for (headers, expected) in cases {
+            assert_eq!(&framing_of(headers), expected, "{headers:?}");
+        }
+    }
 
     #[test]
     fn must_be_send() {

@@ -1,5 +1,6 @@
 pub use self::custom_stream::CustomStream;
-pub use self::equal_reader::EqualReader;
+pub use self::body_reader::BodyReader;
+pub use self::connection_slots::ConnectionSlots;
 pub use self::fused_reader::FusedReader;
 pub use self::messages_queue::MessagesQueue;
 pub use self::refined_tcp_stream::RefinedTcpStream;
@@ -9,8 +10,9 @@ pub use self::task_pool::TaskPool;
 
 use std::str::FromStr;
 
+mod body_reader;
+mod connection_slots;
 mod custom_stream;
-mod equal_reader;
 mod fused_reader;
 mod messages_queue;
 pub(crate) mod refined_tcp_stream;

@@ -73,61 +73,71 @@ impl<W: Write + Send> SequentialWriterBuilder<W> {
     }
 }
 
-impl<R: Read + Send> Iterator for SequentialReaderBuilder<R> {
-    type Item = SequentialReader<R>;
-
-    fn next(&mut self) -> Option<SequentialReader<R>> {
+// PATCHED (see PATCHES.md, patch 9): `next_reader` and `next_writer` always give one, so
+// they are plain methods rather than iterators whose `None` every caller unwrapped.
+impl<R: Read + Send> SequentialReaderBuilder<R> {
+    pub fn next_reader(&mut self) -> SequentialReader<R> {
         let (tx, rx) = channel();
 
         let inner = mem::replace(&mut self.inner, SequentialReaderBuilderInner::NotFirst(rx));
 
         match inner {
-            SequentialReaderBuilderInner::First(reader) => Some(SequentialReader {
+            SequentialReaderBuilderInner::First(reader) => SequentialReader {
                 inner: SequentialReaderInner::MyTurn(reader),
                 next: tx,
-            }),
+            },
 
-            SequentialReaderBuilderInner::NotFirst(previous) => Some(SequentialReader {
+            SequentialReaderBuilderInner::NotFirst(previous) => SequentialReader {
                 inner: SequentialReaderInner::Waiting(previous),
                 next: tx,
-            }),
+            },
         }
     }
 }
 
-impl<W: Write + Send> Iterator for SequentialWriterBuilder<W> {
-    type Item = SequentialWriter<W>;
-    fn next(&mut self) -> Option<SequentialWriter<W>> {
+impl<W: Write + Send> SequentialWriterBuilder<W> {
+    pub fn next_writer(&mut self) -> SequentialWriter<W> {
         let (tx, rx) = channel();
         let mut next_next_trigger = Some(rx);
         ::std::mem::swap(&mut next_next_trigger, &mut self.next_trigger);
 
-        Some(SequentialWriter {
+        SequentialWriter {
             trigger: next_next_trigger,
             writer: self.writer.clone(),
             on_finish: tx,
-        })
+        }
+    }
+}
+
+impl<R: Read + Send> SequentialReader<R> {
+    /// PATCHED (see PATCHES.md, patch 7): waits until the readers before this one are done
+    /// with the stream (a request's body is dropped), without reading from it.
+    pub fn wait_turn(&mut self) -> IoResult<()> {
+        if let SequentialReaderInner::Waiting(ref recv) = self.inner {
+            let reader = recv.recv().map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the stream is gone")
+            })?;
+            self.inner = SequentialReaderInner::MyTurn(reader);
+        }
+        Ok(())
     }
 }
 
 impl<R: Read + Send> Read for SequentialReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
-        let mut reader = match self.inner {
-            SequentialReaderInner::MyTurn(ref mut reader) => return reader.read(buf),
-            SequentialReaderInner::Waiting(ref mut recv) => recv.recv().unwrap(),
-            SequentialReaderInner::Empty => unreachable!(),
-        };
-
-        let result = reader.read(buf);
-        self.inner = SequentialReaderInner::MyTurn(reader);
-        result
+        self.wait_turn()?;
+        match self.inner {
+            SequentialReaderInner::MyTurn(ref mut reader) => reader.read(buf),
+            _ => Ok(0),
+        }
     }
 }
 
 impl<W: Write + Send> Write for SequentialWriter<W> {
     fn write(&mut self, buf: &[u8]) -> IoResult<usize> {
         if let Some(v) = self.trigger.as_mut() {
-            v.recv().unwrap()
+            // PATCHED: the writer before this one is done, or gone: either way, our turn.
+            v.recv().ok();
         }
         self.trigger = None;
 
@@ -136,7 +146,8 @@ impl<W: Write + Send> Write for SequentialWriter<W> {
 
     fn flush(&mut self) -> IoResult<()> {
         if let Some(v) = self.trigger.as_mut() {
-            v.recv().unwrap()
+            // PATCHED: the writer before this one is done, or gone: either way, our turn.
+            v.recv().ok();
         }
         self.trigger = None;
 
@@ -156,8 +167,10 @@ where
                 self.next.send(reader).ok();
             }
             SequentialReaderInner::Waiting(recv) => {
-                let reader = recv.recv().unwrap();
-                self.next.send(reader).ok();
+                // PATCHED: a stream already gone has nothing to hand on.
+                if let Ok(reader) = recv.recv() {
+                    self.next.send(reader).ok();
+                }
             }
             SequentialReaderInner::Empty => (),
         }

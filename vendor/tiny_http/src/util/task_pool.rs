@@ -58,7 +58,11 @@ impl TaskPool {
         };
 
         for _ in 0..MIN_THREADS {
-            pool.add_thread(None)
+            // PATCHED (see PATCHES.md, patch 9): spare threads are a nicety; a refusal here
+            // only means the first connections start their own.
+            if let Err(e) = pool.add_thread(None) {
+                log::warn!("Cannot start a spare connection thread: {}", e);
+            }
         }
 
         pool
@@ -66,7 +70,10 @@ impl TaskPool {
 
     /// Executes a function in a thread.
     /// If no thread is available, spawns a new one.
-    pub fn spawn(&self, code: Box<dyn FnMut() + Send>) {
+    ///
+    /// PATCHED (see PATCHES.md, patch 9): the OS may refuse a new thread; the error is
+    /// returned (and `code` dropped) where `thread::spawn` panicked.
+    pub fn spawn(&self, code: Box<dyn FnMut() + Send>) -> std::io::Result<()> {
         let mut queue = self.sharing.todo.lock().unwrap();
 
         // PATCHED (see PATCHES.md): a thread counted in `waiting_tasks` may already have
@@ -74,17 +81,20 @@ impl TaskPool {
         // `== 0` let a burst of connections queue behind a few idle threads, and a
         // keep-alive connection never gives its thread back.
         if self.sharing.waiting_tasks.load(Ordering::Acquire) <= queue.len() {
-            self.add_thread(Some(code));
+            drop(queue);
+            self.add_thread(Some(code))
         } else {
             queue.push_back(code);
             self.sharing.condvar.notify_one();
+            Ok(())
         }
     }
 
-    fn add_thread(&self, initial_fn: Option<Box<dyn FnMut() + Send>>) {
+    fn add_thread(&self, initial_fn: Option<Box<dyn FnMut() + Send>>) -> std::io::Result<()> {
         let sharing = self.sharing.clone();
 
-        thread::spawn(move || {
+        // PATCHED (see PATCHES.md, patch 9): named, and a refusal returned, not a panic.
+        let spawned = thread::Builder::new().name("tiny_http-conn".into()).spawn(move || {
             let sharing = sharing;
             let _active_guard = Registration::new(&sharing.active_tasks);
 
@@ -128,6 +138,7 @@ impl TaskPool {
                 task();
             }
         });
+        spawned.map(|_| ())
     }
 }
 
