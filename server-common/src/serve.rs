@@ -15,6 +15,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tracing::{info, warn};
 
 use crate::write_timeout::WriteTimeout;
@@ -35,7 +36,12 @@ pub fn run(variant: &str, addr: SocketAddr, tuning: &Tuning, wait: &str, app: Ro
         Err(code) => return code,
     };
     let addr = listener.local_addr().map_or(addr, |addr| addr);
-    let runtime = runtime(tuning.workers);
+    let runtime = match runtime(tuning.workers) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            return crate::fail(variant, &format!("cannot start the tokio runtime: {error}"))
+        }
+    };
     info!(variant, %addr, delay_ms = tuning.delay_ms, workers = tuning.workers, wait, "listening");
 
     match runtime.block_on(serve(listener, app, tuning.idle_timeout())) {
@@ -50,9 +56,9 @@ pub fn run(variant: &str, addr: SocketAddr, tuning: &Tuning, wait: &str, app: Ro
 /// `workers == 1`: a `current_thread` runtime, one event loop like the seed's aiohttp;
 /// more: a multi-thread runtime with that many worker threads.
 ///
-/// # Panics
-/// If the operating system refuses to create the runtime's threads or its I/O driver.
-fn runtime(workers: u16) -> tokio::runtime::Runtime {
+/// # Errors
+/// If the operating system refuses the runtime's threads or its I/O driver.
+fn runtime(workers: u16) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = if workers == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
@@ -60,10 +66,7 @@ fn runtime(workers: u16) -> tokio::runtime::Runtime {
         builder.worker_threads(usize::from(workers));
         builder
     };
-    builder
-        .enable_all()
-        .build()
-        .expect("the OS refused to start the tokio runtime")
+    builder.enable_all().build()
 }
 
 /// Serves `app` on `listener` until SIGINT or SIGTERM, then stops accepting, lets requests
@@ -74,12 +77,16 @@ fn runtime(workers: u16) -> tokio::runtime::Runtime {
 /// an answer for that long (a write that makes no progress: [`WriteTimeout`]).
 ///
 /// # Errors
-/// If the listener cannot be handed to tokio.
+/// If the listener cannot be handed to tokio, or the signal handlers cannot be installed.
 async fn serve(listener: TcpListener, app: Router, idle_timeout: Duration) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let graceful = GracefulShutdown::new();
-    let mut shutdown = pin!(shutdown_signal());
+    // The handlers are installed before the first connection: a refusal is a failed start.
+    let mut shutdown = pin!(shutdown_signal(
+        signal(SignalKind::interrupt())?,
+        signal(SignalKind::terminate())?,
+    ));
 
     loop {
         let (stream, _peer) = tokio::select! {
@@ -125,20 +132,9 @@ async fn serve(listener: TcpListener, app: Router, idle_timeout: Duration) -> st
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        tokio::signal::ctrl_c()
-            .await
-            .expect("failed to install the SIGINT handler");
-    };
-    let terminate = async {
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("failed to install the SIGTERM handler")
-            .recv()
-            .await;
-    };
+async fn shutdown_signal(mut interrupt: Signal, mut terminate: Signal) {
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        _ = interrupt.recv() => {},
+        _ = terminate.recv() => {},
     }
 }
