@@ -2,11 +2,11 @@
 //! variant: the blocking wait serialises every request on the runtime's thread, and
 //! `--offload` (spawn_blocking) undoes that.
 
-use server_common::testing::check_8_concurrent_gets;
+use server_testing::check_8_concurrent_gets;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_async-blocking-server");
 
-server_common::contract_tests!(BINARY);
+server_testing::contract_tests!(BINARY);
 
 #[test]
 fn the_blocking_wait_serialises_requests_on_one_event_loop() {

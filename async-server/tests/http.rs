@@ -4,11 +4,11 @@
 
 use std::process::Command;
 
-use server_common::testing::check_8_concurrent_gets;
+use server_testing::check_8_concurrent_gets;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_async-server");
 
-server_common::contract_tests!(BINARY);
+server_testing::contract_tests!(BINARY);
 
 #[test]
 fn one_event_loop_overlaps_every_wait() {
@@ -45,7 +45,7 @@ fn a_bad_timer_is_a_clear_error_and_a_failure() {
 mod timerfd {
     use super::{check_8_concurrent_gets, BINARY};
 
-    server_common::contract_tests!(BINARY, "--timer", "timerfd");
+    server_testing::contract_tests!(BINARY, "--timer", "timerfd");
 
     #[test]
     fn one_event_loop_overlaps_every_wait() {

@@ -20,8 +20,6 @@ mod write_timeout;
 #[cfg(feature = "async")]
 pub use serve::run;
 
-pub mod testing;
-
 /// The body of `GET /`.
 pub const HELLO: &str = "Hello, World!";
 /// The body of `GET /health`.

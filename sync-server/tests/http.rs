@@ -1,11 +1,11 @@
 //! sync-server over real sockets: the shared contract, then what makes it the sync
 //! variant: handler threads that each serve one request at a time.
 
-use server_common::testing::check_8_concurrent_gets;
+use server_testing::check_8_concurrent_gets;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_sync-server");
 
-server_common::contract_tests!(BINARY);
+server_testing::contract_tests!(BINARY);
 
 #[test]
 fn one_worker_serves_one_request_at_a_time() {
@@ -25,8 +25,8 @@ fn four_workers_serve_four_at_a_time() {
 fn http10_keep_alive_is_kept_and_announced() {
     use std::io::{Read, Write};
 
-    let server = server_common::testing::ServerProcess::start(BINARY, &["--delay-ms", "0"]);
-    let mut stream = server_common::testing::connect(server.addr);
+    let server = server_testing::ServerProcess::start(BINARY, &["--delay-ms", "0"]);
+    let mut stream = server_testing::connect(server.addr);
     for _ in 0..3 {
         stream
             .write_all(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
@@ -55,7 +55,7 @@ fn http10_keep_alive_is_kept_and_announced() {
 /// contract allows hyper's own choices besides.
 #[test]
 fn framing_refusals_are_413_or_400_and_a_close() {
-    use server_common::testing::{exchange, ServerProcess};
+    use server_testing::{exchange, ServerProcess};
     use std::time::Duration;
 
     let server = ServerProcess::start(BINARY, &["--delay-ms", "0"]);
@@ -89,7 +89,7 @@ fn framing_refusals_are_413_or_400_and_a_close() {
 /// panicked that connection's thread. Many of them, then the server still serves.
 #[test]
 fn requests_reset_before_they_are_served_do_not_panic() {
-    use server_common::testing::{connect, get, ServerProcess};
+    use server_testing::{connect, get, ServerProcess};
     use std::io::Write;
     use std::time::Duration;
 
@@ -113,7 +113,7 @@ fn requests_reset_before_they_are_served_do_not_panic() {
 /// as soon as one of those served ends; never refused, never a crash.
 #[test]
 fn connections_beyond_the_cap_wait_and_are_then_served() {
-    use server_common::testing::{connect, get, ServerProcess};
+    use server_testing::{connect, get, ServerProcess};
     use std::time::Duration;
 
     let server = ServerProcess::start(BINARY, &["--delay-ms", "0", "--max-connections", "2"]);

@@ -1,4 +1,4 @@
-//! Test support for the servers' integration tests: start the real binary on a free port,
+//! The servers' integration-test harness (a dev-dependency only): start the real binary on a free port,
 //! speak raw HTTP/1.1 to it over real sockets, stop it with a signal, and never leave it
 //! running (the guard kills it on drop, so a failed assertion cannot leak a process).
 //!
@@ -297,9 +297,9 @@ pub fn check_8_concurrent_gets(binary: &str, args: &[&str], range_ms: std::ops::
 /// inside a module:
 ///
 /// ```ignore
-/// server_common::contract_tests!(BINARY);
+/// server_testing::contract_tests!(BINARY);
 /// mod timerfd {
-///     server_common::contract_tests!(super::BINARY, "--timer", "timerfd");
+///     server_testing::contract_tests!(super::BINARY, "--timer", "timerfd");
 /// }
 /// ```
 #[macro_export]
@@ -307,62 +307,62 @@ macro_rules! contract_tests {
     ($binary:expr $(, $arg:expr)* $(,)?) => {
         #[test]
         fn routes() {
-            $crate::testing::check_routes($binary, &[$($arg),*]);
+            $crate::check_routes($binary, &[$($arg),*]);
         }
 
         #[test]
         fn root_waits_the_delay_and_health_does_not() {
-            $crate::testing::check_delay($binary, &[$($arg),*]);
+            $crate::check_delay($binary, &[$($arg),*]);
         }
 
         #[test]
         fn sigterm_finishes_the_request_in_flight_and_exits_0() {
-            $crate::testing::check_graceful_shutdown($binary, &[$($arg),*]);
+            $crate::check_graceful_shutdown($binary, &[$($arg),*]);
         }
 
         #[test]
         fn busy_port_is_one_clear_line_and_a_failure() {
-            $crate::testing::check_busy_port($binary, &[$($arg),*]);
+            $crate::check_busy_port($binary, &[$($arg),*]);
         }
 
         #[test]
         fn bad_input_does_not_stop_it_serving() {
-            $crate::testing::check_bad_input($binary, &[$($arg),*]);
+            $crate::check_bad_input($binary, &[$($arg),*]);
         }
 
         #[test]
         fn bodies_with_untrustworthy_framing_are_refused_and_closed() {
-            $crate::testing::check_body_framing($binary, &[$($arg),*]);
+            $crate::check_body_framing($binary, &[$($arg),*]);
         }
 
         #[test]
         fn bodies_never_sent_or_left_unread_do_not_stall_others() {
-            $crate::testing::check_unsent_bodies($binary, &[$($arg),*]);
+            $crate::check_unsent_bodies($binary, &[$($arg),*]);
         }
 
         #[test]
         fn request_heads_over_64_kib_are_refused() {
-            $crate::testing::check_head_limit($binary, &[$($arg),*]);
+            $crate::check_head_limit($binary, &[$($arg),*]);
         }
 
         #[test]
         fn idle_connections_are_closed() {
-            $crate::testing::check_idle_timeout($binary, &[$($arg),*]);
+            $crate::check_idle_timeout($binary, &[$($arg),*]);
         }
 
         #[test]
         fn a_client_that_never_reads_does_not_hold_the_server() {
-            $crate::testing::check_client_that_never_reads($binary);
+            $crate::check_client_that_never_reads($binary);
         }
 
         #[test]
         fn http10_keep_alive_is_announced_or_the_connection_closed() {
-            $crate::testing::check_http10_keep_alive($binary);
+            $crate::check_http10_keep_alive($binary);
         }
 
         #[test]
         fn http11_pipelining_head_and_connection_close() {
-            $crate::testing::check_http11_connections($binary);
+            $crate::check_http11_connections($binary);
         }
     };
 }
