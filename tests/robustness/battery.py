@@ -6,8 +6,9 @@ Each variant (sync-server, async-server, async-blocking-server, and the latter w
 one process. After every attack a well-formed `GET /health` and `GET /` must succeed
 within a bound, the process must be alive with no "panicked" on its stderr, and its
 thread count must come back down to its idle count within a bound. Then the second
-pass's peak memory is compared with the first's (the leak check), and the process is
-sent SIGTERM under full load. The table of what happened goes to stdout and to
+pass's peak memory is compared with the first's (the leak check), the framing, stall,
+reset and resource-limit attacks run once each (with the same checks after them), and the
+process is sent SIGTERM under full load. The table of what happened goes to stdout and to
 results/robustness/latest.md; the exit status is non-zero if anything was not survived.
 
 Python 3 standard library only, plus the real `wrk` for the load.
@@ -739,8 +740,8 @@ class Skip(Exception):
 # server within its timeout plus this (a connection closed at once needs no margin; a
 # loaded 2-core machine may take a second to notice a timer).
 RELEASE_MARGIN_S = 2.0
-# The trickled body: one byte this often, this many times (~4 s, longer than the 2 s a
-# probe may take, shorter than nothing: the idle timeout counts from the last byte).
+# The trickled body: one byte this often, this many times (~4 s: longer than the 2 s a
+# probe may take; the idle timeout counts from the last byte, so it does not cut it short).
 TRICKLE_EVERY_S = 0.5
 TRICKLE_BYTES = 8
 # A body announced and never sent: above tiny_http's 1 KiB, which it reads on the
@@ -1182,7 +1183,7 @@ def descriptor_exhaustion(server: Server) -> tuple[bool, str]:
 
     CLEANUPS.append(restore)
     try:
-        connected, answered, probe = hold_connections(server.addr, EXHAUSTION_CONNECTIONS, 1.0)
+        connected, answered, probe = hold_connections(server.addr, EXHAUSTION_CONNECTIONS, 0.6)
     finally:
         CLEANUPS.remove(restore)
         restore_error = restore()
@@ -1271,7 +1272,7 @@ def thread_exhaustion(server: Server) -> tuple[bool, str]:
             CLEANUPS.remove(undo)
             undo()
             raise Skip(f"cannot limit the server in {child}: {error}")
-        connected, answered, probe = hold_connections(server.addr, EXHAUSTION_CONNECTIONS, 1.5)
+        connected, answered, probe = hold_connections(server.addr, EXHAUSTION_CONNECTIONS, 1.0)
         events = (child / "pids.events").read_text().split()
         refused = events[events.index("max") + 1] if "max" in events else "?"
     finally:
@@ -1619,8 +1620,8 @@ def details(variant: dict) -> list[str]:
     for attack, results in variant["results"].items():
         for number, result in enumerate(results, start=1):
             run = f"pass {number}" if attack in dict(ATTACKS) else "once"
-            lines.append(f"- {attack}, {run}: {result.verdict()}: {result.outcome}. "
-                         f"{result.metrics}.")
+            metrics = f" {result.metrics}." if result.metrics else ""
+            lines.append(f"- {attack}, {run}: {result.verdict()}: {result.outcome}.{metrics}")
     return lines
 
 
