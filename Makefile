@@ -195,7 +195,7 @@ test-python: ## The Python baselines' tests (makes their venv on first use; pyth
 	baselines/python/.venv/bin/python -m pytest -q baselines/python/tests
 
 .PHONY: test-robustness
-test-robustness: build ## The battery of bad input, overload and faults against every server (~3 min)
+test-robustness: build ## The battery of bad input, overload and faults against every server (~5 min)
 	scripts/ensure-tools.sh wrk python3
 	python3 tests/robustness/battery.py
 

@@ -6,8 +6,9 @@ Each variant (sync-server, async-server, async-blocking-server, and the latter w
 one process. After every attack a well-formed `GET /health` and `GET /` must succeed
 within a bound, the process must be alive with no "panicked" on its stderr, and its
 thread count must come back down to its idle count within a bound. Then the second
-pass's peak memory is compared with the first's (the leak check), and the process is
-sent SIGTERM under full load. The table of what happened goes to stdout and to
+pass's peak memory is compared with the first's (the leak check), the framing, stall,
+reset and resource-limit attacks run once each (with the same checks after them), and the
+process is sent SIGTERM under full load. The table of what happened goes to stdout and to
 results/robustness/latest.md; the exit status is non-zero if anything was not survived.
 
 Python 3 standard library only, plus the real `wrk` for the load.
@@ -20,8 +21,9 @@ Run it from the repository root after `cargo build --release --workspace --locke
 import argparse
 import os
 import random
-import select
 import re
+import select
+import shutil
 import signal
 import socket
 import struct
@@ -165,7 +167,13 @@ class Server:
 
 
 def stop_everything() -> None:
-    """Ends every process this script started that is still running, by its PID."""
+    """Undoes what an interrupted attack changed (a lowered limit, a cgroup), then ends
+    every process this script started that is still running, by its PID."""
+    for cleanup in list(CLEANUPS):
+        try:
+            cleanup()
+        except OSError:
+            pass
     for proc in STARTED:
         if proc.poll() is None:
             proc.kill()
@@ -329,12 +337,14 @@ class Exchange:
         return f"{answer}, {self.end}"
 
 
-def exchange(addr, payload: bytes, wait: float = ANSWER_WAIT_S) -> Exchange:
+def exchange(addr, payload: bytes, wait: float = ANSWER_WAIT_S,
+             half_close: bool = True) -> Exchange:
     """Sends `payload` (from a thread, so a server that stops reading cannot block the
     reader) and reads what comes back. Once everything is sent and the server has been
     quiet for QUIET_S, the client half-closes (not at once: hyper drops a request whose
     client half-closed before the answer was written), then reads until the server closes
-    or `wait` passes."""
+    or `wait` passes. With `half_close` False the client never half-closes: it reads until
+    the server closes, or until the server has been quiet for `wait` once all is sent."""
     result = Exchange()
     sock = connect(addr)
     sent_done = threading.Event()
@@ -358,10 +368,12 @@ def exchange(addr, payload: bytes, wait: float = ANSWER_WAIT_S) -> Exchange:
     try:
         while True:
             now = time.monotonic()
-            if sent_done.is_set() and half_closed_at is None and now - last_event > QUIET_S:
+            if half_close and sent_done.is_set() and half_closed_at is None \
+                    and now - last_event > QUIET_S:
                 sock.shutdown(socket.SHUT_WR)
                 half_closed_at = now
             if (half_closed_at is not None and now - half_closed_at > wait) \
+                    or (not half_close and sent_done.is_set() and now - last_event > wait) \
                     or now - started > wait + 10:
                 result.end = "held open"
                 break
@@ -713,6 +725,585 @@ LEAK_ROW = "no leak: pass 2 vs pass 1"
 SIGTERM_ROW = "SIGTERM under full load"
 
 
+# ---- Framing, stalls, resets and resource limits (run once, after the passes) -------------
+#
+# These attacks are about who waits for whom and what a server does at the edge of its
+# limits, not about memory: they run once per variant, after the passes whose peak memory
+# the leak check compares (see run_variant), which also keeps the battery short.
+
+
+class Skip(Exception):
+    """An attack this machine cannot run; its message says why (a skip, never a pass)."""
+
+
+# Every stalled body, unfinished chunk and client that never reads must be let go by the
+# server within its timeout plus this (a connection closed at once needs no margin; a
+# loaded 2-core machine may take a second to notice a timer).
+RELEASE_MARGIN_S = 2.0
+# The trickled body: one byte this often, this many times (~4 s: longer than the 2 s a
+# probe may take; the idle timeout counts from the last byte, so it does not cut it short).
+TRICKLE_EVERY_S = 0.5
+TRICKLE_BYTES = 8
+# A body announced and never sent: above tiny_http's 1 KiB, which it reads on the
+# connection's own thread; a larger one is read (drained) by the handler thread.
+STALLED_LENGTH = 2000
+
+
+def probe_both(addr) -> tuple[bool, str]:
+    """A separate, well-formed `GET /health` and `GET /`, each within CHECK_BOUND_S."""
+    ok_health, health, _ = well_formed(addr, "/health")
+    ok_root, root, _ = well_formed(addr, "/")
+    return ok_health and ok_root, f"{health}, {root}"
+
+
+def is_refusal(status: int) -> bool:
+    return 400 <= status < 500
+
+
+def judged_attack(cases: list[tuple[str, bytes, str]]):
+    """Each case (label, payload, rule) on its own connection, one after another (so that
+    what one does to the server shows in its own answer); the rule says what a correct
+    server may answer:
+    - "refuse": a 4xx, or no answer at all; the connection closed (never a 2xx: the
+      request's framing is a lie or cannot be parsed);
+    - "either": a 2xx or a 4xx, then closed (the value is valid but unusual).
+    The server must close each connection once the client has half-closed."""
+    def run(server: Server) -> tuple[bool, str]:
+        wrong, texts = [], []
+        for label, payload, rule in cases:
+            result = exchange(server.addr, payload)
+            texts.append(f"{label}: {result.describe()}")
+            first = result.statuses[0] if result.statuses else None
+            if result.end == "held open":
+                wrong.append(f"{label}: held open")
+            elif rule == "refuse" and first is not None and not is_refusal(first):
+                wrong.append(f"{label}: answered {first}, not a 4xx")
+            elif rule == "either" and first is not None and not (200 <= first < 300 or is_refusal(first)):
+                wrong.append(f"{label}: answered {first}")
+        text = "; ".join(texts)
+        if wrong:
+            text = "PROBLEM: " + "; ".join(wrong) + "; in all: " + text
+        return not wrong, text
+    return run
+
+
+def content_length(value: bytes, body: bytes = b"") -> bytes:
+    return b"GET / HTTP/1.1\r\n" + HOST + b"Content-Length: " + value + b"\r\n\r\n" + body
+
+
+# Values that are not a length (RFC 9112 §6.3: a 400, and the connection closed).
+UNPARSABLE_LENGTHS = [
+    ("99999999999999999999999 (over u64)", content_length(b"99999999999999999999999"), "refuse"),
+    ("-1", content_length(b"-1"), "refuse"),
+    ("abc", content_length(b"abc"), "refuse"),
+    ("+5", content_length(b"+5", b"hello"), "refuse"),
+    ("0x10", content_length(b"0x10"), "refuse"),
+    ("5 5", content_length(b"5 5", b"hello"), "refuse"),
+    ("empty", content_length(b""), "refuse"),
+    ("5 and 6", b"GET / HTTP/1.1\r\n" + HOST + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+     "refuse"),
+    # RFC 9110 §8.6 lets a server take a list of identical values as one, or refuse it.
+    ("1,1 with its byte", content_length(b"1,1", b"x"), "either"),
+    # Leading whitespace is the header's optional whitespace: a valid 5.
+    ("' 5' with its 5 bytes", content_length(b" 5", b"hello"), "either"),
+]
+# Lengths far above any body the server takes, with no body at all: a 413 (or 400) and a
+# close, or a close; a 200 would answer a request whose length is a lie.
+HUGE_LENGTHS = [
+    ("18446744073709551615 (u64 max)", content_length(b"18446744073709551615"), "refuse"),
+    ("9223372036854775808 (2^63)", content_length(b"9223372036854775808"), "refuse"),
+    ("1099511627776 (1 TiB)", content_length(b"1099511627776"), "refuse"),
+]
+
+
+def stalled_body(head: bytes, trickle: int = 0):
+    """Sends `head` (a request head and maybe the start of its body), then trickles
+    `trickle` more body bytes one per TRICKLE_EVERY_S, then stays silent. Meanwhile a
+    separate `GET /health` and `GET /` must each be answered within CHECK_BOUND_S (twice
+    when trickling: once early, once half-way). The server must then let the silent
+    connection go within twice its idle timeout + RELEASE_MARGIN_S of the last byte: once
+    waiting for the body, once more for a next request is fair; forever is not."""
+    def run(server: Server) -> tuple[bool, str]:
+        problems, texts = [], []
+        sock = connect(server.addr, 10)
+        last_sent = [time.monotonic()]
+        trickled = [0]
+        trickle_end = [""]
+        try:
+            sock.sendall(head)
+            last_sent[0] = time.monotonic()
+
+            def drip() -> None:
+                for _ in range(trickle):
+                    time.sleep(TRICKLE_EVERY_S)
+                    try:
+                        sock.send(b"x")
+                    except OSError as error:
+                        trickle_end[0] = f"the server closed after {trickled[0]} trickled bytes " \
+                                         f"({type(error).__name__})"
+                        return
+                    trickled[0] += 1
+                    last_sent[0] = time.monotonic()
+
+            dripper = threading.Thread(target=drip, daemon=True)
+            dripper.start()
+            began = time.monotonic()
+            # The first probe once the server has the head and has dispatched the request;
+            # when trickling, a second one half-way through the trickle.
+            for at in (0.3, trickle * TRICKLE_EVERY_S / 2) if trickle else (0.3,):
+                time.sleep(max(0.0, began + at - time.monotonic()))
+                ok, text = probe_both(server.addr)
+                texts.append(f"meanwhile {text}")
+                if not ok:
+                    problems.append(f"not served promptly meanwhile: {text}")
+            dripper.join(trickle * TRICKLE_EVERY_S + 5)
+            if trickle:
+                texts.insert(0, trickle_end[0] or f"{trickled[0]} bytes trickled over "
+                                                  f"{trickled[0] * TRICKLE_EVERY_S:.1f} s")
+            # Now silent: read what the server says until it closes, within the bound.
+            bound = 2 * IDLE_TIMEOUT_SECS + RELEASE_MARGIN_S
+            data = bytearray()
+            end = "held open"
+            while (left := last_sent[0] + bound - time.monotonic()) > 0:
+                readable, _, _ = select.select([sock], [], [], min(left, 0.1))
+                if not readable:
+                    continue
+                try:
+                    chunk = sock.recv(65536)
+                except ConnectionResetError:
+                    end = "reset"
+                    break
+                if not chunk:
+                    end = "closed"
+                    break
+                data += chunk
+            after = time.monotonic() - last_sent[0]
+            statuses = [int(c) for c in re.findall(rb"HTTP/1\.[01] (\d{3})", bytes(data))]
+            answer = "answered " + "+".join(map(str, statuses)) if statuses else "no answer"
+            if end == "held open":
+                problems.append(f"the stalled connection still open {bound:.0f} s after its last byte")
+                texts.insert(0, f"{answer}, held open")
+            else:
+                texts.insert(0, f"{answer}, {end} {after:.1f} s after the last byte")
+        finally:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        text = "; ".join(texts)
+        if problems:
+            text = "PROBLEM: " + "; ".join(problems) + "; in all: " + text
+        return not problems, text
+    return run
+
+
+ANNOUNCED_BODY = content_length(b"%d" % STALLED_LENGTH)
+EXPECT_CONTINUE = (b"GET / HTTP/1.1\r\n" + HOST + b"Content-Length: %d\r\n" % STALLED_LENGTH
+                   + b"Expect: 100-continue\r\n\r\n")
+UNFINISHED_CHUNKED = CHUNKED + b"5\r\nhello\r\n"
+
+# Both framings, and a complete second request inside the body: a server that frames by
+# one header while something in front of it framed by the other would answer /smuggled.
+SMUGGLED = b"GET /smuggled HTTP/1.1\r\n" + HOST + b"\r\n"
+SMUGGLING = [
+    # Content-Length covers the smuggled request; by chunked framing it is the next request.
+    ("CL then TE", b"GET / HTTP/1.1\r\n" + HOST + b"Content-Length: %d\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n" % (5 + len(SMUGGLED)) + b"0\r\n\r\n" + SMUGGLED),
+    ("TE then CL", b"GET / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n"
+     b"Content-Length: %d\r\n\r\n" % (5 + len(SMUGGLED)) + b"0\r\n\r\n" + SMUGGLED),
+    # Content-Length 0: by it, the chunk (holding the smuggled request) is the next request.
+    ("CL 0, the request in a chunk", b"GET / HTTP/1.1\r\n" + HOST + b"Content-Length: 0\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(SMUGGLED) + SMUGGLED + b"\r\n0\r\n\r\n"),
+]
+# How long the smuggling attack reads after the server went quiet: an answer to a second
+# request comes within milliseconds (the delay is 1 ms).
+SMUGGLE_WAIT_S = 1.5
+
+
+def smuggling(server: Server) -> tuple[bool, str]:
+    """Each payload on its own connection, one after another, without half-closing: at
+    most one answer (a 400, or the first request's answer by chunked framing, RFC 9112
+    §6.3), never a second one; read until the server closes or has been quiet
+    SMUGGLE_WAIT_S."""
+    wrong, texts = [], []
+    for label, payload in SMUGGLING:
+        result = exchange(server.addr, payload, wait=SMUGGLE_WAIT_S, half_close=False)
+        texts.append(f"{label}: {result.describe()}")
+        if len(result.statuses) > 1:
+            wrong.append(f"{label}: {len(result.statuses)} answers on one connection "
+                         f"({'+'.join(map(str, result.statuses))}): the smuggled request was served")
+        elif result.statuses and not (is_refusal(result.statuses[0]) or result.statuses[0] == 200):
+            wrong.append(f"{label}: answered {result.statuses[0]}")
+    text = "; ".join(texts)
+    if wrong:
+        text = "PROBLEM: " + "; ".join(wrong) + "; in all: " + text
+    return not wrong, text
+
+
+# A transfer coding the server does not know: 501 (or 400 when chunked is not the last
+# coding), then a close, since the body's end cannot be found (RFC 9112 §6.1, §6.3).
+UNKNOWN_CODINGS = [
+    ("gzip", b"GET / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00"),
+    ("chunked, gzip", b"GET / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked, gzip\r\n\r\n"
+     b"0\r\n\r\n"),
+]
+
+
+def unknown_coding(server: Server) -> tuple[bool, str]:
+    """Without half-closing: the answer must be 400 or 501, and the server must close the
+    connection itself, before its idle timeout would."""
+    wrong, texts = [], []
+    for label, payload in UNKNOWN_CODINGS:
+        result = exchange(server.addr, payload, wait=SMUGGLE_WAIT_S, half_close=False)
+        texts.append(f"{label}: {result.describe()}")
+        first = result.statuses[0] if result.statuses else None
+        if first is not None and first not in (400, 501):
+            wrong.append(f"{label}: answered {first}, not 400 or 501")
+        if result.end == "held open":
+            wrong.append(f"{label}: not closed ({SMUGGLE_WAIT_S} s quiet)")
+    text = "; ".join(texts)
+    if wrong:
+        text = "PROBLEM: " + "; ".join(wrong) + "; in all: " + text
+    return not wrong, text
+
+
+RESETS_BEFORE_SERVED = 200
+
+
+def reset_before_served(server: Server) -> tuple[bool, str]:
+    """A complete `GET /`, then at once a reset (SO_LINGER 0), many times: the server
+    finds the peer gone when it looks at the connection or answers it. Survival is what
+    the checks after it measure (alive, no panic, descriptors back)."""
+    linger_zero = struct.pack("ii", 1, 0)
+    started = time.monotonic()
+    refused = 0
+    for _ in range(RESETS_BEFORE_SERVED):
+        try:
+            sock = socket.create_connection(server.addr, timeout=2)
+        except OSError:
+            refused += 1
+            continue
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
+        try:
+            sock.send(b"GET / HTTP/1.1\r\n" + HOST + b"\r\n")
+        except OSError:
+            pass
+        sock.close()
+    took = time.monotonic() - started
+    return refused == 0, (f"{RESETS_BEFORE_SERVED} requests reset in {took:.2f} s"
+                          + (f"; PROBLEM: {refused} connects refused" if refused else ""))
+
+
+# A client that never reads: requests pipelined on one connection whose answers are never
+# taken. NEVER_READS_REQUESTS answers (~12 MB) overfill any pair of socket buffers, so the
+# server ends up blocked writing; it must let the connection go within twice its write
+# timeout (the idle timeout here) plus a margin: one timeout for the answer it is writing,
+# one more for a last write (a flush) as it drops the connection; sync-server takes about
+# 7 s of the 9 allowed. Without a write timeout it holds the connection for good. The same with up to NEVER_READS_CAP of requests:
+# a server must stop reading when it cannot answer, or at least not queue every request it
+# reads without bound (its RSS must stay under MEMORY_BOUND_MIB).
+NEVER_READS_REQUESTS = 100_000
+NEVER_READS_CAP = 16 * 1024 * 1024
+NEVER_READS_REQUEST = b"GET /health HTTP/1.1\r\n" + HOST + b"\r\n"
+
+
+@dataclass
+class Unread:
+    """What a server did with requests pipelined by a client that never reads."""
+    requests: int = 0       # requests sent (about: sent in batches of 1,000)
+    stopped: float = 0.0    # when the client stopped sending (monotonic)
+    how: str = ""           # "all sent", "stalled" (the server stopped reading), "closed: ...",
+                            # or "RSS ... MiB" (the server's memory passed the bound)
+
+
+def pipeline_unread(server: Server, sock: socket.socket, cap: int) -> Unread:
+    """Sends up to `cap` bytes of pipelined requests on `sock`, never reading."""
+    batch = NEVER_READS_REQUEST * 1000
+    result = Unread()
+    sent = 0
+    sock.settimeout(1.0)
+    started = time.monotonic()
+    while sent < cap and time.monotonic() - started < 20:
+        if (rss := server.status().get("VmRSS", 0) / 1024) > MEMORY_BOUND_MIB:
+            result.how = f"RSS {rss:.0f} MiB"
+            break
+        try:
+            sock.sendall(batch)
+            sent += len(batch)
+        except TimeoutError:
+            result.how = "stalled"  # no progress for a whole second
+            break
+        except OSError as error:
+            result.how = f"closed: {type(error).__name__}"
+            break
+    result.how = result.how or "all sent"
+    result.stopped = time.monotonic() - (1.0 if result.how == "stalled" else 0.0)
+    result.requests = sent // len(NEVER_READS_REQUEST)
+    return result
+
+
+def unread_socket(addr) -> socket.socket:
+    """A connection with a small receive buffer, reset (SO_LINGER 0) when closed."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.settimeout(5)
+    sock.connect(addr)
+    return sock
+
+
+def never_reads(server: Server) -> tuple[bool, str]:
+    """NEVER_READS_REQUESTS pipelined, none of their answers read: the server must let
+    the connection go (its open descriptors back) within twice its write timeout + a margin
+    of the client going quiet. Another client meanwhile is reported, not checked: a
+    one-handler server blocked in a write waits out its timeout."""
+    fds_before = server.fds()
+    texts, problems = [], []
+    sock = unread_socket(server.addr)
+    try:
+        cap = NEVER_READS_REQUESTS * len(NEVER_READS_REQUEST)
+        sent = pipeline_unread(server, sock, cap)
+        texts.append(f"{sent.requests} requests sent ({sent.how})")
+        if sent.how.startswith("RSS"):
+            problems.append(f"{sent.how} (over {MEMORY_BOUND_MIB} MiB) after {sent.requests} "
+                            "requests")
+        else:
+            _, probe = probe_both(server.addr)
+            texts.append(f"meanwhile (not checked) {probe}")
+            bound = 2 * IDLE_TIMEOUT_SECS + RELEASE_MARGIN_S + 1.0
+            released_in = None
+            while time.monotonic() - sent.stopped < bound:
+                if server.fds() <= fds_before:
+                    released_in = time.monotonic() - sent.stopped
+                    break
+                time.sleep(0.1)
+            if released_in is None:
+                problems.append(f"the connection still held {bound:.0f} s after the client went "
+                                f"quiet (open fds {server.fds()} > {fds_before}): no write timeout")
+            else:
+                texts.append(f"released {released_in:.1f} s after the client went quiet")
+    finally:
+        sock.close()  # a reset: anything the server still holds fails at once
+    text = "; ".join(texts)
+    if problems:
+        text = "PROBLEM: " + "; ".join(problems) + "; in all: " + text
+    return not problems, text
+
+
+def unread_memory(server: Server) -> tuple[bool, str]:
+    """Up to NEVER_READS_CAP of pipelined requests, none of their answers read: the server
+    must stop reading (the client's sends stall), or keep its RSS under MEMORY_BOUND_MIB
+    while it reads them all."""
+    sock = unread_socket(server.addr)
+    try:
+        sent = pipeline_unread(server, sock, NEVER_READS_CAP)
+        peak = server.status().get("VmRSS", 0) / 1024
+    finally:
+        sock.close()
+    text = f"{sent.requests} requests sent ({sent.how}), RSS {peak:.0f} MiB"
+    if sent.how.startswith("RSS"):
+        return False, (f"PROBLEM: the server read and queued {sent.requests} requests it could "
+                       f"not answer, {sent.how} (over {MEMORY_BOUND_MIB} MiB); in all: {text}")
+    return True, text
+
+
+# Cleanups that must run even if the battery is interrupted mid-attack (a lowered limit, a
+# cgroup): stop_everything runs them once the servers are stopped.
+CLEANUPS: list = []
+
+
+def open_file_limit(pid: int) -> tuple[str, str]:
+    """The soft and hard open-file limits of `pid`, as /proc prints them."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return soft, hard
+    raise Skip(f"no open-file limit in /proc/{pid}/limits")
+
+
+def set_open_file_limit(pid: int, soft: str, hard: str) -> str:
+    """prlimit on `pid`; an empty string, or why it failed."""
+    value = f"{'unlimited' if soft == 'unlimited' else soft}:{'unlimited' if hard == 'unlimited' else hard}"
+    done = subprocess.run(["prlimit", "--pid", str(pid), f"--nofile={value}"],
+                          capture_output=True, text=True, check=False)
+    return "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+
+
+def hold_connections(addr, count: int, hold: float) -> tuple[int, int, str]:
+    """Opens `count` connections, each sending `GET /`, holds them `hold` seconds
+    while probing `/health` on a separate one, and closes them: (connected, answered,
+    what the probe got)."""
+    held = []
+    try:
+        for _ in range(count):
+            try:
+                sock = connect(addr, 2)
+            except OSError:
+                continue
+            held.append(sock)
+            try:
+                sock.sendall(b"GET / HTTP/1.1\r\n" + HOST + b"\r\n")
+            except OSError:
+                pass
+        time.sleep(hold / 2)
+        _, probe, _ = well_formed(addr, "/health")
+        time.sleep(hold / 2)
+        answered = 0
+        for sock in held:
+            sock.setblocking(False)
+            try:
+                if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                    answered += 1
+            except OSError:
+                pass
+    finally:
+        for sock in held:
+            sock.close()
+    return len(held), answered, probe
+
+
+EXHAUSTION_CONNECTIONS = 100
+# The limits are set this far above what the server holds (descriptors, threads).
+FD_HEADROOM = 20
+TASK_HEADROOM = 4
+
+
+def descriptor_exhaustion(server: Server) -> tuple[bool, str]:
+    """The server's soft open-file limit lowered (prlimit) to FD_HEADROOM above what it
+    has open, EXHAUSTION_CONNECTIONS connections opened and held a moment, closed, the
+    limit restored: the server must keep accepting (the checks after it: alive, no panic,
+    `/health`, descriptors back)."""
+    if shutil.which("prlimit") is None:
+        raise Skip("prlimit (util-linux) is not installed")
+    soft, hard = open_file_limit(server.pid)
+    limit = server.fds() + FD_HEADROOM
+    if error := set_open_file_limit(server.pid, str(limit), hard):
+        raise Skip(f"prlimit refused: {error}")
+
+    def restore() -> str:
+        return set_open_file_limit(server.pid, soft, hard) if server.alive() else ""
+
+    CLEANUPS.append(restore)
+    try:
+        connected, answered, probe = hold_connections(server.addr, EXHAUSTION_CONNECTIONS, 0.6)
+    finally:
+        CLEANUPS.remove(restore)
+        restore_error = restore()
+    text = (f"soft limit {limit} (was {soft}); {connected} connections, {answered} answered "
+            f"under the limit; meanwhile (not checked) {probe}")
+    if restore_error:
+        return False, text + f"; PROBLEM: the limit could not be restored: {restore_error}"
+    return True, text + "; limit restored"
+
+
+def pids_cgroup() -> tuple[Path, str]:
+    """A cgroup hierarchy with the pids controller this process may write: (its root,
+    "v2" or "v1"). Raises Skip with the reason if there is none."""
+    unified = Path("/sys/fs/cgroup")
+    controllers = unified / "cgroup.controllers"
+    if controllers.is_file() and "pids" in controllers.read_text().split():
+        subtree = unified / "cgroup.subtree_control"
+        if "pids" not in subtree.read_text().split():
+            # Enabling it would change the machine beyond this run: not done.
+            raise Skip(f"the pids controller is not enabled in {subtree}")
+        if not os.access(unified, os.W_OK):
+            raise Skip(f"{unified} is not writable")
+        return unified, "v2"
+    legacy = unified / "pids"
+    if (legacy / "cgroup.procs").is_file():
+        if not os.access(legacy, os.W_OK):
+            raise Skip(f"{legacy} is not writable")
+        return legacy, "v1"
+    raise Skip("no cgroup with the pids controller (neither v2 nor v1 at /sys/fs/cgroup)")
+
+
+def cgroup_of(pid: int, version: str) -> str:
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if (version == "v2" and controllers == "") or \
+                (version == "v1" and "pids" in controllers.split(",")):
+            return path
+    raise Skip(f"/proc/{pid}/cgroup names no {version} pids cgroup")
+
+
+def thread_exhaustion(server: Server) -> tuple[bool, str]:
+    """The server moved into a child cgroup whose pids.max is TASK_HEADROOM above its
+    thread count, EXHAUSTION_CONNECTIONS connections opened and held a moment (sync-server
+    starts a thread per connection), closed; then the limit lifted, the server moved back
+    and the cgroup removed. The server must neither die nor be left half alive (the
+    checks after it)."""
+    root, version = pids_cgroup()
+    home = root / cgroup_of(server.pid, version).lstrip("/")
+    child = root / f"robustness-battery-{os.getpid()}-{server.pid}"
+    try:
+        child.mkdir()
+    except OSError as error:
+        raise Skip(f"cannot create {child}: {error}")
+    threads = server.threads()
+    limit = threads + TASK_HEADROOM
+
+    def undo() -> str:
+        problems = []
+        try:
+            (child / "pids.max").write_text("max")
+        except OSError as error:
+            problems.append(f"pids.max: {error}")
+        if server.alive():
+            try:
+                (home / "cgroup.procs").write_text(str(server.pid))
+            except OSError as error:
+                problems.append(f"moving back to {home}: {error}")
+        for _ in range(20):  # empty once the move is done (or the process gone)
+            try:
+                child.rmdir()
+                break
+            except OSError as error:
+                last = error
+                time.sleep(0.05)
+        else:
+            problems.append(f"rmdir {child}: {last}")
+        return "; ".join(problems)
+
+    CLEANUPS.append(undo)
+    undo_error = ""
+    try:
+        try:
+            (child / "pids.max").write_text(str(limit))
+            (child / "cgroup.procs").write_text(str(server.pid))
+        except OSError as error:
+            CLEANUPS.remove(undo)
+            undo()
+            raise Skip(f"cannot limit the server in {child}: {error}")
+        connected, answered, probe = hold_connections(server.addr, EXHAUSTION_CONNECTIONS, 1.0)
+        events = (child / "pids.events").read_text().split()
+        refused = events[events.index("max") + 1] if "max" in events else "?"
+    finally:
+        if undo in CLEANUPS:
+            CLEANUPS.remove(undo)
+            undo_error = undo()
+    text = (f"cgroup {version} pids.max {limit} ({threads} threads); {connected} connections, "
+            f"{answered} answered under the limit, {refused} thread starts refused; "
+            f"meanwhile (not checked) {probe}")
+    if undo_error:
+        return False, text + f"; PROBLEM: could not undo the limit: {undo_error}"
+    return True, text + "; limit lifted, moved back"
+
+
+FAULT_ATTACKS = [
+    ("Content-Length unparsable or conflicting", judged_attack(UNPARSABLE_LENGTHS)),
+    ("Content-Length huge, no body", judged_attack(HUGE_LENGTHS)),
+    (f"body of {STALLED_LENGTH} announced, never sent", stalled_body(ANNOUNCED_BODY)),
+    (f"body trickled, a byte per {TRICKLE_EVERY_S} s", stalled_body(ANNOUNCED_BODY, TRICKLE_BYTES)),
+    ("Expect: 100-continue, body never sent", stalled_body(EXPECT_CONTINUE)),
+    ("chunked body left unfinished", stalled_body(UNFINISHED_CHUNKED)),
+    ("smuggling: Content-Length + chunked", smuggling),
+    ("unknown Transfer-Encoding", unknown_coding),
+    (f"{RESETS_BEFORE_SERVED} requests reset before served", reset_before_served),
+    ("client that never reads", never_reads),
+    ("pipelining, never reading: memory", unread_memory),
+    ("descriptor exhaustion (prlimit)", descriptor_exhaustion),
+    ("thread exhaustion (pids cgroup)", thread_exhaustion),
+]
+
+
 # ---- After each attack -----------------------------------------------------------------
 
 
@@ -722,6 +1313,10 @@ class Result:
     outcome: str
     metrics: str = ""   # everything measured, for the details list
     summary: str = ""   # the few numbers a table cell shows
+    skipped: bool = False  # not run on this machine (outcome says why): neither passed nor failed
+
+    def verdict(self) -> str:
+        return "skipped" if self.skipped else "survived" if self.survived else "FAILED"
 
 
 def check_after(server: Server, idle_threads: int, fds_before: int) -> tuple[bool, str, str]:
@@ -857,13 +1452,74 @@ def warm_up(server: Server) -> tuple[int, int]:
     return server.threads(), server.fds()
 
 
-def run_variant(name: str, binary: Path, extra: list[str], passes: int) -> dict:
+def run_attack(server: Server, run, idle_threads: int) -> Result:
+    """One attack, then the checks after it; a skip is reported as such, unchecked."""
+    fds_before = server.fds()
+    attack_started = time.monotonic()
+    try:
+        with Sampler(server) as sampler:
+            ok, outcome = run(server)
+    except Skip as skip:
+        return Result(False, str(skip), skipped=True)
+    except Exception as error:  # a broken attack is a failed row, not a crash
+        ok, outcome = False, f"battery error: {type(error).__name__} {error}"
+    took = time.monotonic() - attack_started
+    checked, metrics, summary = check_after(server, idle_threads, fds_before)
+    metrics = (f"attack {took:.1f} s; peak {sampler.peak_threads} threads, "
+               f"RSS {sampler.peak_rss_kib / 1024:.1f} MiB; {metrics}")
+    summary = f"peak {sampler.peak_threads} threads, {summary}"
+    return Result(ok and checked, outcome, metrics, summary)
+
+
+def selected(attack: str, only_attacks: list[str]) -> bool:
+    return not only_attacks or any(part.lower() in attack.lower() for part in only_attacks)
+
+
+def run_variant(name: str, binary: Path, extra: list[str], passes: int,
+                only_attacks: list[str]) -> dict:
+    """The passes of ATTACKS (after the settling overloads), the leak check, the fault
+    attacks once, then SIGTERM. With `only_attacks`, only the attacks whose names contain
+    one of them, and neither the settling overloads, the leak check nor SIGTERM."""
     started = time.monotonic()
     server = Server(binary, extra)
     idle_threads, idle_fds = warm_up(server)
     log(f"== {name}: pid {server.pid}, {server.addr[0]}:{server.addr[1]}, "
         f"{idle_threads} idle threads, {idle_fds} fds")
-    results: dict[str, list[Result]] = {attack: [] for attack, _ in ATTACKS}
+    results: dict[str, list[Result]] = {attack: [] for attack, _ in ATTACKS + FAULT_ATTACKS}
+    panics: list[str] = []
+
+    def alive_server() -> None:
+        """Restarts the server if an attack killed it, or left it panicked or not answering
+        `/health` (half alive: every later row would fail for the same cause), keeping what
+        it said if it panicked."""
+        nonlocal server, idle_threads, idle_fds, restarted
+        if server.alive() and not server.panicked() and well_formed(server.addr, "/health")[0]:
+            return
+        state = "died" if not server.alive() else "panicked" if server.panicked() else "stopped answering"
+        log(f"   server {state}; restarting it (stderr tail: {server.stderr()[-300:]!r})")
+        if server.panicked():
+            panics.append(server.stderr())
+        server.kill()
+        server = Server(binary, extra)
+        idle_threads, idle_fds = warm_up(server)
+        restarted = True
+
+    restarted = False
+    if only_attacks:
+        for attack, run in ATTACKS + FAULT_ATTACKS:
+            if selected(attack, only_attacks):
+                alive_server()
+                results[attack].append(run_attack(server, run, idle_threads))
+                result = results[attack][-1]
+                log(f"   {attack}: {result.verdict()}: {result.outcome} | {result.metrics}")
+        if server.panicked():
+            panics.append(server.stderr())
+        server.kill()
+        return {
+            "name": name, "pid": server.pid, "idle_threads": idle_threads, "idle_fds": idle_fds,
+            "results": results, "leak": None, "sigterm": None,
+            "seconds": time.monotonic() - started, "panics": panics,
+        }
     # Settle the allocator before the passes that are compared: the first 2,000-connection
     # burst raises a tokio server's peak memory once by about 20% more on the second burst,
     # then it plateaus (repeated overloads, MiB: 30, 39, 41, 42, 42, 42, 42, 42; threads and
@@ -877,29 +1533,13 @@ def run_variant(name: str, binary: Path, extra: list[str], passes: int) -> dict:
     settled = server.status().get("VmHWM", 0)
     log(f"   {SETTLING_OVERLOADS} settling overloads: VmHWM {settle_from / 1024:.1f} → {settled / 1024:.1f} MiB")
     hwm: list[int] = []
-    restarted = False
     for pass_number in range(1, passes + 1):
         for attack, run in ATTACKS:
-            if not server.alive():
-                log(f"   server died; restarting it (stderr tail: {server.stderr()[-300:]!r})")
-                server = Server(binary, extra)
-                idle_threads, idle_fds = warm_up(server)
-                restarted = True
-            fds_before = server.fds()
-            attack_started = time.monotonic()
-            try:
-                with Sampler(server) as sampler:
-                    ok, outcome = run(server)
-            except Exception as error:  # a broken attack is a failed row, not a crash
-                ok, outcome = False, f"battery error: {type(error).__name__} {error}"
-            took = time.monotonic() - attack_started
-            checked, metrics, summary = check_after(server, idle_threads, fds_before)
-            metrics = (f"attack {took:.1f} s; peak {sampler.peak_threads} threads, "
-                       f"RSS {sampler.peak_rss_kib / 1024:.1f} MiB; {metrics}")
-            summary = f"peak {sampler.peak_threads} threads, {summary}"
-            results[attack].append(Result(ok and checked, outcome, metrics, summary))
-            log(f"   pass {pass_number} {attack}: {'survived' if ok and checked else 'FAILED'}: "
-                f"{outcome} | {metrics}")
+            alive_server()
+            result = run_attack(server, run, idle_threads)
+            results[attack].append(result)
+            log(f"   pass {pass_number} {attack}: {result.verdict()}: "
+                f"{result.outcome} | {result.metrics}")
         hwm.append(server.status().get("VmHWM", 0))
 
     threads_end, fds_end = server.threads(), server.fds()
@@ -914,9 +1554,16 @@ def run_variant(name: str, binary: Path, extra: list[str], passes: int) -> dict:
                           f"threads {threads_end} (idle {idle_threads}); "
                           f"open fds {fds_end} (idle {idle_fds})")
     log(f"   {LEAK_ROW}: {'survived' if leak.survived else 'FAILED'}: {leak.outcome}")
+    for attack, run in FAULT_ATTACKS:
+        alive_server()
+        result = run_attack(server, run, idle_threads)
+        results[attack].append(result)
+        log(f"   {attack}: {result.verdict()}: {result.outcome} | {result.metrics}")
+    alive_server()
     sigterm = sigterm_under_load(server)
     log(f"   {SIGTERM_ROW}: {'survived' if sigterm.survived else 'FAILED'}: {sigterm.outcome}")
-    panics = server.stderr() if server.panicked() else ""
+    if server.panicked():
+        panics.append(server.stderr())
     return {
         "name": name, "pid": server.pid, "idle_threads": idle_threads, "idle_fds": idle_fds,
         "results": results,
@@ -928,28 +1575,43 @@ def run_variant(name: str, binary: Path, extra: list[str], passes: int) -> dict:
 def cell(results: list[Result]) -> str:
     """Pass 1's outcome and summary; pass 2's outcome only if it differs."""
     first = results[0]
-    text = f"**{'survived' if first.survived else 'FAILED'}**: {first.outcome}"
+    text = f"**{first.verdict()}**: {first.outcome}"
     if first.summary:
         text += f"<br>{first.summary}"
     for number, later in enumerate(results[1:], start=2):
         if later.outcome == first.outcome and later.survived == first.survived:
             text += f"<br>pass {number}: same; {later.summary}"
         else:
-            text += (f"<br>pass {number}: **{'survived' if later.survived else 'FAILED'}**: "
+            text += (f"<br>pass {number}: **{later.verdict()}**: "
                      f"{later.outcome}; {later.summary}")
     return text.replace("|", "/")
 
 
+def verdict(results: list[Result]) -> str:
+    """Over every pass: FAILED if one failed, skipped if all were skipped, else survived."""
+    if any(not r.survived and not r.skipped for r in results):
+        return "FAILED"
+    return "skipped" if all(r.skipped for r in results) else "survived"
+
+
 def compact(results: list[Result]) -> str:
     """The verdict over every pass, and pass 1's outcome cut to its first clauses."""
-    verdict = "survived" if all(r.survived for r in results) else "**FAILED**"
-    outcome, clauses = "", results[0].outcome.split("; ")
+    overall = verdict(results)
+    text = results[0].outcome
+    if overall == "FAILED":
+        overall = "**FAILED**"
+        failing = next(r for r in results if not r.survived and not r.skipped)
+        text = failing.outcome
+        # A failure found by the checks after the attack: its reason first.
+        if "PROBLEM" not in text and "PROBLEM: " in failing.summary:
+            text = "PROBLEM: " + failing.summary.split("PROBLEM: ", 1)[1] + "; " + text
+    outcome, clauses = "", text.split("; ")
     for clause in clauses:
         if outcome and len(outcome) + len(clause) > 80:
             outcome += " …"
             break
         outcome += ("; " if outcome else "") + clause
-    return f"{verdict}: {outcome}".replace("|", "/")
+    return f"{overall}: {outcome}".replace("|", "/")
 
 
 def details(variant: dict) -> list[str]:
@@ -957,9 +1619,9 @@ def details(variant: dict) -> list[str]:
     lines = ["", f"### {variant['name']}", ""]
     for attack, results in variant["results"].items():
         for number, result in enumerate(results, start=1):
-            verdict = "survived" if result.survived else "FAILED"
-            lines.append(f"- {attack}, pass {number}: {verdict}: {result.outcome}. "
-                         f"{result.metrics}.")
+            run = f"pass {number}" if attack in dict(ATTACKS) else "once"
+            metrics = f" {result.metrics}." if result.metrics else ""
+            lines.append(f"- {attack}, {run}: {result.verdict()}: {result.outcome}.{metrics}")
     return lines
 
 
@@ -985,8 +1647,25 @@ def machine() -> str:
     return f"commit `{commit}`, on {model} ({os.cpu_count()} cores, Linux {os.uname().release})"
 
 
-def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str, int, int]:
+def panic_lines(stderr: str, most: int = 10) -> list[str]:
+    """Each panic's first two lines (where, and the message), the first `most` of them."""
+    lines = stderr.splitlines()
+    found = [f"{line}\n{lines[i + 1] if i + 1 < len(lines) else ''}"
+             for i, line in enumerate(lines) if " panicked at " in line]
+    extra = [f"(and {len(found) - most} more)"] if len(found) > most else []
+    return found[:most] + extra
+
+
+def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str, int, int, int]:
     names = [v["name"] for v in variants]
+    # The rows that ran: every attack any variant ran, then the leak check and SIGTERM
+    # unless the run was narrowed to a few attacks (--attack).
+    rows = [(attack, [v["results"][attack] for v in variants])
+            for attack, _ in ATTACKS + FAULT_ATTACKS
+            if all(v["results"][attack] for v in variants)]
+    if all(v["leak"] is not None for v in variants):
+        rows.append((LEAK_ROW, [[v["leak"]] for v in variants]))
+        rows.append((SIGTERM_ROW, [[v["sigterm"]] for v in variants]))
     lines = [
         "# Robustness battery: last run",
         "",
@@ -994,7 +1673,7 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
         f"{machine()}, {total_seconds:.0f} s in all. Each server ran with `--delay-ms {DELAY_MS} "
         f"--idle-timeout-secs {IDLE_TIMEOUT_SECS}` and its default `--workers 1`, on a free "
         f"loopback port; the whole battery ran {passes} pass(es) against the same process, then "
-        "SIGTERM under load.",
+        "the framing, stall, reset and limit attacks once each, then SIGTERM under load.",
         "",
         "After every attack: `GET /health` and `GET /` must answer 200 within "
         f"{CHECK_BOUND_S:.0f} s each, the process must be alive with no `panicked` on its stderr, "
@@ -1008,6 +1687,20 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
         f"SIGTERM: exit 0 within {SIGTERM_BOUND_S:.0f} s (5 s grace), probe requests answered "
         "or closed without a partial answer.",
         "",
+        "Run once: a `Content-Length` that is not a length must be refused (a 4xx or a close, "
+        "never a 2xx), and so must one far above any body with no body sent; while a body is "
+        "announced and never sent, trickled, held back behind `Expect: 100-continue` or left "
+        f"an unfinished chunk, a separate `GET /health` and `GET /` must each answer within "
+        f"{CHECK_BOUND_S:.0f} s, and the server must let the silent connection go within twice "
+        f"its idle timeout + {RELEASE_MARGIN_S:.0f} s; both framing headers with a request in the "
+        "body: never a second answer on that connection; an unknown transfer coding: 400 or "
+        "501 and a close; a client that never reads is let go within twice the idle (write) "
+        f"timeout + {RELEASE_MARGIN_S + 1:.0f} s, and the server does not queue the requests "
+        f"it reads from such a client past {MEMORY_BOUND_MIB} MiB; with the open-file limit or the task limit "
+        f"(pids cgroup) squeezed under {EXHAUSTION_CONNECTIONS} connections, the server "
+        "survives and serves again once the limit is lifted. `skipped` means this machine "
+        "could not run the attack (the reason follows): neither passed nor failed.",
+        "",
         "In a cell: what the server did with the attack (\"answered 400, closed\" means it sent "
         "a 400 then closed the connection; `+` joins answers on one connection), then the "
         "peak thread count during the attack, the count it came back to after it and how long "
@@ -1017,10 +1710,8 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
         "",
         "| attack | " + " | ".join(names) + " |",
         "| --- | " + " | ".join("---" for _ in names) + " |",
-        *(f"| {attack} | " + " | ".join(compact(v["results"][attack]) for v in variants) + " |"
-          for attack, _ in ATTACKS),
-        f"| {LEAK_ROW} | " + " | ".join(compact([v["leak"]]) for v in variants) + " |",
-        f"| {SIGTERM_ROW} | " + " | ".join(compact([v["sigterm"]]) for v in variants) + " |",
+        *(f"| {attack} | " + " | ".join(compact(results) for results in per_variant) + " |"
+          for attack, per_variant in rows),
         "",
         "## Every pass",
         "",
@@ -1031,18 +1722,14 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
         "| attack | " + " | ".join(names) + " |",
         "| --- | " + " | ".join("---" for _ in names) + " |",
     ]
-    passed = failed = 0
-    rows = [(attack, [v["results"][attack] for v in variants]) for attack, _ in ATTACKS]
-    rows.append((LEAK_ROW, [[v["leak"]] for v in variants]))
-    rows.append((SIGTERM_ROW, [[v["sigterm"]] for v in variants]))
+    counts = {"survived": 0, "FAILED": 0, "skipped": 0}
     for attack, per_variant in rows:
         for results in per_variant:
-            if all(r.survived for r in results):
-                passed += 1
-            else:
-                failed += 1
+            counts[verdict(results)] += 1
         lines.append(f"| {attack} | " + " | ".join(cell(r) for r in per_variant) + " |")
-    lines += ["", f"Survived: {passed} of {passed + failed} (attack × variant).", "",
+    passed, failed, skipped = counts["survived"], counts["FAILED"], counts["skipped"]
+    skipped_text = f", {skipped} skipped" if skipped else ""
+    lines += ["", f"Survived: {passed} of {passed + failed} (attack × variant){skipped_text}.", "",
               "## Details", "",
               "Per attack and pass: how long the attack ran, peak threads and RSS during it, "
               "the latency of the checks after it, threads and open file descriptors then and "
@@ -1050,11 +1737,13 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
     for variant in variants:
         lines += details(variant)
     for variant in variants:
-        if variant["panics"]:
-            lines += ["", f"{variant['name']} stderr (it panicked):", "", "```",
-                      variant["panics"][-3000:], "```"]
-    lines += ["", f"{passed} passed, {failed} failed"]
-    return "\n".join(lines) + "\n", passed, failed
+        for number, panic in enumerate(variant["panics"], start=1):
+            which = f" (process {number} of {len(variant['panics'])})" if len(variant["panics"]) > 1 else ""
+            lines += ["", f"{variant['name']} stderr{which} (it panicked): every panic, "
+                      "then the end of it:", "", "```", *panic_lines(panic), "…",
+                      panic[-1500:], "```"]
+    lines += ["", f"{passed} passed, {failed} failed{skipped_text}"]
+    return "\n".join(lines) + "\n", passed, failed, skipped
 
 
 def main() -> int:
@@ -1067,6 +1756,9 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[],
                         help="run only this variant (repeatable), e.g. --only sync-server")
     parser.add_argument("--passes", type=int, default=2, help="passes per process (default 2)")
+    parser.add_argument("--attack", action="append", default=[],
+                        help="run only the attacks whose name contains this (repeatable, any "
+                             "case), without the settling overloads, the leak check and SIGTERM")
     args = parser.parse_args()
 
     for binary in {b for _, b, _ in VARIANTS}:
@@ -1085,8 +1777,8 @@ def main() -> int:
     for name, binary, extra in VARIANTS:
         if args.only and name not in args.only:
             continue
-        variants.append(run_variant(name, args.bin_dir / binary, extra, args.passes))
-    text, _, failed = report(variants, time.monotonic() - started, args.passes)
+        variants.append(run_variant(name, args.bin_dir / binary, extra, args.passes, args.attack))
+    text, _, failed, _ = report(variants, time.monotonic() - started, args.passes)
     args.out.write_text(text)
     print(text, end="")
     log(f"written to {args.out}")
