@@ -25,6 +25,11 @@ pub const HELLO: &str = "Hello, World!";
 /// The body of `GET /health`.
 pub const HEALTHY: &str = "OK";
 
+/// The largest body a request may announce (`Content-Length`): 1 MiB. No route reads a
+/// body; a request announcing more is answered `413` and its connection closed, by every
+/// server (sync-server through its patched tiny_http, whose own constant must agree).
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
 /// How long a server waits, after SIGINT or SIGTERM, for requests already in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 

@@ -10,6 +10,11 @@ use std::pin::pin;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use axum::extract::Request;
+use axum::http::header::{CONNECTION, CONTENT_LENGTH};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -19,7 +24,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tracing::{info, warn};
 
 use crate::write_timeout::WriteTimeout;
-use crate::{Tuning, SHUTDOWN_GRACE};
+use crate::{Tuning, MAX_BODY_BYTES, SHUTDOWN_GRACE};
 
 /// Largest request head (request line and headers) a connection may send: 64 KiB, like
 /// common proxies. Anything larger is refused with `431` and the connection closed (hyper
@@ -79,6 +84,7 @@ fn runtime(workers: u16) -> std::io::Result<tokio::runtime::Runtime> {
 /// # Errors
 /// If the listener cannot be handed to tokio, or the signal handlers cannot be installed.
 async fn serve(listener: TcpListener, app: Router, idle_timeout: Duration) -> std::io::Result<()> {
+    let app = app.layer(axum::middleware::from_fn(refuse_large_bodies));
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let graceful = GracefulShutdown::new();
@@ -129,6 +135,23 @@ async fn serve(listener: TcpListener, app: Router, idle_timeout: Duration) -> st
         }
     }
     Ok(())
+}
+
+/// A request that announces a body over [`MAX_BODY_BYTES`] is answered `413` and its
+/// connection closed before any handler runs, as sync-server does (tiny_http, patch 8).
+/// No route reads a body, and hyper would otherwise answer it and close after; this makes
+/// the limit the same on every server. (A length too large for hyper to hold is refused by
+/// hyper itself, with `431`; one that is not a number, with `400`.)
+async fn refuse_large_bodies(request: Request, next: Next) -> Response {
+    let announced = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok())
+        .and_then(|length| length.trim().parse::<u64>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, [(CONNECTION, "close")]).into_response();
+    }
+    next.run(request).await
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.

@@ -25,6 +25,9 @@ use tracing::{error, info, warn};
 
 const VARIANT: &str = "sync-server";
 
+// The body limit is the same on every server: tiny_http's (patch 8) is the contract's.
+const _: () = assert!(MAX_BODY_BYTES == server_common::MAX_BODY_BYTES);
+
 /// A blocking HTTP server: `--workers` threads each take one request at a time and sleep
 /// `--delay-ms` in it (the simulated downstream call), holding the thread meanwhile.
 #[derive(Parser, Debug)]

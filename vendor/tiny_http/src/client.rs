@@ -2,12 +2,12 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::common::{HTTPVersion, Method};
@@ -50,11 +50,75 @@ pub struct ClientConnection {
 
     // PATCHED: when the request being read must be complete by (from its first byte).
     request_deadline: Option<Instant>,
+
+    // PATCHED (see PATCHES.md, patch 10): requests read and not yet answered.
+    in_flight: Arc<InFlight>,
 }
 
 /// PATCHED (see PATCHES.md): the largest request head (request line and headers) read,
 /// 64 KiB like the async servers; a larger one is answered 431 and the connection closed.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// PATCHED (see PATCHES.md, patch 10): requests of one connection read but not yet
+/// answered, at most. A client that pipelines requests faster than they are answered (or
+/// never reads the answers) is read no further until one is answered, so what it can make
+/// the server hold is bounded (tiny_http read and queued every request a client sent: one
+/// that never read its answers grew the server by hundreds of MiB). Plain clients (wrk, a
+/// browser) have one request in flight per connection and never wait here.
+const MAX_PIPELINED: usize = 16;
+
+/// PATCHED (see PATCHES.md, patch 10): the requests of one connection not yet answered.
+#[derive(Default)]
+struct InFlight {
+    count: Mutex<usize>,
+    answered: Condvar,
+}
+
+impl InFlight {
+    /// Waits until fewer than `max` requests are unanswered.
+    fn wait_below(&self, max: usize) {
+        let mut count = self.count.lock().unwrap_or_else(PoisonError::into_inner);
+        while *count >= max {
+            count = self
+                .answered
+                .wait(count)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn add(&self) {
+        *self.count.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+    }
+
+    fn answered(&self) {
+        let mut count = self.count.lock().unwrap_or_else(PoisonError::into_inner);
+        *count = count.saturating_sub(1);
+        self.answered.notify_one();
+    }
+}
+
+/// PATCHED (see PATCHES.md, patch 10): a request's writer, counted in flight until the
+/// answer is written (the writer dropped).
+struct CountedWriter<W: Write> {
+    inner: W,
+    in_flight: Arc<InFlight>,
+}
+
+impl<W: Write> Write for CountedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> IoResult<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> IoResult<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for CountedWriter<W> {
+    fn drop(&mut self) {
+        self.in_flight.answered();
+    }
+}
 
 /// Error that can happen when reading a request.
 #[derive(Debug)]
@@ -100,6 +164,7 @@ impl ClientConnection {
             unread_body: Arc::new(AtomicBool::new(false)),
             request_timeout,
             request_deadline: None,
+            in_flight: Arc::default(),
         }
     }
 
@@ -154,6 +219,9 @@ impl ClientConnection {
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        // PATCHED (see PATCHES.md, patch 10): no further than MAX_PIPELINED unanswered.
+        self.in_flight.wait_below(MAX_PIPELINED);
+
         // PATCHED (see PATCHES.md, patch 7): wait until the previous request is done with
         // the stream; if it left its body unread, where the next request starts is unknown
         // (and the client may still be sending that body): close rather than read on.
@@ -207,7 +275,12 @@ impl ClientConnection {
         };
 
         // building the writer for the request
-        let writer = self.sink.next_writer();
+        // PATCHED (see PATCHES.md, patch 10): counted until the answer is written.
+        self.in_flight.add();
+        let writer = CountedWriter {
+            inner: self.sink.next_writer(),
+            in_flight: Arc::clone(&self.in_flight),
+        };
 
         // follow-up for next potential request
         let mut data_source = self.source.next_reader();
