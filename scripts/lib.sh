@@ -361,6 +361,41 @@ json_string() {
   printf '"%s"' "$text"
 }
 
+# numbers_escape TEXT: sets ESCAPED to TEXT fit for the value of one line of a point's
+# numbers.txt: a backslash, line breaks, tabs and every other control character escaped
+# (\\, \n, \r, \t, \xHH), which bench-report reads back. Sets a variable rather than printing:
+# no fork per value.
+numbers_escape() {
+  local text=$1 code hex control
+  text=${text//\\/\\\\}
+  text=${text//$'\n'/\\n}
+  text=${text//$'\r'/\\r}
+  text=${text//$'\t'/\\t}
+  if [[ $text == *[[:cntrl:]]* ]]; then
+    for code in {1..31} 127; do
+      printf -v hex '%02x' "$code"
+      printf -v control '%b' "\\x$hex"
+      text=${text//"$control"/\\x$hex}
+    done
+  fi
+  ESCAPED=$text
+}
+
+# numbers_append FILE KEY=VALUE...: one key=value line per pair appended to FILE (a point's
+# numbers.txt), each value escaped by numbers_escape, so that no value (a failure message
+# with curl's output in it, say) can break a line. The one way the harness writes numbers.txt.
+numbers_append() {
+  local file=$1 pair key lines=""
+  shift
+  for pair in "$@"; do
+    key=${pair%%=*}
+    [[ $pair == *=* && $key =~ ^[A-Za-z0-9_]+$ ]] || die "numbers_append: '$key' is not a key of letters, digits and _"
+    numbers_escape "${pair#*=}"
+    lines+="$key=$ESCAPED"$'\n'
+  done
+  printf '%s' "$lines" >>"$file"
+}
+
 # ---------------------------------------------------------------------------------------
 # Runs. One run = one new folder RESULTS_DIR/<run-id>/ with meta.json, one sub-folder per
 # point (written by measure_point), summary.md and summary.csv; RESULTS_DIR/latest points to

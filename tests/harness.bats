@@ -286,6 +286,22 @@ FAKE
   [ ! -e "$RESULTS/latest" ]
 }
 
+@test "bench-url to a port where nothing listens: a failed row with curl's reason, the summary written" {
+  run "$SCRIPTS/bench.sh" --results-dir "$RESULTS" --url "http://127.0.0.1:1/" --duration 1s --warmup 0 --primer 0
+  echo "$output"
+  [ "$status" -eq 1 ]
+  run_dir=$(readlink -f "$RESULTS/latest")
+  numbers="$run_dir/url/numbers.txt"
+  [ "$(value status "$numbers")" = failed ]
+  [[ $(value failure "$numbers") == "GET http://127.0.0.1:1/ failed: curl: (7) "* ]]
+  # Every line of numbers.txt is key=value: no value broke one.
+  [ "$(grep -cv '^[A-Za-z0-9_]*=' "$numbers")" -eq 0 ]
+  [ ! -e "$run_dir/INCOMPLETE" ]
+  grep -q '^| url | \*\*FAILED\*\* |' "$run_dir/summary.md"
+  grep -q '^- \*\*url FAILED\*\*: GET http://127.0.0.1:1/ failed: curl: (7) ' "$run_dir/summary.md"
+  grep -q '^url,1,failed,' "$run_dir/summary.csv"
+}
+
 @test "bench-url measures a server it did not start, and leaves it running" {
   start_server async-server "$BASE_PORT"
   run "$SCRIPTS/bench.sh" --results-dir "$RESULTS" --url "http://127.0.0.1:$BASE_PORT/" \
