@@ -42,6 +42,25 @@ impl Status {
         }
     }
 
+    /// The status numbers.txt records (the last `status=`).
+    ///
+    /// # Errors
+    /// A status other than ok, failed, skipped or running.
+    fn read(numbers: &Numbers) -> Result<Self, ParseError> {
+        Ok(match numbers.text("status") {
+            Some("ok") => Status::Ok,
+            Some("failed") => Status::Failed(one_line(numbers.text("failure").unwrap_or(""))),
+            Some("skipped") => Status::Skipped(one_line(numbers.text("failure").unwrap_or(""))),
+            Some("running") | None => Status::Interrupted,
+            Some(other) => {
+                return Err(ParseError::file(
+                    numbers.path(),
+                    format!("status={other}: expected ok, failed, skipped or running"),
+                ))
+            }
+        })
+    }
+
     /// The reason a point failed or was skipped.
     pub fn reason(&self) -> Option<&str> {
         match self {
@@ -147,18 +166,7 @@ impl Point {
     /// numbers.txt is missing or malformed ([`Run::read`] makes such a point a failed row).
     pub fn read(dir: &Path) -> Result<Self, ParseError> {
         let numbers = Numbers::read(&dir.join("numbers.txt"))?;
-        let mut status = match numbers.text("status") {
-            Some("ok") => Status::Ok,
-            Some("failed") => Status::Failed(one_line(numbers.text("failure").unwrap_or(""))),
-            Some("skipped") => Status::Skipped(one_line(numbers.text("failure").unwrap_or(""))),
-            Some("running") | None => Status::Interrupted,
-            Some(other) => {
-                return Err(ParseError::file(
-                    numbers.path(),
-                    format!("status={other}: expected ok, failed, skipped or running"),
-                ))
-            }
-        };
+        let mut status = Status::read(&numbers)?;
         let bound_rule = match numbers.text("bound_by") {
             Some(rule) => Some(BoundRule::parse(rule).map_err(|message| {
                 ParseError::file(numbers.path(), format!("bound_by={rule}: {message}"))
@@ -537,15 +545,20 @@ mod tests {
         run
     }
 
+    /// A case: its name, the files of the point, and Ok: its req/s, or Err: the start of why
+    /// it failed.
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, Result<f64, &'a str>);
+
     #[test]
+    #[allow(clippy::too_many_lines)]
     fn a_point_that_cannot_be_read_is_a_failed_row_with_why() {
         let whole = fixture("wrk/async-server-with-json.txt");
-        let without_json: String = whole.lines().take(13).map(|l| format!("{l}\n")).collect();
+        let without_json = whole.lines().take(13).collect::<Vec<_>>().join("\n") + "\n";
         let oha = fixture("oha/async-server-5000rps.json");
         let open_loop = "variant=async-server\nseq=2\nstatus=ok\nconnections=100\nrate=5000\n\
             fraction=0.5\nlength=full\nduration=5s\n";
         // (case, files of the point, Ok: its req/s; Err: the start of why it failed)
-        let cases: Vec<(&str, Vec<(&str, String)>, Result<f64, &str>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "measured, whole",
                 vec![

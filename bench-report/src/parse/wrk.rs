@@ -505,7 +505,7 @@ mod tests {
             std::fs::read_to_string(repo("tests/fixtures/wrk/async-server-with-json.txt")).unwrap();
         text.lines()
             .take(lines)
-            .map(|line| format!("{line}\n"))
+            .flat_map(|line| [line, "\n"])
             .collect()
     }
 
