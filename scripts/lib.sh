@@ -289,9 +289,11 @@ stop_pid() {
   reap "$pid"
 }
 
-# stop_tracked_processes: for EXIT traps. Stops everything we started, newest first.
+# stop_tracked_processes: for EXIT traps. Stops everything we started, newest first; a second
+# Ctrl-C or SIGTERM meanwhile is ignored, so that it finishes.
 stop_tracked_processes() {
   local index pid
+  trap '' INT TERM
   for ((index = ${#TRACKED_PIDS[@]} - 1; index >= 0; index--)); do
     pid=${TRACKED_PIDS[index]}
     log "stopping process $pid that this harness started"
@@ -541,9 +543,11 @@ finish_run() {
 }
 
 # on_run_exit: whatever happened, stop what we started; a run that did not finish is kept,
-# marked INCOMPLETE and summarised as far as it got.
+# marked INCOMPLETE and summarised as far as it got. Further SIGINTs and SIGTERMs (a second
+# Ctrl-C while servers drain) are ignored from here on: the clean-up is never cut short.
 on_run_exit() {
   local status=$?
+  trap '' INT TERM
   set +e
   stop_tracked_processes
   if [[ -n $RUN_DIR && $RUN_FINISHED != yes ]]; then
