@@ -7,7 +7,8 @@
 # Every process started here is tracked by its PID in TRACKED_PIDS and stopped by
 # stop_tracked_processes (call it from the caller's EXIT trap); nothing is ever killed by name.
 
-# The repository root and where cargo puts the release binaries.
+# The repository root and where cargo puts the release binaries: CARGO_TARGET_DIR/release
+# where that is set (as cargo does), else target/release (the Makefile's BIN_DIR, the same rule).
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_ROOT
 readonly BIN_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
@@ -137,7 +138,7 @@ require_durations() {
 #   bound_by Little's-law concurrency: "workers" (that many threads can wait at once),
 #            "connections" (every connection waits concurrently), a fixed number, or
 #            "connections:CAP" (connections, but never more than CAP threads)
-#   command  BIN/ = target/release/, PY/ = baselines/python/; the harness appends
+#   command  BIN/ = BIN_DIR/ (target/release/), PY/ = baselines/python/; the harness appends
 #            --addr HOST:PORT --delay-ms N (and --workers N for the Rust servers)
 # Bound in req/s = concurrency / delay (bench-report computes it); no bound at delay 0.
 readonly VARIANT_TABLE='

@@ -271,7 +271,7 @@ bench() {
   ln -s "$REPORT" "$fake/bench-report"
   cat >"$fake/async-server" <<FAKE
 #!/bin/sh
-exec "$REPO_ROOT/target/release/async-server" --addr "\$2" --delay-ms 0
+exec "$BIN_DIR/async-server" --addr "\$2" --delay-ms 0
 FAKE
   chmod +x "$fake/async-server"
   CARGO_TARGET_DIR="$BATS_TEST_TMPDIR/target" run bench --variants async-server --duration 1s
