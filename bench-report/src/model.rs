@@ -420,10 +420,11 @@ pub struct Run {
 }
 
 impl Run {
-    /// Reads a run folder: every sub-folder with a numbers.txt is a point.
+    /// Reads a run folder: every sub-folder with a numbers.txt is a point; one that cannot
+    /// be read is a failed row saying why ([`Point::unreadable`]).
     ///
     /// # Errors
-    /// The folder cannot be listed, meta.json is malformed, or a point does not parse.
+    /// The folder cannot be listed, or meta.json is malformed.
     pub fn read(dir: &Path) -> Result<Self, ParseError> {
         let meta = Meta::read(&dir.join("meta.json"))?;
         let kind = match meta.text("kind").as_deref() {
