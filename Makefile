@@ -5,6 +5,10 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules
 
 CARGO ?= cargo
+# Where cargo puts the release binaries: CARGO_TARGET_DIR/release where that is set (as cargo
+# does), else target/release. scripts/lib.sh and tests/test_helper.bash apply the same rule.
+BIN_DIR := $(or $(CARGO_TARGET_DIR),target)/release
+REPORT := $(BIN_DIR)/bench-report
 
 # Benchmark settings: `make bench DURATION=30s CONNECTIONS=200` overrides any of them.
 # The defaults are the seed's load: wrk -t4 -c100 -d10s, servers waiting 10 ms per request.
@@ -111,7 +115,7 @@ help: ## Show this list of targets
 
 ##@ Build
 .PHONY: build
-build: ## Build the three servers and the report program in release mode (target/release/)
+build: ## Build the three servers and the report program in release mode (target/release/, or CARGO_TARGET_DIR's)
 	$(CARGO) build --release --workspace --locked
 
 ##@ Benchmark
@@ -153,7 +157,7 @@ sweep-c10k: build ## 1,000 to 10,000 connections: what a connection costs, where
 
 .PHONY: readme
 readme: build ## Rewrite the README's figures and tables from the reference runs in results/reference/
-	target/release/bench-report readme README.md
+	$(REPORT) readme README.md
 
 .PHONY: summary
 summary: build ## Re-summarise a run and redraw its charts (RUN=results/<run-id>) or a folder of wrk logs (LOGS=dir DELAY_MS=10)
@@ -166,8 +170,8 @@ endif
 
 # A run's summary is a real file, remade when its points or the report program change.
 .SECONDEXPANSION:
-$(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) target/release/bench-report
-	target/release/bench-report summarize --quiet "$(RESULTS_DIR)/$*"
+$(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) $(REPORT)
+	$(REPORT) summarize --quiet "$(RESULTS_DIR)/$*"
 
 ##@ Test
 .PHONY: test
@@ -197,7 +201,7 @@ test-python: ## The Python baselines' tests (makes their venv on first use; pyth
 .PHONY: test-robustness
 test-robustness: build ## The battery of bad input, overload and faults against every server (~5 min)
 	scripts/ensure-tools.sh wrk python3
-	python3 tests/robustness/battery.py
+	python3 tests/robustness/battery.py --bin-dir "$(BIN_DIR)"
 
 .PHONY: lint
 lint: lint-tools lint-scripts ## cargo fmt --check, clippy with warnings denied, shellcheck on every script

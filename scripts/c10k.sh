@@ -102,12 +102,12 @@ write_skipped() {
   local dir=$1 i=$2
   mkdir -p "$dir"
   variant_lookup "${PLAN_VARIANT[i]}"
-  printf '%s\n' variant="$V_NAME" seq="$((i + 1))" run=1 status=skipped \
+  numbers_append "$dir/numbers.txt" variant="$V_NAME" seq="$((i + 1))" run=1 status=skipped \
     connections="${PLAN_CONNECTIONS[i]}" delay_ms="$DELAY_MS" workers=1 duration="$DURATION" \
     timeout="$TIMEOUT" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" bound_by="$V_BOUND_BY" \
     sweeps=connections fds_per_connection="$COST_FDS" threads_per_connection="$COST_THREADS" \
     thread_cap="$COST_THREAD_CAP" limit="$LIMIT_NAME" limit_needed="$LIMIT_NEEDED" \
-    limit_allowed="$LIMIT_ALLOWED" "failure=$LIMIT_TEXT" >"$dir/numbers.txt"
+    limit_allowed="$LIMIT_ALLOWED" "failure=$LIMIT_TEXT"
 }
 
 # count_fds PID: sets FD_COUNT to PID's open descriptors (a glob: no fork); fails if PID is gone.

@@ -7,7 +7,8 @@
 # Every process started here is tracked by its PID in TRACKED_PIDS and stopped by
 # stop_tracked_processes (call it from the caller's EXIT trap); nothing is ever killed by name.
 
-# The repository root and where cargo puts the release binaries.
+# The repository root and where cargo puts the release binaries: CARGO_TARGET_DIR/release
+# where that is set (as cargo does), else target/release (the Makefile's BIN_DIR, the same rule).
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_ROOT
 readonly BIN_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
@@ -137,7 +138,7 @@ require_durations() {
 #   bound_by Little's-law concurrency: "workers" (that many threads can wait at once),
 #            "connections" (every connection waits concurrently), a fixed number, or
 #            "connections:CAP" (connections, but never more than CAP threads)
-#   command  BIN/ = target/release/, PY/ = baselines/python/; the harness appends
+#   command  BIN/ = BIN_DIR/ (target/release/), PY/ = baselines/python/; the harness appends
 #            --addr HOST:PORT --delay-ms N (and --workers N for the Rust servers)
 # Bound in req/s = concurrency / delay (bench-report computes it); no bound at delay 0.
 readonly VARIANT_TABLE='
@@ -289,9 +290,11 @@ stop_pid() {
   reap "$pid"
 }
 
-# stop_tracked_processes: for EXIT traps. Stops everything we started, newest first.
+# stop_tracked_processes: for EXIT traps. Stops everything we started, newest first; a second
+# Ctrl-C or SIGTERM meanwhile is ignored, so that it finishes.
 stop_tracked_processes() {
   local index pid
+  trap '' INT TERM
   for ((index = ${#TRACKED_PIDS[@]} - 1; index >= 0; index--)); do
     pid=${TRACKED_PIDS[index]}
     log "stopping process $pid that this harness started"
@@ -359,6 +362,41 @@ json_string() {
   text=${text//$'\n'/\\n}
   text=${text//$'\r'/\\r}
   printf '"%s"' "$text"
+}
+
+# numbers_escape TEXT: sets ESCAPED to TEXT fit for the value of one line of a point's
+# numbers.txt: a backslash, line breaks, tabs and every other control character escaped
+# (\\, \n, \r, \t, \xHH), which bench-report reads back. Sets a variable rather than printing:
+# no fork per value.
+numbers_escape() {
+  local text=$1 code hex control
+  text=${text//\\/\\\\}
+  text=${text//$'\n'/\\n}
+  text=${text//$'\r'/\\r}
+  text=${text//$'\t'/\\t}
+  if [[ $text == *[[:cntrl:]]* ]]; then
+    for code in {1..31} 127; do
+      printf -v hex '%02x' "$code"
+      printf -v control '%b' "\\x$hex"
+      text=${text//"$control"/\\x$hex}
+    done
+  fi
+  ESCAPED=$text
+}
+
+# numbers_append FILE KEY=VALUE...: one key=value line per pair appended to FILE (a point's
+# numbers.txt), each value escaped by numbers_escape, so that no value (a failure message
+# with curl's output in it, say) can break a line. The one way the harness writes numbers.txt.
+numbers_append() {
+  local file=$1 pair key lines=""
+  shift
+  for pair in "$@"; do
+    key=${pair%%=*}
+    [[ $pair == *=* && $key =~ ^[A-Za-z0-9_]+$ ]] || die "numbers_append: '$key' is not a key of letters, digits and _"
+    numbers_escape "${pair#*=}"
+    lines+="$key=$ESCAPED"$'\n'
+  done
+  printf '%s' "$lines" >>"$file"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -506,9 +544,11 @@ finish_run() {
 }
 
 # on_run_exit: whatever happened, stop what we started; a run that did not finish is kept,
-# marked INCOMPLETE and summarised as far as it got.
+# marked INCOMPLETE and summarised as far as it got. Further SIGINTs and SIGTERMs (a second
+# Ctrl-C while servers drain) are ignored from here on: the clean-up is never cut short.
 on_run_exit() {
   local status=$?
+  trap '' INT TERM
   set +e
   stop_tracked_processes
   if [[ -n $RUN_DIR && $RUN_FINISHED != yes ]]; then

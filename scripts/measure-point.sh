@@ -41,8 +41,8 @@ WRK_SAMPLE_HOOK=""
 # The point being measured: its settings (P_*) and its state (POINT_*), shared by its phases.
 POINT_DIR="" POINT_PROGRESS="" POINT_SERVER_PID="" POINT_URL="" POINT_BASE_URL="" POINT_KNOWN=no
 
-# record KEY VALUE: append one line to the point's numbers.txt.
-record() { printf '%s=%s\n' "$1" "$2" >>"$POINT_DIR/numbers.txt"; }
+# record KEY VALUE: append one line to the point's numbers.txt (VALUE escaped: numbers_append).
+record() { numbers_append "$POINT_DIR/numbers.txt" "$1=$2"; }
 
 step() { log "$POINT_PROGRESS $*"; }
 
@@ -280,10 +280,12 @@ wait_healthy() {
 # keep-alive connection: the first requests through a cold server.
 point_check() {
   local body_file="$POINT_DIR/check-body.txt" out code seconds
-  out=$(curl -sS -o "$body_file" -w '%{http_code} %{time_total}' --max-time 30 "$POINT_URL" 2>&1) || {
-    fail_point "GET $POINT_URL failed: $out"
+  # curl's -w figures on stdout, its complaint on stderr: a failure quotes the complaint alone.
+  out=$(curl -sS -o "$body_file" -w '%{http_code} %{time_total}' --max-time 30 "$POINT_URL" 2>"$POINT_DIR/check.stderr") || {
+    fail_point "GET $POINT_URL failed: $(<"$POINT_DIR/check.stderr")"
     return 1
   }
+  rm -f "$POINT_DIR/check.stderr"
   read -r code seconds <<<"$out"
   # curl prints seconds with six decimals ("0.011640"): whole microseconds, without a float.
   local fraction=${seconds#*.}000000
@@ -321,9 +323,12 @@ point_check() {
 point_unloaded() {
   [[ $P_PRIMER != 0 ]] || return 0
   step "unloaded latency: wrk -t1 -c1 -d$P_PRIMER"
-  run_wrk "$POINT_DIR/primer.txt" -t1 -c1 -d"$P_PRIMER" --timeout "$P_TIMEOUT" --latency -s "$WRK_REPORT_LUA" "$POINT_URL"
+  local primer_load=(wrk -t1 -c1 -d"$P_PRIMER" --timeout "$P_TIMEOUT" --latency -s "$WRK_REPORT_LUA" "$POINT_URL")
+  # The report reads primer.txt as this command wrote it: with wrk-report.lua's JSON line.
+  record primer_command "${primer_load[*]}"
+  run_load "$POINT_DIR/primer.txt" "${primer_load[@]}"
   local figures
-  if [[ $WRK_EXIT != 0 ]] || ! figures=$("$REPORT" wrk "$POINT_DIR/primer.txt" 2>&1); then
+  if [[ $WRK_EXIT != 0 ]] || ! figures=$("$REPORT" wrk --json-line "$POINT_DIR/primer.txt" 2>&1); then
     fail_point "the unloaded-latency primer (wrk -t1 -c1 -d$P_PRIMER) failed: ${figures:-wrk exited with $WRK_EXIT} (see primer.txt)"
     return 1
   fi
@@ -401,15 +406,16 @@ point_stop_server() {
 }
 
 # point_verdict TOOL FILE: measured if TOOL (wrk or oha) exited 0 and bench-report reads
-# its results from FILE; failed otherwise.
+# its results from FILE (wrk's with the JSON line of wrk-report.lua); failed otherwise.
 point_verdict() {
-  local tool=$1 file="$POINT_DIR/$2"
+  local tool=$1 file="$POINT_DIR/$2" read_results=("$REPORT" "$1")
+  [[ $tool != wrk ]] || read_results+=(--json-line)
   if [[ $WRK_EXIT != 0 ]]; then
     fail_point "$tool exited with $WRK_EXIT: $(head -c 300 "$file.stderr" 2>/dev/null)"
     return 1
   fi
   local figures
-  if ! figures=$("$REPORT" "$tool" "$file" 2>&1); then
+  if ! figures=$("${read_results[@]}" "$file" 2>&1); then
     fail_point "$tool printed no results: $figures"
     return 1
   fi

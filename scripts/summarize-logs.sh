@@ -43,19 +43,12 @@ logs_to_points() {
     for ((i = 0; i < ${#known[@]}; i++)); do [[ ${known[i]} == "$name" ]] && seq=$((i + 1)); done
     mkdir "$run_dir/$name"
     cp "$file" "$run_dir/$name/wrk.txt"
-    {
-      echo "variant=$name"
-      echo "seq=$seq"
-      echo "status=ok"
-      echo "delay_ms=$delay_ms"
-      echo "workers=$workers"
-      if variant_lookup "$name"; then
-        echo "family=$V_FAMILY"
-        echo "kind=$V_KIND"
-        echo "blocks=$V_BLOCKS"
-        echo "bound_by=$V_BOUND_BY"
-      fi
-    } >"$run_dir/$name/numbers.txt"
+    numbers_append "$run_dir/$name/numbers.txt" variant="$name" seq="$seq" status=ok \
+      delay_ms="$delay_ms" workers="$workers"
+    if variant_lookup "$name"; then
+      numbers_append "$run_dir/$name/numbers.txt" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" \
+        bound_by="$V_BOUND_BY"
+    fi
   done
   ((index > 0)) || die "no wrk logs in $log_dir"
 }

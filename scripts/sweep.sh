@@ -206,11 +206,10 @@ main() {
       if (($(ulimit -n) < connections + SPARE_FILES)); then
         mkdir -p "$point_dir"
         variant_lookup "$name"
-        printf '%s\n' variant="$name" seq="$seq" run="$run" status=skipped connections="$connections" \
+        numbers_append "$point_dir/numbers.txt" variant="$name" seq="$seq" run="$run" status=skipped connections="$connections" \
           delay_ms="$delay" workers="$workers" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" \
           bound_by="$V_BOUND_BY" sweeps="${PLAN_SWEEPS[index]}" \
-          "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it" \
-          >"$point_dir/numbers.txt"
+          "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it"
         warn "$label SKIPPED: $connections connections need about $((connections + SPARE_FILES)) open files; the limit is $(ulimit -n)"
         skipped=$((skipped + 1))
       else
@@ -222,7 +221,7 @@ main() {
         [[ -z ${port_of[variant_index]} ]] || point_args+=(--port "${port_of[variant_index]}")
         measure_point "${point_args[@]}" || failed=$((failed + 1))
         # Which sweeps use this point (the summary also works it out from the settings).
-        echo "sweeps=${PLAN_SWEEPS[index]}" >>"$point_dir/numbers.txt"
+        numbers_append "$point_dir/numbers.txt" "sweeps=${PLAN_SWEEPS[index]}"
       fi
       predicted_done=$((predicted_done + predicted[index]))
       POINTS_DONE=$((POINTS_DONE + 1))

@@ -25,6 +25,9 @@ teardown() {
   fi
 }
 
+# stop_in_teardown PID: a server teardown stops by its PID if it is still running then.
+stop_in_teardown() { SERVER_PID=$1; }
+
 bench() {
   "$SCRIPTS/bench.sh" --results-dir "$RESULTS" --base-port "$BASE_PORT" "$@"
 }
@@ -182,6 +185,37 @@ bench() {
   [ "$(cat "$RESULTS/20000101T000000Z/summary.md")" = "an earlier run" ]
 }
 
+@test "a second Ctrl-C and a SIGTERM during the clean-up: it still stops every server and marks the run" {
+  set -m
+  # As the Ctrl-C test above; sync-server at 30 ms a request has 100 of them queued when the
+  # first SIGINT comes, so stopping it (it answers what it holds, within its grace) takes
+  # seconds: the second signals land while the harness is stopping it.
+  env --default-signal=INT "$SCRIPTS/bench.sh" --results-dir "$RESULTS" --base-port "$BASE_PORT" \
+    --variants "sync-server async-server" --duration 5s --delay-ms 30 --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
+  local harness=$!
+  wait_for_line "$RESULTS/latest/sync-server/numbers.txt" '^measure_started='
+  sleep 0.5 # wrk is running by now, not being started
+  local server_pid
+  server_pid=$(cat "$RESULTS/latest/sync-server/server.pid")
+  stop_in_teardown "$server_pid" # should the harness leave it running
+  kill -INT -- "-$harness"
+  wait_for_line "$BATS_TEST_TMPDIR/log" "stopping process $server_pid "
+  alive "$server_pid" # still draining its queue: the clean-up is under way
+  kill -INT "$harness"
+  sleep 0.2
+  kill -TERM "$harness" 2>/dev/null || true # (gone already, if the second SIGINT ended it)
+  local status=0
+  wait "$harness" || status=$?
+  cat "$BATS_TEST_TMPDIR/log"
+  [ "$status" -eq 130 ]
+  run_dir=$(readlink -f "$RESULTS/latest")
+  dead "$server_pid"
+  [ "$(value server_pid "$run_dir/sync-server/numbers.txt")" = "$server_pid" ]
+  grep -q '^Interrupted by SIGINT at .* during sync-server (run 1), after 0 of 2 points.$' "$run_dir/INCOMPLETE"
+  grep -q '^\*\*INCOMPLETE RUN: Interrupted by SIGINT' "$run_dir/summary.md"
+  [ "$(group_members "$harness")" -eq 0 ]
+}
+
 @test "two runs at once on one results folder: the second refuses, the first is untouched" {
   set -m
   bench --variants async-server --duration 2s --warmup 0 --primer 0 >"$BATS_TEST_TMPDIR/log" 2>&1 &
@@ -237,7 +271,7 @@ bench() {
   ln -s "$REPORT" "$fake/bench-report"
   cat >"$fake/async-server" <<FAKE
 #!/bin/sh
-exec "$REPO_ROOT/target/release/async-server" --addr "\$2" --delay-ms 0
+exec "$BIN_DIR/async-server" --addr "\$2" --delay-ms 0
 FAKE
   chmod +x "$fake/async-server"
   CARGO_TARGET_DIR="$BATS_TEST_TMPDIR/target" run bench --variants async-server --duration 1s
@@ -284,6 +318,22 @@ FAKE
   [ "$status" -eq 1 ]
   [[ $output == *"bad duration 'ten'"* ]]
   [ ! -e "$RESULTS/latest" ]
+}
+
+@test "bench-url to a port where nothing listens: a failed row with curl's reason, the summary written" {
+  run "$SCRIPTS/bench.sh" --results-dir "$RESULTS" --url "http://127.0.0.1:1/" --duration 1s --warmup 0 --primer 0
+  echo "$output"
+  [ "$status" -eq 1 ]
+  run_dir=$(readlink -f "$RESULTS/latest")
+  numbers="$run_dir/url/numbers.txt"
+  [ "$(value status "$numbers")" = failed ]
+  [[ $(value failure "$numbers") == "GET http://127.0.0.1:1/ failed: curl: (7) "* ]]
+  # Every line of numbers.txt is key=value: no value broke one.
+  [ "$(grep -cv '^[A-Za-z0-9_]*=' "$numbers")" -eq 0 ]
+  [ ! -e "$run_dir/INCOMPLETE" ]
+  grep -q '^| url | \*\*FAILED\*\* |' "$run_dir/summary.md"
+  grep -q '^- \*\*url FAILED\*\*: GET http://127.0.0.1:1/ failed: curl: (7) ' "$run_dir/summary.md"
+  grep -q '^url,1,failed,' "$run_dir/summary.csv"
 }
 
 @test "bench-url measures a server it did not start, and leaves it running" {

@@ -35,3 +35,17 @@ load test_helper
   [ "$status" -eq 1 ]
   [[ $output == *"wrk.txt:2: '12.3xs' is not a duration"* ]]
 }
+
+@test "--json-line: the harness's log without wrk-report.lua's JSON line is incomplete, not zero" {
+  head -n 13 "$FIXTURES/wrk/async-server-with-json.txt" >"$BATS_TEST_TMPDIR/wrk.txt"
+  run "$REPORT" wrk --json-line "$BATS_TEST_TMPDIR/wrk.txt"
+  [ "$status" -eq 1 ]
+  [[ $output == *"wrk.txt: wrk log incomplete: no JSON line of wrk-report.lua"* ]]
+  # A plain wrk log (from elsewhere) is read from its text; the whole log either way.
+  run "$REPORT" wrk "$BATS_TEST_TMPDIR/wrk.txt"
+  [ "$status" -eq 0 ]
+  [[ $output == "7567 req/s, mean latency 12.68 ms, p99 17.59 ms" ]]
+  run "$REPORT" wrk --json-line "$FIXTURES/wrk/async-server-with-json.txt"
+  [ "$status" -eq 0 ]
+  [[ $output == "7567 req/s, mean latency 12.68 ms, p99 17.59 ms" ]]
+}

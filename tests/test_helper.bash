@@ -6,9 +6,12 @@ SCRIPTS="$REPO_ROOT/scripts"
 FIXTURES="$REPO_ROOT/tests/fixtures"
 # The seed's three wrk outputs, as it published them: real test cases for the parser.
 SEED_RESULTS="$REPO_ROOT/baselines/python/seed-results"
-# The report program, built by `make build`.
-REPORT="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/bench-report"
-export REPO_ROOT SCRIPTS FIXTURES SEED_RESULTS REPORT
+# The release binaries, built by `make build`: where cargo puts them (CARGO_TARGET_DIR/release
+# where that is set, else target/release; the Makefile and scripts/lib.sh say the same).
+BIN_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
+# The report program.
+REPORT="$BIN_DIR/bench-report"
+export REPO_ROOT SCRIPTS FIXTURES SEED_RESULTS BIN_DIR REPORT
 
 # value KEY FILE: the last value of KEY in a key=value file.
 value() {
@@ -83,8 +86,8 @@ require_tools() {
 require_binaries() {
   local name
   for name in "$@"; do
-    if [[ ! -x $REPO_ROOT/target/release/$name ]]; then
-      echo "target/release/$name is missing: run 'make build' first" >&3
+    if [[ ! -x $BIN_DIR/$name ]]; then
+      echo "$BIN_DIR/$name is missing: run 'make build' first" >&3
       return 1
     fi
   done
@@ -104,7 +107,7 @@ wait_for_line() {
 # start_server BINARY PORT: one of our servers, started by the test itself (not the harness);
 # sets SERVER_PID. The test stops it by that PID.
 start_server() {
-  "$REPO_ROOT/target/release/$1" --addr "127.0.0.1:$2" --delay-ms 10 2>"$BATS_TEST_TMPDIR/$1.log" &
+  "$BIN_DIR/$1" --addr "127.0.0.1:$2" --delay-ms 10 2>"$BATS_TEST_TMPDIR/$1.log" &
   # shellcheck disable=SC2034 # for the tests, which stop the server by this PID
   SERVER_PID=$!
   local _attempt

@@ -47,6 +47,10 @@ enum Command {
     Wrk {
         /// wrk's output as it printed it (with or without the JSON line of wrk-report.lua).
         file: PathBuf,
+        /// The file was written with `-s scripts/wrk-report.lua` (as the harness runs wrk):
+        /// without its JSON line it is incomplete, not read from its text.
+        #[arg(long)]
+        json_line: bool,
     },
     /// Rewrite the README's generated blocks (`<!-- readme: NAME ARGS -->` ... `<!-- /readme -->`)
     /// from the committed reference runs they name; with --check, only say whether the README
@@ -149,7 +153,14 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Wrk { file } => match wrk::read(&file) {
+        Command::Wrk { file, json_line } => match wrk::read(
+            &file,
+            if json_line {
+                wrk::Origin::Harness
+            } else {
+                wrk::Origin::Elsewhere
+            },
+        ) {
             Ok(report) => {
                 let errors = report.errors.failures();
                 println!(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis::bounds::BoundRule;
 use crate::parse::meta::Meta;
 use crate::parse::numbers::Numbers;
-use crate::parse::oha::OpenLoop;
+use crate::parse::oha::{self, OpenLoop};
 use crate::parse::wrk::{self, WrkReport};
 use crate::parse::ParseError;
 
@@ -42,6 +42,25 @@ impl Status {
         }
     }
 
+    /// The status numbers.txt records (the last `status=`).
+    ///
+    /// # Errors
+    /// A status other than ok, failed, skipped or running.
+    fn read(numbers: &Numbers) -> Result<Self, ParseError> {
+        Ok(match numbers.text("status") {
+            Some("ok") => Status::Ok,
+            Some("failed") => Status::Failed(one_line(numbers.text("failure").unwrap_or(""))),
+            Some("skipped") => Status::Skipped(one_line(numbers.text("failure").unwrap_or(""))),
+            Some("running") | None => Status::Interrupted,
+            Some(other) => {
+                return Err(ParseError::file(
+                    numbers.path(),
+                    format!("status={other}: expected ok, failed, skipped or running"),
+                ))
+            }
+        })
+    }
+
     /// The reason a point failed or was skipped.
     pub fn reason(&self) -> Option<&str> {
         match self {
@@ -71,7 +90,8 @@ pub struct Variant {
 pub struct Load {
     /// wrk's threads, as wrk ran them (its output says so), else as the harness asked.
     pub threads: Option<u32>,
-    /// wrk's connections.
+    /// wrk's connections; 0 where unknown (a point whose numbers.txt cannot be read, see
+    /// [`Point::unreadable`]).
     pub connections: u32,
     /// The measured duration, as given to wrk ("10s").
     pub duration: Option<String>,
@@ -139,25 +159,14 @@ pub struct Point {
 }
 
 impl Point {
-    /// Reads a point folder.
+    /// Reads a point folder. A measured point whose raw log (wrk.txt, primer.txt, oha.json)
+    /// is missing, truncated or foreign is read as failed, with why (see [`Point::log`]).
     ///
     /// # Errors
-    /// numbers.txt is missing or malformed, or a measured point's wrk.txt or primer.txt does
-    /// not parse.
+    /// numbers.txt is missing or malformed ([`Run::read`] makes such a point a failed row).
     pub fn read(dir: &Path) -> Result<Self, ParseError> {
         let numbers = Numbers::read(&dir.join("numbers.txt"))?;
-        let status = match numbers.text("status") {
-            Some("ok") => Status::Ok,
-            Some("failed") => Status::Failed(numbers.text("failure").unwrap_or("").to_owned()),
-            Some("skipped") => Status::Skipped(numbers.text("failure").unwrap_or("").to_owned()),
-            Some("running") | None => Status::Interrupted,
-            Some(other) => {
-                return Err(ParseError::file(
-                    numbers.path(),
-                    format!("status={other}: expected ok, failed, skipped or running"),
-                ))
-            }
-        };
+        let mut status = Status::read(&numbers)?;
         let bound_rule = match numbers.text("bound_by") {
             Some(rule) => Some(BoundRule::parse(rule).map_err(|message| {
                 ParseError::file(numbers.path(), format!("bound_by={rule}: {message}"))
@@ -172,22 +181,26 @@ impl Point {
             bound_rule,
         };
 
-        // The measured run: required where the point was measured; a failed point may have
-        // a partial one worth showing (wrk stopped when the server died). An open-loop
-        // point's measured run is oha's instead.
-        let open_loop = OpenLoop::read(dir, &numbers, status.is_ok())?;
-        let wrk_path = dir.join("wrk.txt");
-        let wrk = match status {
-            Status::Ok if open_loop.is_none() => Some(wrk::read(&wrk_path)?),
-            _ if wrk_path.exists() => wrk::read(&wrk_path).ok(),
-            _ => None,
+        // The measured run: wrk's, or an open-loop point's oha's; then the primer, where
+        // there was one. The harness records the commands that wrote them: a wrk log written
+        // with wrk-report.lua is incomplete without its JSON line.
+        let open_loop = if numbers.text("rate").is_some() {
+            let report = Self::log(dir, "oha.json", &mut status, oha::read);
+            OpenLoop::read(&numbers, report)?
+        } else {
+            None
         };
-        let primer_path = dir.join("primer.txt");
-        let unloaded = if primer_path.exists() {
-            match status {
-                Status::Ok => Some(wrk::read(&primer_path)?),
-                _ => wrk::read(&primer_path).ok(),
-            }
+        let wrk = if open_loop.is_none() {
+            let origin = wrk::Origin::of_command(numbers.text("wrk_command"));
+            Self::log(dir, "wrk.txt", &mut status, |path| wrk::read(path, origin))
+        } else {
+            None
+        };
+        let unloaded = if dir.join("primer.txt").exists() {
+            let origin = wrk::Origin::of_command(numbers.text("primer_command"));
+            Self::log(dir, "primer.txt", &mut status, |path| {
+                wrk::read(path, origin)
+            })
         } else {
             None
         };
@@ -249,6 +262,87 @@ impl Point {
         })
     }
 
+    /// The raw log `name` of the point in `dir`, read by `read`. A measured point's must
+    /// parse: where it does not (missing, truncated, foreign), the point is failed, with why,
+    /// and the rest of the run's report is still written. A point that was not measured may
+    /// have a partial one worth showing (wrk stopped when the server died), or none.
+    fn log<T>(
+        dir: &Path,
+        name: &str,
+        status: &mut Status,
+        read: impl FnOnce(&Path) -> Result<T, ParseError>,
+    ) -> Option<T> {
+        let path = dir.join(name);
+        if status.is_ok() {
+            match read(&path) {
+                Ok(log) => Some(log),
+                Err(error) => {
+                    *status = Status::Failed(reason(dir, &error));
+                    None
+                }
+            }
+        } else if path.exists() {
+            read(&path).ok()
+        } else {
+            None
+        }
+    }
+
+    /// A point whose numbers.txt cannot be read as [`Point::read`] needs (a line that is not
+    /// key=value, a value that does not parse): a failed row with why, and what its readable
+    /// lines say (its variant, else the folder's name; its order and load where they parse).
+    pub fn unreadable(dir: &Path, error: &ParseError) -> Self {
+        let numbers = Numbers::read_readable_lines(&dir.join("numbers.txt"));
+        let lenient = |key: &str| numbers.get::<u32>(key).ok().flatten();
+        let folder = dir
+            .file_name()
+            .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+        let connections = lenient("connections");
+        let why = reason(dir, error);
+        let why = match numbers.text("failure") {
+            Some(failure) => format!("{}; and {why}", one_line(failure)),
+            None => why,
+        };
+        Self {
+            dir: dir.to_owned(),
+            variant: Variant {
+                name: numbers.text("variant").unwrap_or(&folder).to_owned(),
+                family: numbers.text("family").map(str::to_owned),
+                kind: numbers.text("kind").map(str::to_owned),
+                blocks: numbers.yes_no("blocks").ok().flatten(),
+                // No bound without the load it depends on.
+                bound_rule: numbers
+                    .text("bound_by")
+                    .and_then(|rule| BoundRule::parse(rule).ok())
+                    .filter(|_| connections.is_some()),
+            },
+            seq: lenient("seq").unwrap_or(u32::MAX),
+            run: lenient("run").unwrap_or(1),
+            status: Status::Failed(why),
+            load: Load {
+                threads: lenient("threads"),
+                connections: connections.unwrap_or(0),
+                duration: numbers.text("duration").map(str::to_owned),
+                delay_ms: numbers.get("delay_ms").ok().flatten(),
+                workers: lenient("workers").unwrap_or(1),
+                timeout: numbers.text("timeout").map(str::to_owned),
+                warmup: numbers.text("warmup").map(str::to_owned),
+            },
+            recorded_concurrency: None,
+            recorded_rule: None,
+            sweeps: numbers
+                .text("sweeps")
+                .map(|list| list.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            url: numbers.text("url").map(str::to_owned),
+            wrk: None,
+            unloaded: None,
+            open_loop: OpenLoop::read(&numbers, None).ok().flatten(),
+            samples: Samples::default(),
+            c10k: None,
+        }
+    }
+
     /// The measured run, where the point was measured.
     pub fn measured(&self) -> Option<&WrkReport> {
         self.wrk.as_ref().filter(|_| self.status.is_ok())
@@ -271,6 +365,26 @@ impl Point {
             self.variant.name.clone()
         }
     }
+}
+
+/// Why a file of the point in `dir` cannot be read, naming it from the point's folder
+/// ("wrk.txt: ..."), so that the report reads the same wherever the run is.
+fn reason(dir: &Path, error: &ParseError) -> String {
+    let file = error.path.strip_prefix(dir).unwrap_or(&error.path);
+    match error.line {
+        Some(line) => format!("{}:{line}: {}", file.display(), error.message),
+        None => format!("{}: {}", file.display(), error.message),
+    }
+}
+
+/// A reason on one line, as the tables and notes show it: each line trimmed, the non-empty
+/// ones joined by " / ".
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// What kind of run a folder holds.
@@ -306,10 +420,11 @@ pub struct Run {
 }
 
 impl Run {
-    /// Reads a run folder: every sub-folder with a numbers.txt is a point.
+    /// Reads a run folder: every sub-folder with a numbers.txt is a point; one that cannot
+    /// be read is a failed row saying why ([`Point::unreadable`]).
     ///
     /// # Errors
-    /// The folder cannot be listed, meta.json is malformed, or a point does not parse.
+    /// The folder cannot be listed, or meta.json is malformed.
     pub fn read(dir: &Path) -> Result<Self, ParseError> {
         let meta = Meta::read(&dir.join("meta.json"))?;
         let kind = match meta.text("kind").as_deref() {
@@ -331,7 +446,11 @@ impl Run {
             let entry = entry.map_err(|error| ParseError::io(dir, &error))?;
             let path = entry.path();
             if path.is_dir() && path.join("numbers.txt").is_file() {
-                points.push(Point::read(&path)?);
+                // A point that cannot be read is a failed row, with why: the rest of the
+                // run's report is still written.
+                points.push(
+                    Point::read(&path).unwrap_or_else(|error| Point::unreadable(&path, &error)),
+                );
             }
         }
         points.sort_by(|a, b| (a.seq, a.run, &a.dir).cmp(&(b.seq, b.run, &b.dir)));
@@ -380,5 +499,194 @@ impl Run {
     /// The machine's cores, from meta.json (this machine's for logs from elsewhere).
     pub fn cores(&self) -> Option<f64> {
         self.meta.number("cores")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(path: &str) -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures")
+            .join(path);
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// numbers.txt of a measured async-server point, as the harness writes it.
+    const MEASURED: &str = "variant=async-server\nseq=2\nrun=1\nstatus=running\nthreads=4\n\
+        connections=100\nduration=2s\ndelay_ms=10\nworkers=1\nfamily=rust\nkind=async\n\
+        blocks=no\nbound_by=connections\n\
+        primer_command=wrk -t1 -c1 -d1s --latency -s /r/scripts/wrk-report.lua http://127.0.0.1:9001/\n\
+        wrk_command=wrk -t4 -c100 -d2s --latency -s /r/scripts/wrk-report.lua http://127.0.0.1:9001/\n\
+        wrk_exit=0\nstatus=ok\n";
+
+    /// A run folder with a measured sync-server point (seq 1) and the point `files` make
+    /// (seq 2), read back.
+    fn run_with(name: &str, files: &[(&str, String)]) -> Run {
+        let dir = std::env::temp_dir().join(format!("model-{}-{name}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        let whole = fixture("wrk/async-server-with-json.txt");
+        let good = dir.join("sync-server");
+        std::fs::create_dir_all(&good).unwrap();
+        let numbers = MEASURED
+            .replace("async-server", "sync-server")
+            .replace("seq=2", "seq=1");
+        std::fs::write(good.join("numbers.txt"), numbers).unwrap();
+        std::fs::write(good.join("wrk.txt"), &whole).unwrap();
+        let point = dir.join("async-server");
+        std::fs::create_dir_all(&point).unwrap();
+        for (file, text) in files {
+            std::fs::write(point.join(file), text).unwrap();
+        }
+        let run = Run::read(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        run
+    }
+
+    /// A case: its name, the files of the point, and Ok: its req/s, or Err: the start of why
+    /// it failed.
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, Result<f64, &'a str>);
+
+    #[test]
+    #[allow(clippy::too_many_lines)]
+    fn a_point_that_cannot_be_read_is_a_failed_row_with_why() {
+        let whole = fixture("wrk/async-server-with-json.txt");
+        let without_json = whole.lines().take(13).collect::<Vec<_>>().join("\n") + "\n";
+        let oha = fixture("oha/async-server-5000rps.json");
+        let open_loop = "variant=async-server\nseq=2\nstatus=ok\nconnections=100\nrate=5000\n\
+            fraction=0.5\nlength=full\nduration=5s\n";
+        // (case, files of the point, Ok: its req/s; Err: the start of why it failed)
+        let cases: Vec<Case> = vec![
+            (
+                "measured, whole",
+                vec![
+                    ("numbers.txt", MEASURED.into()),
+                    ("wrk.txt", whole.clone()),
+                    ("primer.txt", whole.clone()),
+                ],
+                Ok(7566.586),
+            ),
+            (
+                "wrk.txt without its JSON line",
+                vec![
+                    ("numbers.txt", MEASURED.into()),
+                    ("wrk.txt", without_json.clone()),
+                ],
+                Err("wrk.txt: wrk log incomplete: no JSON line of wrk-report.lua"),
+            ),
+            (
+                "a plain wrk log from elsewhere (no wrk_command) is read from its text",
+                vec![
+                    (
+                        "numbers.txt",
+                        "variant=async-server\nseq=2\nstatus=ok\n".into(),
+                    ),
+                    ("wrk.txt", without_json.clone()),
+                ],
+                Ok(7566.59),
+            ),
+            (
+                "wrk.txt missing",
+                vec![("numbers.txt", MEASURED.into())],
+                Err("wrk.txt: cannot read it: "),
+            ),
+            (
+                "primer.txt without its JSON line",
+                vec![
+                    ("numbers.txt", MEASURED.into()),
+                    ("wrk.txt", whole.clone()),
+                    ("primer.txt", without_json.clone()),
+                ],
+                Err("primer.txt: wrk log incomplete: no JSON line of wrk-report.lua"),
+            ),
+            (
+                "oha.json cut short",
+                vec![
+                    ("numbers.txt", open_loop.into()),
+                    ("oha.json", oha[..oha.len() / 2].to_owned()),
+                ],
+                Err("oha.json:"),
+            ),
+            (
+                "a numbers.txt line that is not key=value",
+                vec![
+                    (
+                        "numbers.txt",
+                        MEASURED.replace("wrk_exit=0\n", "wrk_exit=0\n000 0.000416\n"),
+                    ),
+                    ("wrk.txt", whole.clone()),
+                ],
+                Err("numbers.txt:17: expected key=value, found '000 0.000416'"),
+            ),
+            (
+                "the same, after a recorded failure",
+                vec![(
+                    "numbers.txt",
+                    "variant=async-server\nseq=2\nconnections=100\nstatus=failed\n\
+                     failure=GET / failed: curl: (7) no\n000 0.000416\n"
+                        .into(),
+                )],
+                Err("GET / failed: curl: (7) no; and numbers.txt:6: expected key=value"),
+            ),
+            (
+                "a value that does not parse",
+                vec![
+                    ("numbers.txt", MEASURED.replace("workers=1", "workers=one")),
+                    ("wrk.txt", whole),
+                ],
+                Err("numbers.txt:9: workers='one' is not a whole number"),
+            ),
+            (
+                "an escaped failure of several lines, on one line",
+                vec![(
+                    "numbers.txt",
+                    "variant=async-server\nseq=2\nconnections=100\nstatus=failed\n\
+                     failure=GET / failed: curl: (7) no\\n000 0.000416\\n\n"
+                        .into(),
+                )],
+                Err("GET / failed: curl: (7) no / 000 0.000416"),
+            ),
+        ];
+        for (index, (case, files, expected)) in cases.into_iter().enumerate() {
+            let run = run_with(&index.to_string(), &files);
+            let [first, point] = run.points.as_slice() else {
+                panic!("{case}: {} points", run.points.len());
+            };
+            assert_eq!(
+                (first.variant.name.as_str(), first.status.is_ok()),
+                ("sync-server", true),
+                "{case}"
+            );
+            assert_eq!(
+                (
+                    point.variant.name.as_str(),
+                    point.seq,
+                    point.load.connections
+                ),
+                ("async-server", 2, 100),
+                "{case}"
+            );
+            match (&point.status, expected) {
+                (Status::Ok, Ok(rate)) => {
+                    let measured = point.measured().or(point.wrk.as_ref());
+                    assert!(
+                        (measured.unwrap().req_per_sec - rate).abs() < 1e-9,
+                        "{case}"
+                    );
+                }
+                (Status::Failed(why), Err(start)) => {
+                    assert!(why.starts_with(start), "{case}: {why}");
+                    assert!(
+                        !why.contains('\n')
+                            && !why.contains(std::env::temp_dir().to_str().unwrap()),
+                        "{case}: {why}"
+                    );
+                }
+                (status, expected) => panic!("{case}: {status:?}, expected {expected:?}"),
+            }
+        }
     }
 }

@@ -36,6 +36,14 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+
+def default_bin_dir():
+    """Where cargo puts the release binaries: $CARGO_TARGET_DIR/release where that is set
+    (as cargo does), else target/release (the Makefile, scripts/lib.sh and the bats tests
+    apply the same rule)."""
+    return Path(os.environ.get("CARGO_TARGET_DIR") or REPO_ROOT / "target") / "release"
+
+
 # ---- The bounds, each with why ------------------------------------------------------
 
 # Servers close connections silent this long; small so stalled attacks end quickly, but
@@ -1748,8 +1756,9 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin-dir", type=Path, default=REPO_ROOT / "target" / "release",
-                        help="where the release binaries are (default: target/release)")
+    parser.add_argument("--bin-dir", type=Path, default=default_bin_dir(),
+                        help="where the release binaries are (default: $CARGO_TARGET_DIR/release "
+                             "where that is set, as cargo does, else target/release)")
     parser.add_argument("--out", type=Path,
                         default=REPO_ROOT / "results" / "robustness" / "latest.md",
                         help="where to write the table (default: results/robustness/latest.md)")

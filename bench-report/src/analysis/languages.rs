@@ -36,7 +36,10 @@ const SEED_LOGS: [(&str, &str, &str); 3] = [
 /// Never for the logs built in (a test parses all three).
 pub fn seed(kind: &str) -> Option<WrkReport> {
     let (_, name, text) = SEED_LOGS.iter().find(|(k, _, _)| *k == kind)?;
-    Some(wrk::parse(Path::new(name), text).expect("the seed's logs are wrk output"))
+    Some(
+        wrk::parse(Path::new(name), text, wrk::Origin::Elsewhere)
+            .expect("the seed's logs are wrk output"),
+    )
 }
 
 /// One architecture in both languages.

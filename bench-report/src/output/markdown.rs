@@ -164,9 +164,11 @@ fn bench_context(run: &Run) -> String {
     context
 }
 
-/// Whether the points' loads differ (then the table shows each point's).
+/// Whether the points' loads differ (then the table shows each point's). A point whose
+/// load is unknown (0 connections: its numbers.txt could not be read) differs from none.
 fn loads_differ(points: &[Point]) -> bool {
-    points.windows(2).any(|pair| {
+    let known: Vec<&Point> = points.iter().filter(|p| p.load.connections > 0).collect();
+    known.windows(2).any(|pair| {
         let (a, b) = (&pair[0].load, &pair[1].load);
         (a.connections, a.delay_ms, a.workers) != (b.connections, b.delay_ms, b.workers)
     })
@@ -196,7 +198,10 @@ pub fn table(md: &mut String, run: &Run) {
             let _ = write!(
                 line,
                 " {} | {} | {} |",
-                point.load.connections,
+                match point.load.connections {
+                    0 => "—".to_owned(),
+                    connections => connections.to_string(),
+                },
                 point
                     .load
                     .delay_ms

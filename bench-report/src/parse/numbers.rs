@@ -1,7 +1,9 @@
 //! A point's `numbers.txt`: `key=value` lines written by the harness as the point goes
 //! (settings, samples from /proc, status). A key may appear more than once (`status=running`
 //! then `status=ok`): the last value wins. Values are read typed, and one that does not parse
-//! is an error naming the file and its line.
+//! is an error naming the file and its line. The harness escapes what would break a line
+//! (scripts/lib.sh, numbers_escape: `\\`, `\n`, `\r`, `\t`, `\xHH`); values are read back
+//! unescaped.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,18 @@ impl Numbers {
     /// # Errors
     /// A line that is neither blank nor `key=value` with a key of letters, digits and `_`.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ParseError> {
+        Self::parse_lines(path, text, true)
+    }
+
+    /// What can be read of `path`: its `key=value` lines, without those that are not (and
+    /// nothing at all where it cannot be read). For a point that [`Numbers::read`] refuses,
+    /// to name it in the report.
+    pub fn read_readable_lines(path: &Path) -> Self {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        Self::parse_lines(path, &text, false).unwrap_or_default()
+    }
+
+    fn parse_lines(path: &Path, text: &str, strict: bool) -> Result<Self, ParseError> {
         let mut values = HashMap::new();
         for (index, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -40,13 +54,16 @@ impl Numbers {
                 !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             });
             let Some((key, value)) = valid else {
+                if !strict {
+                    continue;
+                }
                 return Err(ParseError::at(
                     path,
                     index + 1,
                     format!("expected key=value, found '{}'", truncate(line)),
                 ));
             };
-            values.insert(key.to_owned(), (value.to_owned(), index + 1));
+            values.insert(key.to_owned(), (unescape(value), index + 1));
         }
         Ok(Self {
             path: path.to_owned(),
@@ -113,6 +130,37 @@ impl Numbers {
     }
 }
 
+/// A value as the harness escaped it, read back: `\\`, `\n`, `\r`, `\t` and `\xHH` (a
+/// control character); a backslash before anything else is kept as it is.
+fn unescape(value: &str) -> String {
+    if !value.contains('\\') {
+        return value.to_owned();
+    }
+    let mut text = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('\\') {
+        text.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let hex = rest
+            .get(2..4)
+            .filter(|_| rest.as_bytes()[1] == b'x')
+            .and_then(|digits| u8::from_str_radix(digits, 16).ok())
+            .filter(u8::is_ascii);
+        let (decoded, length) = match (rest.as_bytes().get(1), hex) {
+            (Some(b'x'), Some(byte)) => (char::from(byte), 4),
+            (Some(b'\\'), _) => ('\\', 2),
+            (Some(b'n'), _) => ('\n', 2),
+            (Some(b'r'), _) => ('\r', 2),
+            (Some(b't'), _) => ('\t', 2),
+            _ => ('\\', 1),
+        };
+        text.push(decoded);
+        rest = &rest[length..];
+    }
+    text.push_str(rest);
+    text
+}
+
 fn type_name<T>() -> &'static str {
     let name = std::any::type_name::<T>();
     match name {
@@ -157,6 +205,30 @@ mod tests {
     }
 
     #[test]
+    fn escaped_values_are_read_back() {
+        for (written, read) in [
+            (r"plain", "plain"),
+            (
+                r"curl: (7) failed\n000 0.000416",
+                "curl: (7) failed\n000 0.000416",
+            ),
+            (r"a\\b", r"a\b"),
+            (r"a\\nb", r"a\nb"),
+            (r"tab\there\r\n", "tab\there\r\n"),
+            (r"bell\x07 del\x7f", "bell\u{7} del\u{7f}"),
+            (r"C:\dir", r"C:\dir"),
+            (r"end\", r"end\"),
+            (r"\x4", r"\x4"),
+            (r"\xzz", r"\xzz"),
+            (r"\xff", r"\xff"),
+            ("é\\n", "é\n"),
+        ] {
+            let n = numbers(&format!("failure={written}\n"));
+            assert_eq!(n.text("failure"), Some(read), "{written}");
+        }
+    }
+
+    #[test]
     fn a_bad_value_names_the_file_and_its_line() {
         let n = numbers("variant=a\nconnections=lots\n");
         let error = n.get::<u32>("connections").unwrap_err().to_string();
@@ -183,5 +255,25 @@ mod tests {
             assert_eq!(error.line, Some(line), "{text:?}");
             assert!(error.to_string().contains("expected key=value"));
         }
+    }
+
+    #[test]
+    fn the_readable_lines_of_a_refused_file() {
+        let dir = std::env::temp_dir().join(format!("numbers-readable-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("numbers.txt");
+        // As the harness wrote a failure before it escaped values: curl's second line alone.
+        std::fs::write(
+            &path,
+            "variant=url\nseq=3\nfailure=GET failed: curl: (7)\n000 0.000416\n",
+        )
+        .unwrap();
+        let n = Numbers::read_readable_lines(&path);
+        assert_eq!(n.text("variant"), Some("url"));
+        assert_eq!(n.get::<u32>("seq").unwrap(), Some(3));
+        assert_eq!(n.text("failure"), Some("GET failed: curl: (7)"));
+        let missing = Numbers::read_readable_lines(&dir.join("none.txt"));
+        assert_eq!(missing.text("variant"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -205,12 +205,12 @@ pub struct OpenLoop {
 }
 
 impl OpenLoop {
-    /// The open-loop part of the point in `dir`, if its numbers.txt has a `rate=`. `measured`
-    /// says whether oha.json must parse (a measured point) or may be partial or missing.
+    /// The open-loop part of a point, if its numbers.txt has a `rate=`, with oha's report
+    /// (its oha.json, read by the caller: `None` where there is none to show).
     ///
     /// # Errors
-    /// A value of numbers.txt does not parse, or a measured point's oha.json does not.
-    pub fn read(dir: &Path, numbers: &Numbers, measured: bool) -> Result<Option<Self>, ParseError> {
+    /// A value of numbers.txt does not parse.
+    pub fn read(numbers: &Numbers, report: Option<OhaReport>) -> Result<Option<Self>, ParseError> {
         let Some(rate) = numbers.get::<f64>("rate")? else {
             return Ok(None);
         };
@@ -223,14 +223,6 @@ impl OpenLoop {
                     format!("length={other}: expected full or half"),
                 ))
             }
-        };
-        let path = dir.join("oha.json");
-        let report = if measured {
-            Some(read(&path)?)
-        } else if path.exists() {
-            read(&path).ok()
-        } else {
-            None
         };
         Ok(Some(Self {
             rate,

@@ -1,6 +1,11 @@
 //! wrk's output, as wrk printed it: its own text in every unit it uses, and the JSON line of
 //! `scripts/wrk-report.lua` when there is one (exact percentiles in µs, p99.9, status
 //! errors), which then wins over the rounded text figures.
+//!
+//! Which logs must have that line is said by the caller ([`Origin`]): the harness runs wrk
+//! with the script every time, so a log of its own without the line is incomplete (wrk cut
+//! short, a copy truncated), not a text-only log; a plain wrk log from elsewhere (the seed's)
+//! never has it, and is read from its text.
 
 use std::path::Path;
 
@@ -16,6 +21,28 @@ pub enum Source {
     /// wrk's own text only (rounded to what it printed; no p99.9, no status errors in
     /// older logs).
     Text,
+}
+
+/// Who wrote a wrk log, hence whether it must end with the JSON line of wrk-report.lua.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The harness, with `-s scripts/wrk-report.lua`: incomplete without the JSON line.
+    Harness,
+    /// wrk without the script, anywhere: read from its text (the JSON line still wins
+    /// where there is one).
+    Elsewhere,
+}
+
+impl Origin {
+    /// The origin of a log written by `command` (the wrk command line the harness records):
+    /// [`Origin::Harness`] where it runs wrk-report.lua.
+    pub fn of_command(command: Option<&str>) -> Self {
+        if command.is_some_and(|command| command.contains("wrk-report.lua")) {
+            Self::Harness
+        } else {
+            Self::Elsewhere
+        }
+    }
 }
 
 /// Latency statistics over answered requests, in microseconds; `None` where wrk did not
@@ -111,21 +138,22 @@ struct JsonLine {
 
 const JSON_MARK: &str = "{\"wrk_report\":";
 
-/// Reads and parses a wrk output file.
+/// Reads and parses a wrk output file written as `origin` says.
 ///
 /// # Errors
-/// The file cannot be read, a line wrk prints cannot be parsed (with its line number), or
-/// the file holds no wrk results at all.
-pub fn read(path: &Path) -> Result<WrkReport, ParseError> {
+/// The file cannot be read, a line wrk prints cannot be parsed (with its line number), the
+/// file holds no wrk results at all, or it is incomplete: the harness's without its JSON
+/// line, another's without wrk's own "requests in" or "Requests/sec:" line.
+pub fn read(path: &Path, origin: Origin) -> Result<WrkReport, ParseError> {
     let text = std::fs::read_to_string(path).map_err(|error| ParseError::io(path, &error))?;
-    parse(path, &text)
+    parse(path, &text, origin)
 }
 
 /// Parses wrk's output; `path` names it in errors.
 ///
 /// # Errors
-/// A line wrk prints that cannot be parsed (with its line number), or no wrk results at all.
-pub fn parse(path: &Path, text: &str) -> Result<WrkReport, ParseError> {
+/// As [`read`].
+pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<WrkReport, ParseError> {
     let mut text_figures = TextFigures::default();
     let mut json = None;
     for (index, line) in text.lines().enumerate() {
@@ -145,30 +173,52 @@ pub fn parse(path: &Path, text: &str) -> Result<WrkReport, ParseError> {
         }
         text_figures.read_line(line).map_err(at)?;
     }
-    let Some(requests) = text_figures.requests.or(json.as_ref().map(|j| j.requests)) else {
-        return Err(ParseError::file(
+    let incomplete = |missing: &str| {
+        ParseError::file(
             path,
-            "no wrk results in this file (no \"N requests in\" line and no JSON line)",
-        ));
+            format!("wrk log incomplete: no {missing} (wrk cut short, or the file truncated)"),
+        )
     };
-    let mut report = WrkReport {
+    let Some(json) = json else {
+        if origin == Origin::Harness {
+            return Err(incomplete("JSON line of wrk-report.lua"));
+        }
+        if text_figures.requests.is_none() && text_figures.req_per_sec.is_none() {
+            return Err(ParseError::file(
+                path,
+                "no wrk results in this file (no \"N requests in\" line and no JSON line)",
+            ));
+        }
+        let (Some(requests), Some(duration_us)) = (text_figures.requests, text_figures.duration_us)
+        else {
+            return Err(incomplete("\"N requests in\" line"));
+        };
+        let Some(req_per_sec) = text_figures.req_per_sec else {
+            return Err(incomplete("\"Requests/sec:\" line"));
+        };
+        return Ok(WrkReport {
+            url: text_figures.url,
+            duration_text: text_figures.duration_text,
+            threads: text_figures.threads,
+            connections: text_figures.connections,
+            requests,
+            duration_us,
+            req_per_sec,
+            latency: text_figures.latency,
+            errors: text_figures.errors,
+            source: Source::Text,
+        });
+    };
+    Ok(WrkReport {
         url: text_figures.url,
         duration_text: text_figures.duration_text,
         threads: text_figures.threads,
         connections: text_figures.connections,
-        requests,
-        duration_us: text_figures.duration_us.unwrap_or(0.0),
-        req_per_sec: text_figures.req_per_sec.unwrap_or(0.0),
-        latency: text_figures.latency,
-        errors: text_figures.errors,
-        source: Source::Text,
-    };
-    if let Some(json) = json {
-        report.requests = json.requests;
-        report.duration_us = json.duration_us;
-        report.req_per_sec = json.requests_per_sec;
+        requests: json.requests,
+        duration_us: json.duration_us,
+        req_per_sec: json.requests_per_sec,
         // With no request answered the Lua hook reports zeros: no latency at all.
-        report.latency = if json.requests == 0 {
+        latency: if json.requests == 0 {
             Latency::default()
         } else {
             Latency {
@@ -181,17 +231,16 @@ pub fn parse(path: &Path, text: &str) -> Result<WrkReport, ParseError> {
                 p99_us: Some(json.latency_p99),
                 p99_9_us: Some(json.latency_p99_9),
             }
-        };
-        report.errors = Errors {
+        },
+        errors: Errors {
             connect: json.errors_connect,
             read: json.errors_read,
             write: json.errors_write,
             status: json.errors_status,
             timeout: json.errors_timeout,
-        };
-        report.source = Source::Json;
-    }
-    Ok(report)
+        },
+        source: Source::Json,
+    })
 }
 
 /// What wrk's text says, line by line.
@@ -322,7 +371,11 @@ mod tests {
     }
 
     fn seed(name: &str) -> WrkReport {
-        read(&repo(&format!("baselines/python/seed-results/{name}.txt"))).unwrap()
+        read(
+            &repo(&format!("baselines/python/seed-results/{name}.txt")),
+            Origin::Elsewhere,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -364,9 +417,10 @@ mod tests {
 
     #[test]
     fn the_json_line_wins_with_p99_9_and_the_exact_duration() {
-        let report = read(&repo(
-            "tests/fixtures/wrk/async-blocking-server-with-json.txt",
-        ))
+        let report = read(
+            &repo("tests/fixtures/wrk/async-blocking-server-with-json.txt"),
+            Origin::Harness,
+        )
         .unwrap();
         assert_eq!(report.source, Source::Json);
         assert_eq!(report.requests, 195);
@@ -381,7 +435,11 @@ mod tests {
 
     #[test]
     fn every_unit_wrk_prints_and_every_error_line() {
-        let report = read(&repo("tests/fixtures/wrk/units-and-errors.txt")).unwrap();
+        let report = read(
+            &repo("tests/fixtures/wrk/units-and-errors.txt"),
+            Origin::Elsewhere,
+        )
+        .unwrap();
         let latency = &report.latency;
         assert_eq!(latency.mean_us, Some(1_020_000.0));
         assert!((latency.stdev_us.unwrap() - 450_100.0).abs() < 1e-6);
@@ -406,7 +464,7 @@ mod tests {
     #[test]
     fn a_foreign_file_is_refused_naming_it() {
         let path = repo("tests/fixtures/wrk/not-wrk-output.txt");
-        let error = read(&path).unwrap_err().to_string();
+        let error = read(&path, Origin::Elsewhere).unwrap_err().to_string();
         assert!(error.contains("not-wrk-output.txt"), "{error}");
         assert!(error.contains("no wrk results"), "{error}");
     }
@@ -433,9 +491,115 @@ mod tests {
             ),
         ];
         for (text, line, needle) in cases {
-            let error = parse(Path::new("x/wrk.txt"), text).unwrap_err().to_string();
+            let error = parse(Path::new("x/wrk.txt"), text, Origin::Elsewhere)
+                .unwrap_err()
+                .to_string();
             assert!(error.starts_with(&format!("x/wrk.txt:{line}: ")), "{error}");
             assert!(error.contains(needle), "{error}");
+        }
+    }
+
+    /// The harness's log of an async-server run, cut after `lines` lines.
+    fn harness_log(lines: usize) -> String {
+        let text =
+            std::fs::read_to_string(repo("tests/fixtures/wrk/async-server-with-json.txt")).unwrap();
+        text.lines()
+            .take(lines)
+            .flat_map(|line| [line, "\n"])
+            .collect()
+    }
+
+    #[test]
+    fn a_log_without_its_results_is_incomplete_never_zero() {
+        const JSON: &str = "JSON line of wrk-report.lua";
+        let whole = harness_log(14);
+        let cases: [(&str, String, Origin, Result<f64, &str>); 10] = [
+            (
+                "whole, the harness's",
+                whole.clone(),
+                Origin::Harness,
+                Ok(7566.586),
+            ),
+            (
+                "whole, from elsewhere",
+                whole,
+                Origin::Elsewhere,
+                Ok(7566.586),
+            ),
+            (
+                "without the JSON line",
+                harness_log(13),
+                Origin::Harness,
+                Err(JSON),
+            ),
+            (
+                "cut after the rate",
+                harness_log(12),
+                Origin::Harness,
+                Err(JSON),
+            ),
+            (
+                "cut mid-distribution",
+                harness_log(8),
+                Origin::Harness,
+                Err(JSON),
+            ),
+            (
+                "only the first line",
+                harness_log(1),
+                Origin::Harness,
+                Err(JSON),
+            ),
+            ("empty", String::new(), Origin::Harness, Err(JSON)),
+            (
+                "plain, whole",
+                harness_log(13),
+                Origin::Elsewhere,
+                Ok(7566.59),
+            ),
+            (
+                "plain, no Requests/sec",
+                harness_log(11),
+                Origin::Elsewhere,
+                Err("\"Requests/sec:\" line"),
+            ),
+            (
+                "plain, no requests line",
+                "Requests/sec:   7566.59\n".to_owned(),
+                Origin::Elsewhere,
+                Err("\"N requests in\" line"),
+            ),
+        ];
+        for (name, text, origin, expected) in cases {
+            let parsed = parse(Path::new("p/wrk.txt"), &text, origin);
+            match (parsed, expected) {
+                (Ok(report), Ok(rate)) => {
+                    assert!((report.req_per_sec - rate).abs() < 1e-9, "{name}");
+                    assert!(report.duration_us > 2e6, "{name}");
+                }
+                (Err(error), Err(missing)) => assert_eq!(
+                    error.to_string(),
+                    format!(
+                        "p/wrk.txt: wrk log incomplete: no {missing} (wrk cut short, or the file truncated)"
+                    ),
+                    "{name}"
+                ),
+                (parsed, expected) => panic!("{name}: {parsed:?}, expected {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_origin_of_a_log_is_the_command_that_wrote_it() {
+        for (command, origin) in [
+            (
+                Some("wrk -t4 -c100 --timeout 10s -d10s --latency -s /r/scripts/wrk-report.lua http://127.0.0.1:9000/"),
+                Origin::Harness,
+            ),
+            (Some("wrk -t4 -c100 -d10s http://127.0.0.1:9000/"), Origin::Elsewhere),
+            (None, Origin::Elsewhere),
+        ] {
+            assert_eq!(Origin::of_command(command), origin, "{command:?}");
         }
     }
 
