@@ -1001,13 +1001,13 @@ def reset_before_served(server: Server) -> tuple[bool, str]:
 
 
 # A client that never reads: requests pipelined on one connection whose answers are never
-# taken. NEVER_READS_REQUESTS answers (~12 MB) overfill any pair of socket buffers, so the
-# server ends up blocked writing; it must let the connection go within twice its write
-# timeout (the idle timeout here) plus a margin: one timeout for the answer it is writing,
-# one more for a last write (a flush) as it drops the connection; sync-server takes about
-# 7 s of the 9 allowed. Without a write timeout it holds the connection for good. The same with up to NEVER_READS_CAP of requests:
-# a server must stop reading when it cannot answer, or at least not queue every request it
-# reads without bound (its RSS must stay under MEMORY_BOUND_MIB).
+# taken. NEVER_READS_REQUESTS answers (~14 MB) overfill any pair of socket buffers, so the
+# server ends up blocked writing: once its send queue towards the client stops growing (read
+# from /proc/net/tcp), it must let the connection go within its write timeout (the idle
+# timeout here) plus RELEASE_MARGIN_S. How long the buffers take to fill is the kernel's
+# business (seconds, with a client that advertises a 4 KiB window), so the clock starts at
+# the stall, not when the client stops sending. Without a write timeout the server holds the
+# connection for good. The same with up to NEVER_READS_CAP of requests:
 NEVER_READS_REQUESTS = 100_000
 NEVER_READS_CAP = 16 * 1024 * 1024
 NEVER_READS_REQUEST = b"GET /health HTTP/1.1\r\n" + HOST + b"\r\n"
@@ -1058,10 +1058,45 @@ def unread_socket(addr) -> socket.socket:
     return sock
 
 
+def send_queue(server_port: int, client_port: int) -> int | None:
+    """Bytes the server's socket from `server_port` to `client_port` holds unsent, from the
+    kernel's table of TCP sockets (/proc/net/tcp); None once there is no such socket."""
+    try:
+        with open("/proc/net/tcp") as table:
+            rows = table.read().splitlines()[1:]
+    except OSError:
+        return None
+    for row in rows:
+        fields = row.split()
+        local, remote = fields[1], fields[2]
+        if (int(local.rsplit(":", 1)[1], 16) == server_port
+                and int(remote.rsplit(":", 1)[1], 16) == client_port):
+            return int(fields[4].split(":")[0], 16)
+    return None
+
+
+def wait_send_stall(server_port: int, client_port: int, bound: float) -> float | None:
+    """Waits up to `bound` s until the server's send queue to the client holds at least
+    64 KiB and stays the same for 0.3 s (the server is blocked writing); returns when it
+    started to stall (monotonic), or None."""
+    deadline = time.monotonic() + bound
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = send_queue(server_port, client_port)
+        if now is None:
+            return None
+        if now != last:
+            last, since = now, time.monotonic()
+        elif now >= 64 * 1024 and time.monotonic() - since >= 0.3:
+            return since
+        time.sleep(0.05)
+    return None
+
+
 def never_reads(server: Server) -> tuple[bool, str]:
     """NEVER_READS_REQUESTS pipelined, none of their answers read: the server must let
-    the connection go (its open descriptors back) within twice its write timeout + a margin
-    of the client going quiet. Another client meanwhile is reported, not checked: a
+    the connection go (its open descriptors back) within its write timeout + a margin of
+    the server stalling on it. Another client meanwhile is reported, not checked: a
     one-handler server blocked in a write waits out its timeout."""
     fds_before = server.fds()
     texts, problems = [], []
@@ -1076,18 +1111,25 @@ def never_reads(server: Server) -> tuple[bool, str]:
         else:
             _, probe = probe_both(server.addr)
             texts.append(f"meanwhile (not checked) {probe}")
-            bound = 2 * IDLE_TIMEOUT_SECS + RELEASE_MARGIN_S + 1.0
+            stalled = wait_send_stall(server.addr[1], sock.getsockname()[1], 30.0)
+            if stalled is None and server.fds() > fds_before:
+                problems.append("the server's send queue to the client never stalled within "
+                                "30 s (or could not be read): nothing was checked")
+            stalled = stalled or time.monotonic()
+            bound = IDLE_TIMEOUT_SECS + RELEASE_MARGIN_S
             released_in = None
-            while time.monotonic() - sent.stopped < bound:
+            while not problems and time.monotonic() - stalled < bound:
                 if server.fds() <= fds_before:
-                    released_in = time.monotonic() - sent.stopped
+                    released_in = time.monotonic() - stalled
                     break
                 time.sleep(0.1)
-            if released_in is None:
-                problems.append(f"the connection still held {bound:.0f} s after the client went "
-                                f"quiet (open fds {server.fds()} > {fds_before}): no write timeout")
-            else:
-                texts.append(f"released {released_in:.1f} s after the client went quiet")
+            if released_in is None and not problems:
+                problems.append(f"the connection still held {bound:.0f} s after the server "
+                                f"stalled writing to it (open fds {server.fds()} > "
+                                f"{fds_before}): no write timeout")
+            elif released_in is not None:
+                texts.append(f"sending stalled {stalled - sent.stopped:.1f} s after the client "
+                             f"went quiet; released {released_in:.1f} s after the stall")
     finally:
         sock.close()  # a reset: anything the server still holds fails at once
     text = "; ".join(texts)
@@ -1702,8 +1744,8 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
         f"{CHECK_BOUND_S:.0f} s, and the server must let the silent connection go within twice "
         f"its idle timeout + {RELEASE_MARGIN_S:.0f} s; both framing headers with a request in the "
         "body: never a second answer on that connection; an unknown transfer coding: 400 or "
-        "501 and a close; a client that never reads is let go within twice the idle (write) "
-        f"timeout + {RELEASE_MARGIN_S + 1:.0f} s, and the server does not queue the requests "
+        "501 and a close; a client that never reads is let go within the idle (write) "
+        f"timeout + {RELEASE_MARGIN_S:.0f} s of the server stalling on it, and the server does not queue the requests "
         f"it reads from such a client past {MEMORY_BOUND_MIB} MiB; with the open-file limit or the task limit "
         f"(pids cgroup) squeezed under {EXHAUSTION_CONNECTIONS} connections, the server "
         "survives and serves again once the limit is lifted. `skipped` means this machine "

@@ -370,7 +370,7 @@ impl Server {
                                 }
                             }
                             let halves = match ssl {
-                                None => RefinedTcpStream::new(sock),
+                                None => RefinedTcpStream::new(sock, timeout),
                                 #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
                                 Some(ref ssl) => {
                                     // trying to apply SSL over the connection
@@ -380,7 +380,7 @@ impl Server {
                                         Err(_) => continue,
                                     };
 
-                                    RefinedTcpStream::new(sock)
+                                    RefinedTcpStream::new(sock, timeout)
                                 }
                                 #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
                                 Some(ref _ssl) => unreachable!(),

@@ -1,6 +1,9 @@
 use std::io::Result as IoResult;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::connection::Connection;
 #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
@@ -88,29 +91,43 @@ pub struct RefinedTcpStream {
     stream: Stream,
     close_read: bool,
     close_write: bool,
+    /// PATCHED (see PATCHES.md, patch 6): set by the writing half when the connection is
+    /// dead (a write timed out, or failed); the reading half then reads nothing more.
+    broken: Arc<AtomicBool>,
+    /// PATCHED (see PATCHES.md, patch 6): the connection's write timeout, also applied to
+    /// a write that lets a little through now and then (see `write`).
+    write_timeout: Option<Duration>,
 }
 
 impl RefinedTcpStream {
     /// PATCHED (see PATCHES.md, patch 9): the reading and the writing half of a
     /// connection, or the OS's refusal of a second descriptor for it.
-    pub(crate) fn new<S>(stream: S) -> IoResult<(RefinedTcpStream, RefinedTcpStream)>
+    pub(crate) fn new<S>(
+        stream: S,
+        write_timeout: Option<Duration>,
+    ) -> IoResult<(RefinedTcpStream, RefinedTcpStream)>
     where
         S: Into<Stream>,
     {
         let stream: Stream = stream.into();
 
         let (read, write) = (stream.try_clone()?, stream);
+        let broken = Arc::new(AtomicBool::new(false));
 
         let read = RefinedTcpStream {
             stream: read,
             close_read: true,
             close_write: false,
+            broken: Arc::clone(&broken),
+            write_timeout,
         };
 
         let write = RefinedTcpStream {
             stream: write,
             close_read: false,
             close_write: true,
+            broken,
+            write_timeout,
         };
 
         Ok((read, write))
@@ -141,23 +158,47 @@ impl Drop for RefinedTcpStream {
 
 impl Read for RefinedTcpStream {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
+        // PATCHED (see PATCHES.md, patch 6): after `shutdown` Linux still hands out what
+        // was already received; on a dead connection, pipelined requests are not read on.
+        if self.broken.load(Ordering::Acquire) {
+            return Ok(0);
+        }
         self.stream.read(buf)
     }
 }
 
 impl Write for RefinedTcpStream {
     fn write(&mut self, buf: &[u8]) -> IoResult<usize> {
-        let written = self.stream.write(buf);
+        let started = self.write_timeout.map(|timeout| (Instant::now(), timeout));
+        let mut written = self.stream.write(buf);
+        // PATCHED (see PATCHES.md, patch 6): `SO_SNDTIMEO` starts again with every call, and
+        // a call that let part of `buf` through in all that time returns that part: a client
+        // that takes a little now and then (the kernel's window probes do, against a client
+        // that reads nothing) kept the writer blocked for one timeout after another. A call
+        // that spent the whole timeout without sending all of `buf` counts as timed out.
+        if let (Ok(sent), Some((started, timeout))) = (&written, started) {
+            if *sent < buf.len() && started.elapsed() >= timeout {
+                written = Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the client took too little of the answer for the write timeout",
+                ));
+            }
+        }
         // PATCHED (see PATCHES.md): a write that timed out (the connection's write timeout:
         // the client has taken no data for that long) ends the connection both ways, so
         // that the responses queued behind this one fail at once instead of each waiting
         // out the timeout again, and the connection's reading thread sees end-of-file.
+        // A failed write (the client reset, or closed its side) also leaves the connection
+        // dead: the reading half stops too.
         if let Err(ref error) = written {
             if matches!(
                 error.kind(),
                 std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
             ) {
                 self.stream.shutdown(Shutdown::Both).ok();
+            }
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                self.broken.store(true, Ordering::Release);
             }
         }
         written
