@@ -134,7 +134,7 @@ async fn stats(State(downstream): State<Downstream>) -> String {
 /// A duration in µs, with up to three decimals where it is not whole ("0.5", "250").
 fn micros(duration: Duration) -> String {
     let nanos = duration.as_nanos();
-    if nanos % 1000 == 0 {
+    if nanos.is_multiple_of(1000) {
         (nanos / 1000).to_string()
     } else {
         let text = format!("{}.{:03}", nanos / 1000, nanos % 1000);

@@ -516,7 +516,7 @@ mod tests {
 
     #[test]
     fn a_slack_beyond_the_widest_is_clamped() {
-        let timer = Timer::new(Duration::from_secs(60)).unwrap();
+        let timer = Timer::new(Duration::from_mins(1)).unwrap();
         assert_eq!(timer.slack(), MAX_SLACK);
     }
 
