@@ -160,9 +160,11 @@ fn machine_with(run: &Run, client: &str) -> String {
         .number("memory_kb")
         .map_or("?".to_owned(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
     let placement = match crate::output::markdown::placement(run) {
-        Some(crate::output::markdown::Placement::Split { servers, client }) => format!(
-            "**the servers on core(s) {servers} and {client} on core(s) {client_cores}** (`PLACEMENT=split`)",
-            client_cores = client
+        Some(crate::output::markdown::Placement::Split {
+            servers,
+            client: client_cores,
+        }) => format!(
+            "**the servers on core(s) {servers} and {client} on core(s) {client_cores}** (`PLACEMENT=split`)"
         ),
         _ => format!(
             "**{client} and the servers sharing the same {} cores**",

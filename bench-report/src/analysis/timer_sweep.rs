@@ -125,7 +125,11 @@ pub fn rows(run: &Run) -> Vec<TimerRow<'_>> {
     rows.sort_by(|a, b| {
         (a.connections, a.slack_us.is_some())
             .cmp(&(b.connections, b.slack_us.is_some()))
-            .then(a.slack_us.partial_cmp(&b.slack_us).unwrap_or(std::cmp::Ordering::Equal))
+            .then(
+                a.slack_us
+                    .partial_cmp(&b.slack_us)
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
     });
     rows
 }
@@ -150,8 +154,7 @@ impl Targets {
         match (self.seed_of_bound, self.high_load_of_tokio) {
             (None, None) => None,
             (seed, high) => Some(
-                seed.is_none_or(|f| f >= SEED_TARGET)
-                    && high.is_none_or(|r| r >= HIGH_LOAD_TARGET),
+                seed.is_none_or(|f| f >= SEED_TARGET) && high.is_none_or(|r| r >= HIGH_LOAD_TARGET),
             ),
         }
     }

@@ -12,7 +12,7 @@ use crate::output::charts::{machine, Planned};
 use crate::output::csv::field;
 use crate::output::format::{megabytes, ms, pct, rate, thousands};
 use crate::output::markdown::{
-    chart_line, incomplete_banner, machine_line, threads_flag, cores_line,
+    chart_line, cores_line, incomplete_banner, machine_line, threads_flag,
 };
 use crate::output::sweep::{load_text, variants};
 use crate::parse::wrk::Errors;

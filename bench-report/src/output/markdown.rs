@@ -161,26 +161,29 @@ pub fn placement(run: &Run) -> Option<Placement> {
 }
 
 /// How many cores a list such as "0-1,3" or "0,1" names.
-pub fn core_count(list: &str) -> Option<f64> {
+pub fn core_count(list: &str) -> Option<u32> {
     let mut count = 0u32;
     for part in list.split(',') {
-        let (first, last) = part.split_once('-').unwrap_or((part, part));
-        let (first, last): (u32, u32) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
-        count += last.checked_sub(first)? + 1;
+        let (low, high) = part.split_once('-').unwrap_or((part, part));
+        let (low, high): (u32, u32) = (low.trim().parse().ok()?, high.trim().parse().ok()?);
+        count += high.checked_sub(low)? + 1;
     }
-    (count > 0).then_some(f64::from(count))
+    (count > 0).then_some(count)
 }
+
+/// The share of its own cores each side used during a point's measured run.
+pub type CoreUse = (Option<f64>, Option<f64>);
 
 /// The share of its own cores each side used during a point's measured run: (server, wrk).
 /// Where they share the cores, both are over all of them.
-pub fn core_use(run: &Run, point: &Point) -> Option<(Option<f64>, Option<f64>)> {
+pub fn core_use(run: &Run, point: &Point) -> Option<CoreUse> {
     let seconds = point.measured()?.duration_us / 1e6;
     let (servers, client) = match placement(run)? {
         Placement::Shared(all) => (all.clone(), all),
         Placement::Split { servers, client } => (servers, client),
     };
     let share = |cpu: Option<f64>, cores: &str| {
-        let (cpu, cores) = (cpu?, core_count(cores)?);
+        let (cpu, cores) = (cpu?, f64::from(core_count(cores)?));
         (seconds > 0.0).then(|| cpu / (seconds * cores))
     };
     Some((
@@ -198,7 +201,7 @@ pub fn core_use_text(run: &Run, point: &Point) -> String {
         list.as_deref()
             .and_then(core_count)
             .map_or("?".to_owned(), |n| {
-                format!("{n} core{}", if n == 1.0 { "" } else { "s" })
+                format!("{n} core{}", if n == 1 { "" } else { "s" })
             })
     };
     let (servers, client_cores) = match placement(run) {

@@ -12,8 +12,8 @@ use crate::analysis::timers::{self, Side};
 use crate::model::{Point, Run};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
 use crate::output::markdown::{
-    self, chart_line, cpu_text, incomplete_banner, machine_line, signed_rate, threads_flag,
-    cores_line,
+    self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
+    threads_flag,
 };
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.

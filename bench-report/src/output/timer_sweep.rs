@@ -15,6 +15,7 @@ use crate::output::csv::field;
 use crate::output::format::{ms, number, pct, pct_against, thousands};
 use crate::output::markdown::{
     chart_line, core_use, cores_line, incomplete_banner, machine_line, spread_text, threads_flag,
+    CoreUse,
 };
 
 /// The chart's file, without extension, and what it shows.
@@ -91,11 +92,7 @@ pub fn tables(md: &mut String, run: &Run, rows: &[TimerRow<'_>]) {
                     .find_map(|p| p.status.reason().map(str::to_owned))
                     .unwrap_or_else(|| "not measured".to_owned());
                 let outcome = row.runs.first().map_or("FAILED", |p| p.status.outcome());
-                let _ = writeln!(
-                    md,
-                    "| {} | {outcome}: {why} | | | | | | | |",
-                    row.name()
-                );
+                let _ = writeln!(md, "| {} | {outcome}: {why} | | | | | | | |", row.name());
                 continue;
             }
             let _ = writeln!(
@@ -122,9 +119,8 @@ fn cpu_us(us: f64) -> String {
 
 /// The mean share of its own cores the server and wrk used over a row's runs.
 fn own_cores(run: &Run, row: &TimerRow<'_>) -> String {
-    let uses: Vec<(Option<f64>, Option<f64>)> =
-        row.runs.iter().filter_map(|p| core_use(run, p)).collect();
-    let mean = |pick: fn(&(Option<f64>, Option<f64>)) -> Option<f64>| {
+    let uses: Vec<CoreUse> = row.runs.iter().filter_map(|p| core_use(run, p)).collect();
+    let mean = |pick: fn(&CoreUse) -> Option<f64>| {
         Spread::of(uses.iter().filter_map(pick)).map(|s| s.mean)
     };
     match (mean(|u| u.0), mean(|u| u.1)) {
@@ -170,10 +166,7 @@ pub fn targets_section(md: &mut String, rows: &[TimerRow<'_>]) {
             },
         );
     }
-    let meeting: Vec<_> = targets
-        .iter()
-        .filter(|t| t.meets() == Some(true))
-        .collect();
+    let meeting: Vec<_> = targets.iter().filter(|t| t.meets() == Some(true)).collect();
     let cheapest = meeting
         .iter()
         .filter(|t| t.seed_cpu_us.is_some())
@@ -209,12 +202,6 @@ pub fn targets_section(md: &mut String, rows: &[TimerRow<'_>]) {
 /// connection count; tokio's timer as a dashed line across, the bound dotted.
 pub fn charts(run: &Run) -> Vec<Planned> {
     let rows = timer_sweep::rows(run);
-    let timerfd = |connections: u32, figure: fn(&TimerRow<'_>) -> Option<Spread>| {
-        rows.iter()
-            .filter(|r| r.connections == connections)
-            .filter_map(|r| Some((r.slack_us?, figure(r)?.mean)))
-            .collect::<Vec<_>>()
-    };
     let mut slacks: Vec<f64> = rows.iter().filter_map(|r| r.slack_us).collect();
     slacks.sort_by(f64::total_cmp);
     let (Some(&first), Some(&last)) = (slacks.first(), slacks.last()) else {
@@ -224,41 +211,34 @@ pub fn charts(run: &Run) -> Vec<Planned> {
     connections.dedup();
     let mut throughput = Vec::new();
     let mut cpu = Vec::new();
-    let mut data =
-        String::from("connections,timer,slack_us,req_per_sec,of_bound,unloaded_us,cpu_per_request_us,loop_wakeups_per_s,timer_wakeups_per_s\n");
-    for row in &rows {
-        let mean = |s: Option<Spread>| s.map_or(String::new(), |s| format!("{:.3}", s.mean));
-        let _ = writeln!(
-            data,
-            "{},{},{},{},{},{},{},{},{}",
-            row.connections,
-            field(if row.slack_us.is_some() { "timerfd" } else { "tokio" }),
-            row.slack_us.map_or(String::new(), number),
-            mean(row.rate()),
-            mean(row.of_bound()),
-            mean(row.unloaded_us()),
-            mean(row.cpu_per_request_us()),
-            mean(row.loop_wakeups_per_s()),
-            mean(row.timer_wakeups_per_s()),
-        );
-    }
+    let data = chart_data(&rows);
     for (index, &count) in connections.iter().enumerate() {
         let label = format!("{} connections", thousands(f64::from(count)));
         let tokio = rows
             .iter()
             .find(|r| r.connections == count && r.slack_us.is_none());
         let across = |value: Option<f64>| value.map(|v| vec![(first, v), (last, v)]);
-        let rates = timerfd(count, |r| r.rate());
+        let rates = curve(&rows, count, TimerRow::rate);
         if !rates.is_empty() {
-            throughput.push(series(Some(label.clone()), index, Stroke::Solid, true, rates));
+            throughput.push(series(
+                Some(label.clone()),
+                index,
+                Stroke::Solid,
+                true,
+                rates,
+            ));
         }
         if let Some(points) = across(tokio.and_then(TimerRow::rate).map(|s| s.mean)) {
             throughput.push(series(None, index, Stroke::Dashed, false, points));
         }
-        if let Some(points) = across(rows.iter().find(|r| r.connections == count).and_then(TimerRow::bound)) {
+        if let Some(points) = across(
+            rows.iter()
+                .find(|r| r.connections == count)
+                .and_then(TimerRow::bound),
+        ) {
             throughput.push(series(None, index, Stroke::Dotted, false, points));
         }
-        let costs = timerfd(count, |r| r.cpu_per_request_us());
+        let costs = curve(&rows, count, TimerRow::cpu_per_request_us);
         if !costs.is_empty() {
             cpu.push(series(Some(label), index, Stroke::Solid, true, costs));
         }
@@ -281,7 +261,8 @@ pub fn charts(run: &Run) -> Vec<Planned> {
         file: CHART.0,
         chart: Chart {
             title: vec![
-                "The timerfd's slack: throughput and CPU per request (tokio's timer dashed)".to_owned(),
+                "The timerfd's slack: throughput and CPU per request (tokio's timer dashed)"
+                    .to_owned(),
                 format!(
                     "{}; wrk {}, {} per point",
                     machine(run),
@@ -312,6 +293,45 @@ pub fn charts(run: &Run) -> Vec<Planned> {
     }]
 }
 
+/// The timerfd's figure against its slack at one connection count (the runs' means).
+fn curve<'a>(
+    rows: &[TimerRow<'a>],
+    connections: u32,
+    figure: fn(&TimerRow<'a>) -> Option<Spread>,
+) -> Vec<(f64, f64)> {
+    rows.iter()
+        .filter(|r| r.connections == connections)
+        .filter_map(|r| Some((r.slack_us?, figure(r)?.mean)))
+        .collect()
+}
+
+/// The chart's data: one line per row, the means of its runs.
+fn chart_data(rows: &[TimerRow<'_>]) -> String {
+    let mut data =
+        String::from("connections,timer,slack_us,req_per_sec,of_bound,unloaded_us,cpu_per_request_us,loop_wakeups_per_s,timer_wakeups_per_s\n");
+    for row in rows {
+        let mean = |s: Option<Spread>| s.map_or(String::new(), |s| format!("{:.3}", s.mean));
+        let _ = writeln!(
+            data,
+            "{},{},{},{},{},{},{},{},{}",
+            row.connections,
+            field(if row.slack_us.is_some() {
+                "timerfd"
+            } else {
+                "tokio"
+            }),
+            row.slack_us.map_or(String::new(), number),
+            mean(row.rate()),
+            mean(row.of_bound()),
+            mean(row.unloaded_us()),
+            mean(row.cpu_per_request_us()),
+            mean(row.loop_wakeups_per_s()),
+            mean(row.timer_wakeups_per_s()),
+        );
+    }
+    data
+}
+
 fn series(
     label: Option<String>,
     variant: usize,
@@ -325,5 +345,95 @@ fn series(
         stroke,
         markers,
         points,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RunKind, TimerFigures};
+    use crate::output::markdown::core_count;
+    use crate::testing::{point, report, run};
+
+    /// async-server (tokio) or async-timerfd at `slack`, 100 connections, 10 ms.
+    fn timer_point(seq: u32, slack: Option<f64>, rate: f64, cpu_s: f64) -> crate::model::Point {
+        let name = if slack.is_some() {
+            "async-timerfd"
+        } else {
+            "async-server"
+        };
+        let mut point = point(seq, name, "rust", "async", rate, 10_500.0);
+        point.samples.server_cpu_s = Some(cpu_s);
+        point.unloaded = Some(report(95.0, 10_500.0));
+        point.samples.client_cpu_s = Some(5.0);
+        point.timer = Some(TimerFigures {
+            timer: Some(if slack.is_some() { "timerfd" } else { "tokio" }.to_owned()),
+            slack_us: slack,
+            loop_wakeups_per_s: Some(2000.0),
+            timer_wakeups_per_s: slack.map(|_| 1000.0),
+            ..TimerFigures::default()
+        });
+        point
+    }
+
+    const SPLIT: &str = r#"{"kind": "timer-sweep", "cores": 2, "placement": "split", "server_cpus": "1", "client_cpus": "0", "duration": "10s"}"#;
+
+    #[test]
+    fn rows_put_tokio_first_then_the_slacks_in_order() {
+        let mut run = run(
+            vec![
+                timer_point(1, Some(250.0), 9_300.0, 2.0),
+                timer_point(2, None, 8_100.0, 1.5),
+                timer_point(3, Some(0.0), 9_600.0, 3.0),
+            ],
+            SPLIT,
+        );
+        run.kind = RunKind::TimerSweep;
+        let rows = timer_sweep::rows(&run);
+        let names: Vec<String> = rows.iter().map(TimerRow::name).collect();
+        assert_eq!(
+            names,
+            [
+                "tokio (async-server)",
+                "timerfd, slack 0 µs",
+                "timerfd, slack 250 µs"
+            ]
+        );
+        let mut md = String::new();
+        tables(&mut md, &run, &rows);
+        // 9,600 req/s against 10,000; 3 s of CPU over 96,000 requests; the server's 3 s over
+        // 10 s of its 1 core, wrk's 5 s over 10 s of its 1 core.
+        assert!(
+            md.contains("| timerfd, slack 0 µs | 9,600 | 96% | 10.50 ms | 31.2 µs | 2,000 | 1,000 | 4.8 | server 30%, wrk 50% |"),
+            "{md}"
+        );
+        let mut md = String::new();
+        targets_section(&mut md, &rows);
+        assert!(md.contains("| 0 µs | 96% | — | 31.2 µs | yes |"), "{md}");
+        assert!(md.contains("| 250 µs | 93% | — | 21.5 µs | no |"), "{md}");
+        assert!(md.contains("Slacks that met every target: 0 µs; of these, the least CPU per request at the seed's load: 0 µs (31.2 µs)."), "{md}");
+        let summary = summary(&run, &[]);
+        assert!(
+            summary
+                .contains("Placement: split (taskset): the servers on core(s) 1, wrk on core(s) 0"),
+            "{summary}"
+        );
+        let chart = &charts(&run)[0];
+        assert_eq!(chart.data.lines().count(), 4, "{}", chart.data);
+        assert!(chart.chart.title[1].contains("the servers on core(s) 1, wrk on core(s) 0"));
+    }
+
+    #[test]
+    fn core_lists() {
+        let cases = [
+            ("0", Some(1)),
+            ("0-1", Some(2)),
+            ("0,2-3", Some(3)),
+            ("1-0", None),
+            ("x", None),
+        ];
+        for (list, expected) in cases {
+            assert_eq!(core_count(list), expected, "{list}");
+        }
     }
 }
