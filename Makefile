@@ -37,6 +37,10 @@ WARMUP ?= 1s
 # One connection alone before the load (wrk -t1 -c1): the unloaded latency, hence the
 # effective bound, concurrency / unloaded latency (0: none)
 PRIMER ?= 1s
+# Where the servers and the load generator run: shared (the same cores) or split (taskset:
+# the generator on the first half of the allowed cores, the servers on the rest); every target
+PLACEMENT ?= shared
+export PLACEMENT
 # Where run folders go; each run makes a new results/<run-id>/, results/latest points to it
 RESULTS_DIR ?= results
 # Empty: each variant on its own port (9000, 9001, ...); N: variants on N, N+1, ...
@@ -106,6 +110,18 @@ C10K_FLAGS = --threads $(THREADS) --delay-ms $(DELAY_MS) --timeout $(TIMEOUT) --
   $(if $(call given,VARIANTS),--variants "$(VARIANTS)") \
   $(if $(call given,DURATION),--duration $(DURATION))
 
+# Timer sweep settings (`make sweep-timer`): CONNECTIONS_LIST, DURATION, WARMUP, RUNS given on
+# the command line apply too; otherwise its own defaults: 100 1000 connections, 5s per point.
+# The timerfd's slacks in µs
+SLACKS ?= 0 25 50 100 250 1000
+TIMER_SWEEP_FLAGS = --threads $(THREADS) --delay-ms $(DELAY_MS) --timeout $(TIMEOUT) --primer $(PRIMER) \
+  --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT)) $(if $(QUICK),--quick) \
+  $(if $(call given,SLACKS),--slacks "$(SLACKS)") \
+  $(if $(call given,CONNECTIONS_LIST),--connections-list "$(CONNECTIONS_LIST)") \
+  $(if $(call given,DURATION),--duration $(DURATION)) \
+  $(if $(call given,WARMUP),--warmup $(WARMUP)) \
+  $(if $(call given,RUNS),--runs $(RUNS))
+
 ##@ Help
 .PHONY: help
 help: ## Show this list of targets
@@ -154,6 +170,11 @@ latency: build ## Latency against offered load, open loop with oha (~3.5 min; QU
 sweep-c10k: build ## 1,000 to 10,000 connections: what a connection costs, where each variant breaks (~4 min; QUICK=1: CI)
 	scripts/ensure-tools.sh $(BENCH_TOOLS)
 	scripts/c10k.sh $(C10K_FLAGS)
+
+.PHONY: sweep-timer
+sweep-timer: build ## The timerfd's slack against tokio's timer: req/s, CPU and wake-ups per slack (~2 min; RUNS=3 ~5.5 min; QUICK=1: CI)
+	scripts/ensure-tools.sh $(BENCH_TOOLS)
+	scripts/sweep-timer.sh $(TIMER_SWEEP_FLAGS)
 
 .PHONY: readme
 readme: build ## Rewrite the README's figures and tables from the reference runs in results/reference/

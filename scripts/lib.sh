@@ -245,6 +245,77 @@ queue_ms() {
 }
 
 # ---------------------------------------------------------------------------------------
+# Placement: which cores the servers and the load generator (wrk, oha) may run on, from
+# PLACEMENT (the Makefile passes it to every target):
+#   shared  both on every core this harness may use (the default, as the seed ran)
+#   split   the servers on one part of those cores, the load generator on the other
+#           (taskset -c), so that neither takes CPU from the other: the first half of the
+#           cores (at least one) for the generator, the rest for the servers
+# set_placement fills these; begin_run records them in meta.json.
+PLACEMENT_MODE="" PLACEMENT_CPUS="" SERVER_CPUS="" CLIENT_CPUS=""
+SERVER_PIN=() CLIENT_PIN=()
+
+# expand_cpu_list LIST: "0-2,5" -> "0 1 2 5" (the kernel's cpu-list format).
+expand_cpu_list() {
+  local part first last cpus=()
+  local IFS=,
+  for part in $1; do
+    [[ $part =~ ^([0-9]+)(-([0-9]+))?$ ]] || return 1
+    first=${BASH_REMATCH[1]} last=${BASH_REMATCH[3]:-${BASH_REMATCH[1]}}
+    for ((; first <= last; first++)); do cpus+=("$first"); done
+  done
+  echo "${cpus[@]}"
+}
+
+# allowed_cpus: the cores this harness may run on (its Cpus_allowed_list), one line.
+allowed_cpus() {
+  local key value
+  while read -r key value; do
+    [[ $key == Cpus_allowed_list: ]] && {
+      expand_cpu_list "$value"
+      return
+    }
+  done <"/proc/$$/status"
+  return 1
+}
+
+# set_placement: $PLACEMENT (default shared) checked and applied; dies with the reason
+# where split is impossible (one core, or no taskset), before anything runs.
+set_placement() {
+  local mode=${PLACEMENT:-shared} cpus=() half
+  read -ra cpus <<<"$(allowed_cpus)" || true
+  ((${#cpus[@]})) || die "cannot read the cores this process may use from /proc/$$/status"
+  PLACEMENT_CPUS=$(
+    IFS=,
+    echo "${cpus[*]}"
+  )
+  case "$mode" in
+    shared)
+      SERVER_CPUS=$PLACEMENT_CPUS CLIENT_CPUS=$PLACEMENT_CPUS SERVER_PIN=() CLIENT_PIN=()
+      ;;
+    split)
+      ((${#cpus[@]} >= 2)) ||
+        die "PLACEMENT=split gives the servers and the load generator cores of their own, but this process may use only core ${cpus[0]} (Cpus_allowed_list): run on a machine (or an affinity) with at least 2 cores, or use PLACEMENT=shared"
+      command -v taskset >/dev/null ||
+        die "PLACEMENT=split pins processes with taskset, which is missing: install util-linux (apt-get install util-linux), or use PLACEMENT=shared"
+      half=$((${#cpus[@]} / 2))
+      CLIENT_CPUS=$(
+        IFS=,
+        echo "${cpus[*]:0:half}"
+      )
+      SERVER_CPUS=$(
+        IFS=,
+        echo "${cpus[*]:half}"
+      )
+      # shellcheck disable=SC2034 # read by measure-point.sh
+      SERVER_PIN=(taskset -c "$SERVER_CPUS") CLIENT_PIN=(taskset -c "$CLIENT_CPUS")
+      ;;
+    *) die "unknown PLACEMENT '$mode': shared (servers and load generator on the same cores) or split (each on cores of its own)" ;;
+  esac
+  PLACEMENT_MODE=$mode
+}
+
+# ---------------------------------------------------------------------------------------
 # Processes. TRACKED_PIDS holds every background process we started and not yet reaped.
 TRACKED_PIDS=()
 
@@ -480,19 +551,24 @@ write_meta() {
     echo "  \"rustc\": $(json_string "$rustc"),"
     echo "  \"wrk_version\": $(json_string "$wrk_version"),"
     echo "  \"stop_grace_ms\": $SERVER_GRACE_MS,"
+    echo "  \"placement\": $(json_string "$PLACEMENT_MODE"),"
+    echo "  \"server_cpus\": $(json_string "$SERVER_CPUS"),"
+    echo "  \"client_cpus\": $(json_string "$CLIENT_CPUS"),"
     echo "  \"git_commit\": $(json_string "$commit"),"
     echo "  \"git_dirty\": $dirty"
     echo "}"
   } >"$file"
 }
 
-# begin_run RESULTS_DIR POINTS_TOTAL META_KEY=VALUE...: checks the folder, takes its lock,
+# begin_run RESULTS_DIR POINTS_TOTAL META_KEY=VALUE...: checks the placement (unless
+# set_placement ran already) and the folder, takes its lock,
 # raises the open-files limit, installs the traps, then creates RUN_DIR (marked INCOMPLETE
 # until finish_run), points RESULTS_DIR/latest at it and writes meta.json.
 begin_run() {
   local results_dir=$1
   POINTS_TOTAL=$2
   shift 2
+  [[ -n $PLACEMENT_MODE ]] || set_placement
   check_results_dir "$results_dir"
   take_lock "$results_dir"
   raise_open_files

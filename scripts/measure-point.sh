@@ -18,6 +18,15 @@
 #                      unloaded latency, hence the effective bound; 0 to skip (default 1s)
 #   --host HOST        where variants listen (default 127.0.0.1)
 #   --port N           port for the variant (default: its own port from the table)
+#   --server-args "A"  more flags for the variant's server, after the table's (e.g.
+#                      "--timer-slack 50us"), recorded as server_args
+#
+# PLACEMENT=split (see set_placement in lib.sh) starts the server and the load generator on
+# cores of their own with taskset; shared (the default) leaves both on every core.
+#
+# async-server answers GET /stats (its timer and wake-ups so far): read just before and just
+# after the measured run, it gives timer=, timer_slack_us=, loop_wakeups_per_s= and, for
+# the timerfd, timer_wakeups_per_s= (with the counts and stats_window_ms they come from).
 #
 # Writes DIR/numbers.txt (key=value: the settings, the server's CPU, memory and threads from
 # /proc, status=ok|failed and why), DIR/wrk.txt and DIR/primer.txt (wrk's output as printed),
@@ -40,6 +49,7 @@ readonly MEASURE_POINT_SCRIPT="${BASH_SOURCE[0]}"
 WRK_SAMPLE_HOOK=""
 # The point being measured: its settings (P_*) and its state (POINT_*), shared by its phases.
 POINT_DIR="" POINT_PROGRESS="" POINT_SERVER_PID="" POINT_URL="" POINT_BASE_URL="" POINT_KNOWN=no
+POINT_HAS_STATS=no
 
 # record KEY VALUE: append one line to the point's numbers.txt (VALUE escaped: numbers_append).
 record() { numbers_append "$POINT_DIR/numbers.txt" "$1=$2"; }
@@ -81,7 +91,7 @@ run_wrk() {
 run_load() {
   local out=$1 wrk_pid
   shift
-  "$@" >"$out" 2>"$out.stderr" 9>&- &
+  "${CLIENT_PIN[@]}" "$@" >"$out" 2>"$out.stderr" 9>&- &
   wrk_pid=$!
   track_pid "$wrk_pid"
   SERVER_DIED=no
@@ -138,11 +148,12 @@ measure_point() {
 point_settings() {
   P_OUT="" P_VARIANT="" P_URL="" P_LABEL="" P_THREADS=4 P_CONNECTIONS=100 P_DURATION=10s P_DELAY_MS=10
   P_WORKERS=1 P_TIMEOUT=10s P_WARMUP=1s P_PRIMER=1s P_HOST=127.0.0.1 P_PORT="" P_SEQ=1 P_RUN=1 POINT_PROGRESS=""
+  P_SERVER_ARGS=""
   # shellcheck disable=SC2034 # read by parse_options
   local -A spec=([--out]=P_OUT [--variant]=P_VARIANT [--url]=P_URL [--label]=P_LABEL [--threads]=P_THREADS
     [--connections]=P_CONNECTIONS [--duration]=P_DURATION [--delay-ms]=P_DELAY_MS [--workers]=P_WORKERS
     [--timeout]=P_TIMEOUT [--warmup]=P_WARMUP [--primer]=P_PRIMER [--host]=P_HOST [--port]=P_PORT
-    [--seq]=P_SEQ [--run]=P_RUN [--progress]=POINT_PROGRESS)
+    [--seq]=P_SEQ [--run]=P_RUN [--progress]=POINT_PROGRESS [--server-args]=P_SERVER_ARGS)
   USAGE_FILE=$MEASURE_POINT_SCRIPT parse_options spec "$@"
   [[ -n $P_OUT ]] || die "measure_point: --out is required"
   [[ -n $P_VARIANT || -n $P_URL ]] || die "measure_point: --variant or --url is required"
@@ -158,7 +169,7 @@ point_settings() {
 
   POINT_DIR=$P_OUT
   mkdir "$POINT_DIR" || die "cannot create $POINT_DIR"
-  POINT_SERVER_PID="" POINT_KNOWN=no
+  POINT_SERVER_PID="" POINT_KNOWN=no POINT_HAS_STATS=no
   SAMPLE_THREADS_MAX=0 SAMPLE_CPU_TICKS=0 SAMPLE_HWM_KB=0
   local name=${P_LABEL:-${P_VARIANT:-url}}
   if [[ -n $P_VARIANT ]]; then
@@ -217,8 +228,14 @@ point_start() {
     fail_point "port $port on $P_HOST is already in use by a process this harness did not start (another run? pick other ports with BASE_PORT=...)"
     return 1
   fi
-  local command=("${V_COMMAND[@]}" --addr "$P_HOST:$port" --delay-ms "$P_DELAY_MS")
+  local command=("${V_COMMAND[@]}" --addr "$P_HOST:$port" --delay-ms "$P_DELAY_MS") extra=()
   [[ $V_FAMILY == rust ]] && command+=(--workers "$P_WORKERS")
+  if [[ -n $P_SERVER_ARGS ]]; then
+    read -ra extra <<<"$P_SERVER_ARGS"
+    command+=("${extra[@]}")
+    record server_args "$P_SERVER_ARGS"
+  fi
+  [[ ${command[0]##*/} == async-server ]] && POINT_HAS_STATS=yes
   if [[ ! -x ${command[0]} ]]; then
     if [[ $V_FAMILY == rust ]]; then
       fail_point "${command[0]} not found: run 'make build' first"
@@ -236,7 +253,8 @@ point_start() {
   fi
   record command "${command[*]}"
   step "starting ${command[*]#"$REPO_ROOT"/}"
-  "${command[@]}" >"$POINT_DIR/server.log" 2>&1 9>&- &
+  # taskset (PLACEMENT=split) execs the server: $! is the server's PID all the same.
+  "${SERVER_PIN[@]}" "${command[@]}" >"$POINT_DIR/server.log" 2>&1 9>&- &
   POINT_SERVER_PID=$!
   track_pid "$POINT_SERVER_PID"
   echo "$POINT_SERVER_PID" >"$POINT_DIR/server.pid"
@@ -367,8 +385,11 @@ measured_run() {
   record "${name}_command" "$*"
   step "${*/#"$REPO_ROOT"\//}"
   record measure_started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  local stats_before="" stats_started_ms=0
+  if [[ $POINT_HAS_STATS == yes ]] && stats_before=$(server_stats); then stats_started_ms=$(now_ms); fi
   run_load "$out" "$@"
   record "${name}_exit" "$WRK_EXIT"
+  [[ -z $stats_before ]] || record_wakeups "$stats_before" "$stats_started_ms"
   # The whole machine's busy CPU during the run: server, wrk, and anything else running.
   record machine_cpu_busy_s "$(ticks_to_seconds $(($(machine_cpu_ticks) - machine_before)))"
   record client_cpu_s "$(ticks_to_seconds "$WRK_CPU_TICKS")"
@@ -377,6 +398,42 @@ measured_run() {
     record server_peak_rss_kb "$SAMPLE_HWM_KB"
     record server_threads_max "$SAMPLE_THREADS_MAX"
   fi
+}
+
+# server_stats: the started server's GET /stats, as key=value lines (async-server only).
+server_stats() {
+  [[ -n $POINT_SERVER_PID ]] || return 1
+  curl -fsS --max-time 2 "$POINT_BASE_URL/stats" 2>/dev/null
+}
+
+# stats_value KEY TEXT: KEY's value among TEXT's key=value lines (empty: none).
+stats_value() {
+  local line
+  while IFS= read -r line; do
+    [[ $line == "$1="* ]] && {
+      echo "${line#*=}"
+      return
+    }
+  done <<<"$2"
+}
+
+# record_wakeups BEFORE STARTED_MS: GET /stats again; records the timer, its slack, and the
+# wake-ups between the two reads, counted and per second of that window. Nothing if the
+# second read fails (the server died: the point fails on that, not here).
+record_wakeups() {
+  local before=$1 started_ms=$2 after window_ms key count
+  after=$(server_stats) || return 0
+  window_ms=$(($(now_ms) - started_ms))
+  ((window_ms > 0)) || window_ms=1
+  record timer "$(stats_value timer "$after")"
+  [[ -z $(stats_value timer_slack_us "$after") ]] || record timer_slack_us "$(stats_value timer_slack_us "$after")"
+  record stats_window_ms "$window_ms"
+  for key in loop_wakeups timer_wakeups; do
+    [[ -n $(stats_value "$key" "$after") && -n $(stats_value "$key" "$before") ]] || continue
+    count=$(($(stats_value "$key" "$after") - $(stats_value "$key" "$before")))
+    record "$key" "$count"
+    record "${key}_per_s" "$(((count * 1000 + window_ms / 2) / window_ms))"
+  done
 }
 
 # point_stop: SIGTERM the server (it must exit 0), then the point's verdict: measured, or
@@ -435,6 +492,7 @@ main() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   raise_open_files
+  set_placement
   measure_point "$@"
 }
 

@@ -6,13 +6,19 @@
 //! "async server with downstream async calls" (aiohttp with `await asyncio.sleep`).
 //!
 //! `--timer timerfd` waits on a kernel timer instead (see `timerfd.rs`): the same async
-//! wait without the millisecond rounding of tokio's timer wheel.
+//! wait without the millisecond rounding of tokio's timer wheel, its wake-ups up to
+//! `--timer-slack` late so that waits ending close together share one.
 //!
-//! Run it: `cargo run --release -p async-server -- --delay-ms 10 [--timer timerfd]`
-//! then `curl http://127.0.0.1:9001/`.
+//! `GET /stats` counts the event loop's wake-ups (and the timerfd's), for the harness to
+//! read before and after a measured run: what each timer costs besides its delay.
+//!
+//! Run it: `cargo run --release -p async-server -- --delay-ms 10 [--timer timerfd
+//! --timer-slack 50us]` then `curl http://127.0.0.1:9001/` and
+//! `curl http://127.0.0.1:9001/stats`.
 
 mod timerfd;
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -28,7 +34,8 @@ const VARIANT: &str = "async-server";
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Routes: GET / (after the delay), GET /health (at once).\n\
+    after_help = "Routes: GET / (after the delay), GET /health (at once), GET /stats (at once: \
+    the timer and its wake-ups so far, as key=value lines).\n\
     --workers 1 runs one event loop (a current_thread runtime), like the seed's aiohttp."
 )]
 struct Args {
@@ -39,6 +46,13 @@ struct Args {
     /// The timer the simulated downstream call waits on.
     #[arg(long, value_enum, default_value_t = TimerKind::Tokio)]
     timer: TimerKind,
+
+    /// With --timer timerfd: how late a wake-up may come so that waits ending within it
+    /// share one (fewer wake-ups, less CPU per request, each wait a little longer). A whole
+    /// number with its unit, ns, us (or µs), ms or s, at most 1s; 0 for none.
+    /// [default: 250us]
+    #[arg(long, value_name = "DURATION", value_parser = parse_slack)]
+    timer_slack: Option<Duration>,
 
     #[command(flatten)]
     tuning: Tuning,
@@ -51,9 +65,9 @@ enum TimerKind {
     /// a deadline rounded up to the next tick (a 10 ms sleep takes about 11 ms)
     Tokio,
     /// a kernel timer (Linux timerfd) with nanosecond deadlines: one per runtime, armed for
-    /// the earliest pending sleeps; a wake-up may come up to 250 µs late (never early), so
-    /// that sleeps ending close together share it: one system call per wake-up, none per
-    /// sleep under load
+    /// the earliest pending sleeps; a wake-up may come up to --timer-slack late (never
+    /// early), so that sleeps ending close together share it: one system call per wake-up,
+    /// none per sleep under load
     Timerfd,
 }
 
@@ -89,30 +103,118 @@ async fn health() -> &'static str {
     HEALTHY
 }
 
+/// `GET /stats`: the timer and how often the server woke, as `key=value` lines, counted
+/// since start-up (a reader takes the difference over its own window):
+///
+/// - `loop_wakeups`: how many times the runtime's threads parked (each park ends in a
+///   wake-up), whatever woke them: the timer, a socket, a task;
+/// - `timer_wakeups` (timerfd only): the timerfd's expiries handled, each one waking the
+///   sleeps then due. tokio's timer wheel does not count its own.
+async fn stats(State(downstream): State<Downstream>) -> String {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let loop_wakeups: u64 = (0..metrics.num_workers())
+        .map(|worker| metrics.worker_park_count(worker))
+        .sum();
+    let mut text = String::new();
+    match &downstream.timer {
+        Timer::Tokio => text.push_str("timer=tokio\n"),
+        Timer::Timerfd(timer) => {
+            let _ = write!(
+                text,
+                "timer=timerfd\ntimer_slack_us={}\ntimer_wakeups={}\n",
+                micros(timer.slack()),
+                timer.wakeups()
+            );
+        }
+    }
+    let _ = writeln!(text, "loop_wakeups={loop_wakeups}");
+    text
+}
+
+/// A duration in µs, with up to three decimals where it is not whole ("0.5", "250").
+fn micros(duration: Duration) -> String {
+    let nanos = duration.as_nanos();
+    if nanos.is_multiple_of(1000) {
+        (nanos / 1000).to_string()
+    } else {
+        let text = format!("{}.{:03}", nanos / 1000, nanos % 1000);
+        text.trim_end_matches('0').to_owned()
+    }
+}
+
+/// `--timer-slack`: a whole number and its unit (ns, us, µs, ms, s), or 0; at most
+/// [`timerfd::MAX_SLACK`].
+fn parse_slack(text: &str) -> Result<Duration, String> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let value: u64 = number.parse().map_err(|_| {
+        format!("'{text}' is not a duration: give a whole number and its unit, e.g. 50us")
+    })?;
+    let slack = match unit {
+        "" if value == 0 => Duration::ZERO,
+        "" => {
+            return Err(format!(
+                "'{text}' has no unit: give ns, us, ms or s, e.g. {value}us"
+            ))
+        }
+        "ns" => Duration::from_nanos(value),
+        "us" | "µs" => Duration::from_micros(value),
+        "ms" => Duration::from_millis(value),
+        "s" => Duration::from_secs(value),
+        other => {
+            return Err(format!(
+                "unknown unit '{other}' in '{text}': give ns, us, ms or s"
+            ))
+        }
+    };
+    if slack > timerfd::MAX_SLACK {
+        return Err(format!(
+            "'{text}' is more than the widest slack, {}s",
+            timerfd::MAX_SLACK.as_secs()
+        ));
+    }
+    Ok(slack)
+}
+
 /// The routes; other paths get 404 and other methods 405 from axum.
 fn app(downstream: Downstream) -> Router {
     Router::new()
         .route("/", get(hello))
         .route("/health", get(health))
+        .route("/stats", get(stats))
         .with_state(downstream)
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let (timer, wait) = match args.timer {
-        TimerKind::Tokio => (Timer::Tokio, "tokio::time::sleep"),
-        TimerKind::Timerfd => match timerfd::Timer::new() {
-            Ok(timer) => (Timer::Timerfd(timer), "timerfd"),
-            Err(error) => {
-                return server_common::fail(VARIANT, &format!("cannot create a timerfd: {error}"))
+    let (timer, wait) = match (args.timer, args.timer_slack) {
+        (TimerKind::Tokio, None) => (Timer::Tokio, "tokio::time::sleep".to_owned()),
+        (TimerKind::Tokio, Some(_)) => {
+            return server_common::fail(
+                VARIANT,
+                "--timer-slack applies to --timer timerfd only (tokio's timer has 1 ms ticks)",
+            )
+        }
+        (TimerKind::Timerfd, slack) => {
+            match timerfd::Timer::new(slack.unwrap_or(timerfd::DEFAULT_SLACK)) {
+                Ok(timer) => {
+                    let wait = format!("timerfd, slack {} µs", micros(timer.slack()));
+                    (Timer::Timerfd(timer), wait)
+                }
+                Err(error) => {
+                    return server_common::fail(
+                        VARIANT,
+                        &format!("cannot create a timerfd: {error}"),
+                    )
+                }
             }
-        },
+        }
     };
     let downstream = Downstream {
         delay: args.tuning.delay(),
         timer,
     };
-    server_common::run(VARIANT, args.addr, &args.tuning, wait, app(downstream))
+    server_common::run(VARIANT, args.addr, &args.tuning, &wait, app(downstream))
 }
 
 #[cfg(test)]
@@ -126,7 +228,9 @@ mod tests {
     fn downstream(kind: TimerKind) -> Downstream {
         let timer = match kind {
             TimerKind::Tokio => Timer::Tokio,
-            TimerKind::Timerfd => Timer::Timerfd(timerfd::Timer::new().unwrap()),
+            TimerKind::Timerfd => {
+                Timer::Timerfd(timerfd::Timer::new(timerfd::DEFAULT_SLACK).unwrap())
+            }
         };
         Downstream {
             delay: Duration::from_millis(20),
@@ -191,11 +295,61 @@ mod tests {
     }
 
     #[test]
-    fn help_states_the_timerfd_slack_the_code_uses() {
+    fn help_states_the_default_slack_the_code_uses() {
         use clap::CommandFactory;
         let help = Args::command().render_long_help().to_string();
-        let slack = format!("up to {} µs late", timerfd::SLACK.as_micros());
+        let slack = format!("[default: {}us]", micros(timerfd::DEFAULT_SLACK));
         assert!(help.contains(&slack), "no {slack:?} in:\n{help}");
         assert!(help.contains("1 ms ticks"), "{help}");
+        assert!(help.contains("GET /stats"), "{help}");
+    }
+
+    #[test]
+    fn slack_parsing_table() {
+        let cases: &[(&str, Result<Duration, &str>)] = &[
+            ("0", Ok(Duration::ZERO)),
+            ("0us", Ok(Duration::ZERO)),
+            ("250us", Ok(Duration::from_micros(250))),
+            ("50µs", Ok(Duration::from_micros(50))),
+            ("1500ns", Ok(Duration::from_nanos(1500))),
+            ("1ms", Ok(Duration::from_millis(1))),
+            ("1s", Ok(Duration::from_secs(1))),
+            ("50", Err("has no unit")),
+            ("us", Err("is not a duration")),
+            ("-5us", Err("is not a duration")),
+            ("2.5us", Err("unknown unit '.5us'")),
+            ("5min", Err("unknown unit 'min'")),
+            ("2s", Err("more than the widest slack, 1s")),
+            ("99999999999999999999us", Err("is not a duration")),
+        ];
+        for (text, expected) in cases {
+            match (parse_slack(text), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got, *want, "{text}"),
+                (Err(got), Err(want)) => assert!(got.contains(want), "{text}: {got}"),
+                (got, want) => panic!("{text}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn micros_prints_whole_and_fractional_microseconds() {
+        assert_eq!(micros(Duration::from_micros(250)), "250");
+        assert_eq!(micros(Duration::ZERO), "0");
+        assert_eq!(micros(Duration::from_nanos(1500)), "1.5");
+        assert_eq!(micros(Duration::from_nanos(1)), "0.001");
+    }
+
+    #[tokio::test]
+    async fn stats_names_the_timer_and_counts_wake_ups() {
+        let (status, content_type, body) = call(TimerKind::Timerfd, Method::GET, "/stats").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(content_type.starts_with("text/plain"), "{content_type}");
+        assert!(
+            body.starts_with("timer=timerfd\ntimer_slack_us=250\ntimer_wakeups=0\nloop_wakeups="),
+            "{body}"
+        );
+        let (_, _, body) = call(TimerKind::Tokio, Method::GET, "/stats").await;
+        assert!(body.starts_with("timer=tokio\nloop_wakeups="), "{body}");
+        assert!(!body.contains("timer_wakeups"), "{body}");
     }
 }

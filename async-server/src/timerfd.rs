@@ -17,12 +17,13 @@
 //!
 //! - the timerfd is armed, as an absolute time on `CLOCK_MONOTONIC` (the clock of
 //!   `std::time::Instant` on Linux), for the next *group*: the sleeps whose deadlines lie
-//!   within [`SLACK`] of the earliest, all due at the latest deadline among them;
+//!   within the timer's slack ([`DEFAULT_SLACK`] unless `--timer-slack` says otherwise) of
+//!   the earliest, all due at the latest deadline among them;
 //! - a driver task waits for it to become readable (tokio's [`AsyncFd`]); then it wakes
 //!   every sleep whose deadline has passed and re-arms the timerfd for the next group.
 //!
 //! A sleep alone is woken at its deadline. Sleeps that end close together share one expiry:
-//! a wake-up may come up to [`SLACK`] late, never early, since a sleep completes only once
+//! a wake-up may come up to the slack late, never early, since a sleep completes only once
 //! the driver has read the clock at or past its deadline. Under a steady load the requests
 //! woken together answer together and come back together, so the groups last: at the
 //! seed's load (100 connections, 10 ms) an expiry wakes a dozen or more sleeps, more than a
@@ -32,7 +33,7 @@
 //! # Costs
 //!
 //! - Per sleep: an insertion and a removal in the map, under a mutex. No system call, unless
-//!   the sleep would otherwise wait more than [`SLACK`] past its deadline (then one
+//!   the sleep would otherwise wait more than the slack past its deadline (then one
 //!   `timerfd_settime`): under a steady load every new sleep ends after those already
 //!   waiting, so that happens only when none is waiting.
 //! - Per expiry (one for each group): the readiness arrives with the `epoll_wait` the
@@ -40,6 +41,13 @@
 //!   `timerfd_settime` to re-arm. No `read`: re-arming resets the count of expiries that
 //!   `read` would return, and tokio's edge-triggered epoll reports the next one.
 //! - One file descriptor, and one task, per timer.
+//! - One relaxed atomic increment per expiry: the count of wake-ups
+//!   ([`Timer::wakeups`]) that `GET /stats` reports.
+//!
+//! The slack is the trade-off: the wider it is, the more sleeps share an expiry (fewer
+//! wake-ups of the event loop, less CPU per request) and the later each of them is woken
+//! (a longer wait per request, so fewer requests per second by Little's law). At 0 every
+//! distinct deadline gets its own expiry. `make sweep-timer` measures the curve.
 //!
 //! One timerfd per sleep instead costs six system calls per sleep (create, arm, register
 //! with epoll, read, deregister, close) and wakes the event loop for each sleep on its own:
@@ -58,6 +66,7 @@ use std::future::Future;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -69,11 +78,15 @@ use rustix::time::{
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
-/// How late the timerfd may wake a sleep, so that sleeps ending close together share one
-/// expiry: a quarter of tokio's 1 ms tick. Smaller, the groups stay small and the event
-/// loop wakes more often (more CPU per request); larger, the few sleeps at the start of a
-/// wide group wait longer.
-pub const SLACK: Duration = Duration::from_micros(250);
+/// How late the timerfd may wake a sleep by default, so that sleeps ending close together
+/// share one expiry: a quarter of tokio's 1 ms tick. Smaller, the groups stay small and the
+/// event loop wakes more often (more CPU per request); larger, the few sleeps at the start
+/// of a wide group wait longer. `--timer-slack` chooses another.
+pub const DEFAULT_SLACK: Duration = Duration::from_micros(250);
+
+/// The widest slack `--timer-slack` accepts: a wake-up a whole second late is no longer a
+/// timer worth measuring.
+pub const MAX_SLACK: Duration = Duration::from_secs(1);
 
 /// The farthest deadline kept (about 146 billion years of `CLOCK_MONOTONIC`), so that a
 /// huge delay saturates instead of overflowing; the kernel clamps it further.
@@ -90,6 +103,10 @@ struct Shared {
     /// The kernel timer; the driver task holds the other reference, inside its `AsyncFd`.
     fd: Arc<OwnedFd>,
     state: Mutex<State>,
+    /// How late a sleep may be woken so that it shares an expiry with later ones.
+    slack: Duration,
+    /// Expiries the driver task has handled: the timer's wake-ups of the event loop.
+    wakeups: AtomicU64,
 }
 
 /// The pending sleeps and what the timerfd is armed for.
@@ -106,13 +123,14 @@ struct State {
 }
 
 impl Timer {
-    /// Creates the timerfd (non-blocking, close-on-exec). It is registered with the tokio
-    /// runtime, and its driver task spawned, when the first sleep is polled: every sleep of
-    /// a timer must be polled inside that same runtime.
+    /// Creates the timerfd (non-blocking, close-on-exec), whose wake-ups may come up to
+    /// `slack` late (at most [`MAX_SLACK`]). It is registered with the tokio runtime, and
+    /// its driver task spawned, when the first sleep is polled: every sleep of a timer must
+    /// be polled inside that same runtime.
     ///
     /// # Errors
     /// If the kernel refuses a timerfd (out of file descriptors, for example).
-    pub fn new() -> io::Result<Self> {
+    pub fn new(slack: Duration) -> io::Result<Self> {
         let fd = timerfd_create(
             TimerfdClockId::Monotonic,
             TimerfdFlags::NONBLOCK | TimerfdFlags::CLOEXEC,
@@ -121,12 +139,25 @@ impl Timer {
             shared: Arc::new(Shared {
                 fd: Arc::new(fd),
                 state: Mutex::new(State::default()),
+                slack: slack.min(MAX_SLACK),
+                wakeups: AtomicU64::new(0),
             }),
         })
     }
 
+    /// How late a wake-up may come.
+    pub fn slack(&self) -> Duration {
+        self.shared.slack
+    }
+
+    /// How many expiries the driver task has handled since the timer was made: each one
+    /// woke the event loop for the sleeps then due.
+    pub fn wakeups(&self) -> u64 {
+        self.shared.wakeups.load(Ordering::Relaxed)
+    }
+
     /// A future that completes once `duration` has passed: never sooner, and no more than
-    /// [`SLACK`] later (plus the time the event loop takes to get to it). The deadline is
+    /// the slack later (plus the time the event loop takes to get to it). The deadline is
     /// taken now, as `tokio::time::sleep` does.
     pub fn sleep(&self, duration: Duration) -> Sleep {
         let deadline = monotonic_now()
@@ -211,7 +242,7 @@ impl Shared {
     }
 
     /// Registers a sleep, re-arms the timerfd if the time it is armed for would make this
-    /// sleep later than [`SLACK`], and spawns the driver task on the first call. Returns
+    /// sleep later than the slack, and spawns the driver task on the first call. Returns
     /// the sleep's sequence number.
     fn register(this: &Arc<Self>, deadline: Duration, waker: &Waker) -> u64 {
         let mut state = this.lock();
@@ -220,7 +251,7 @@ impl Shared {
         state.waiting.insert((deadline, sequence), waker.clone());
         if state
             .armed_for
-            .is_none_or(|armed_for| deadline.saturating_add(SLACK) < armed_for)
+            .is_none_or(|armed_for| deadline.saturating_add(this.slack) < armed_for)
         {
             this.arm(&mut state);
         }
@@ -232,14 +263,14 @@ impl Shared {
     }
 
     /// Arms the timerfd (absolute, `CLOCK_MONOTONIC`) for the next group of sleeps: those
-    /// whose deadline is within [`SLACK`] of the earliest, all due at the latest of them.
+    /// whose deadline is within the slack of the earliest, all due at the latest of them.
     /// Nothing waiting: left as it is (a one-shot timer that has expired stays quiet).
     fn arm(&self, state: &mut State) {
         let Some((&(earliest, _), _)) = state.waiting.first_key_value() else {
             state.armed_for = None;
             return;
         };
-        let group_end = (earliest.saturating_add(SLACK), u64::MAX);
+        let group_end = (earliest.saturating_add(self.slack), u64::MAX);
         let expiry = state
             .waiting
             .range(..=group_end)
@@ -296,6 +327,7 @@ fn spawn_driver(shared: Weak<Shared>, fd: Arc<OwnedFd>) {
             let Some(shared) = shared.upgrade() else {
                 return;
             };
+            shared.wakeups.fetch_add(1, Ordering::Relaxed);
             shared.expire(&mut due);
             drop(shared);
             for waker in due.drain(..) {
@@ -308,7 +340,7 @@ fn spawn_driver(shared: Weak<Shared>, fd: Arc<OwnedFd>) {
 /// `timerfd_settime`, absolute on `CLOCK_MONOTONIC`, one-shot.
 ///
 /// # Panics
-/// Never for a timerfd and a time of at most [`LATEST_DEADLINE`] plus [`SLACK`]: the kernel
+/// Never for a timerfd and a time of at most [`LATEST_DEADLINE`] plus [`MAX_SLACK`]: the kernel
 /// refuses only other descriptors and malformed times.
 fn set_timer(fd: &OwnedFd, expiry: Duration) {
     let it_value = Timespec::try_from(expiry).expect("a deadline within LATEST_DEADLINE");
@@ -338,7 +370,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_10_ms_wait_is_never_shorter_than_10_ms() {
-        let timer = Timer::new().unwrap();
+        let timer = Timer::new(DEFAULT_SLACK).unwrap();
         for _ in 0..200 {
             let started = Instant::now();
             timer.sleep(TEN_MS).await;
@@ -351,7 +383,7 @@ mod tests {
     async fn overlapping_waits_of_many_lengths_are_never_short() {
         // 200 waits of 1 to 20 ms started together: the map orders them, and each one,
         // woken by whichever expiry came after its deadline, is still at least its length.
-        let timer = Timer::new().unwrap();
+        let timer = Timer::new(DEFAULT_SLACK).unwrap();
         let waits: Vec<_> = (0..200u64)
             .map(|i| {
                 let timer = timer.clone();
@@ -371,7 +403,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn three_hundred_waits_overlap_on_one_thread() {
-        let timer = Timer::new().unwrap();
+        let timer = Timer::new(DEFAULT_SLACK).unwrap();
         let started = Instant::now();
         let waits: Vec<_> = (0..300)
             .map(|_| tokio::spawn(timer.sleep(Duration::from_millis(50))))
@@ -387,7 +419,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_shorter_wait_started_later_re_arms_the_timer() {
-        let timer = Timer::new().unwrap();
+        let timer = Timer::new(DEFAULT_SLACK).unwrap();
         let long = tokio::spawn(timer.sleep(Duration::from_secs(30)));
         tokio::task::yield_now().await;
         let started = Instant::now();
@@ -403,7 +435,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn dropped_waits_do_not_hold_up_the_others() {
-        let timer = Timer::new().unwrap();
+        let timer = Timer::new(DEFAULT_SLACK).unwrap();
         // The earliest deadlines belong to waits that are dropped before them.
         for _ in 0..50 {
             let dropped = timer.sleep(Duration::from_millis(5));
@@ -423,7 +455,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn worker_threads_share_one_timer() {
-        let timer = Timer::new().unwrap();
+        let timer = Timer::new(DEFAULT_SLACK).unwrap();
         let waits: Vec<_> = (0..400)
             .map(|_| {
                 let timer = timer.clone();
@@ -440,13 +472,61 @@ mod tests {
         }
     }
 
+    /// 50 waits started together, ending 100 µs apart (over 4.9 ms): how many expiries
+    /// they took, each one checked never to end early.
+    async fn staggered_waits(timer: &Timer) -> u64 {
+        let before = timer.wakeups();
+        let waits: Vec<_> = (0..50u64)
+            .map(|i| {
+                let length = TEN_MS + Duration::from_micros(100 * i);
+                let started = Instant::now();
+                let sleep = timer.sleep(length);
+                tokio::spawn(async move {
+                    sleep.await;
+                    (length, started.elapsed())
+                })
+            })
+            .collect();
+        for wait in waits {
+            let (length, took) = wait.await.unwrap();
+            assert!(took >= length, "a {length:?} wait took {took:?}");
+        }
+        timer.wakeups() - before
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_wide_slack_groups_the_waits_into_few_wake_ups() {
+        // Groups are disjoint and each spans the slack (the first one excepted: armed when
+        // the first wait alone was registered), so 4.9 ms of deadlines take at most
+        // 4.9 / 1 + 2 expiries, however late the event loop runs.
+        let timer = Timer::new(Duration::from_millis(1)).unwrap();
+        let wakeups = staggered_waits(&timer).await;
+        assert!((1..=7).contains(&wakeups), "{wakeups} wake-ups");
+        assert_eq!(timer.slack(), Duration::from_millis(1));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn no_slack_still_never_wakes_a_wait_early() {
+        let timer = Timer::new(Duration::ZERO).unwrap();
+        let wakeups = staggered_waits(&timer).await;
+        // Each distinct deadline is its own group; a late event loop may still find
+        // several due at one expiry, so only the bounds are certain.
+        assert!((1..=50).contains(&wakeups), "{wakeups} wake-ups");
+    }
+
+    #[test]
+    fn a_slack_beyond_the_widest_is_clamped() {
+        let timer = Timer::new(Duration::from_mins(1)).unwrap();
+        assert_eq!(timer.slack(), MAX_SLACK);
+    }
+
     #[test]
     fn a_timer_gone_with_its_runtime_leaves_no_task_behind() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let timer = Timer::new().unwrap();
+        let timer = Timer::new(DEFAULT_SLACK).unwrap();
         let fd = Arc::downgrade(&timer.shared.fd);
         runtime.block_on(timer.sleep(Duration::from_millis(1)));
         drop(timer);

@@ -86,6 +86,7 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     let planned = match run.kind {
         RunKind::Sweep => output::charts::sweep(&run),
         RunKind::C10k => output::c10k::charts(&run),
+        RunKind::TimerSweep => output::timer_sweep::charts(&run),
         RunKind::Bench | RunKind::Logs => output::charts::bench(&run).into_iter().collect(),
         RunKind::Latency => output::latency_charts::latency(&run, &output::latency::variants(&run)),
     };
@@ -113,6 +114,7 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     let summary = match run.kind {
         RunKind::Sweep => output::sweep::summary(&run, &drawn),
         RunKind::C10k => output::c10k::summary(&run, &drawn),
+        RunKind::TimerSweep => output::timer_sweep::summary(&run, &drawn),
         RunKind::Bench | RunKind::Logs => {
             output::markdown::bench(&run, drawn.contains(&"seed-comparison"))
         }

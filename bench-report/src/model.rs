@@ -156,6 +156,51 @@ pub struct Point {
     pub samples: Samples,
     /// A C10k point's own figures (`make sweep-c10k`); `None` for other runs.
     pub c10k: Option<c10k::C10kFigures>,
+    /// async-server's timer and wake-ups over the measured run (its `GET /stats`); `None`
+    /// for other servers and older runs.
+    pub timer: Option<TimerFigures>,
+}
+
+/// async-server's timer during a point: which one, its slack, and how often it woke.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TimerFigures {
+    /// `tokio` or `timerfd`, as the server said.
+    pub timer: Option<String>,
+    /// The timerfd's slack, µs: as the sweep asked (`slack_us`), else as the server said.
+    pub slack_us: Option<f64>,
+    /// The event loop's wake-ups per second of the measured window.
+    pub loop_wakeups_per_s: Option<f64>,
+    /// The timerfd's expiries per second of the measured window (none for tokio's timer).
+    pub timer_wakeups_per_s: Option<f64>,
+    /// The event loop's wake-ups over the window.
+    pub loop_wakeups: Option<u64>,
+    /// The timerfd's expiries over the window.
+    pub timer_wakeups: Option<u64>,
+}
+
+impl TimerFigures {
+    /// The figures numbers.txt holds, if it names a timer or a slack.
+    ///
+    /// # Errors
+    /// A figure that is not a number.
+    pub fn read(numbers: &Numbers) -> Result<Option<Self>, ParseError> {
+        let timer = numbers.text("timer").map(str::to_owned);
+        let slack_us = match numbers.get::<f64>("slack_us")? {
+            Some(slack) => Some(slack),
+            None => numbers.get("timer_slack_us")?,
+        };
+        if timer.is_none() && slack_us.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            timer,
+            slack_us,
+            loop_wakeups_per_s: numbers.get("loop_wakeups_per_s")?,
+            timer_wakeups_per_s: numbers.get("timer_wakeups_per_s")?,
+            loop_wakeups: numbers.get("loop_wakeups")?,
+            timer_wakeups: numbers.get("timer_wakeups")?,
+        }))
+    }
 }
 
 impl Point {
@@ -255,6 +300,7 @@ impl Point {
                 .map(str::to_owned)
                 .or_else(|| wrk.as_ref().and_then(|report| report.url.clone())),
             c10k: c10k::C10kFigures::read(&numbers)?,
+            timer: TimerFigures::read(&numbers)?,
             wrk,
             unloaded,
             open_loop,
@@ -340,6 +386,7 @@ impl Point {
             open_loop: OpenLoop::read(&numbers, None).ok().flatten(),
             samples: Samples::default(),
             c10k: None,
+            timer: None,
         }
     }
 
@@ -400,6 +447,8 @@ pub enum RunKind {
     Latency,
     /// `make sweep-c10k`: 1,000 to 10,000 connections, what a connection costs.
     C10k,
+    /// `make sweep-timer`: the timerfd's slack swept, tokio's timer beside it.
+    TimerSweep,
 }
 
 /// A run folder: meta.json, one folder per point, maybe INCOMPLETE.
@@ -432,6 +481,7 @@ impl Run {
             Some("bench") => RunKind::Bench,
             Some("latency") => RunKind::Latency,
             Some("c10k") => RunKind::C10k,
+            Some("timer-sweep") => RunKind::TimerSweep,
             Some(other) => {
                 return Err(ParseError::file(
                     &dir.join("meta.json"),

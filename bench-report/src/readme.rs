@@ -127,6 +127,10 @@ fn generate(name: &str, paths: &[PathBuf]) -> Result<String, Generate> {
         "versus" => Ok(versus(&one(name, paths)?)),
         "latency" => Ok(latency(&one(name, paths)?)),
         "c10k" => Ok(c10k(&one(name, paths)?)),
+        "timer-sweep" => match paths {
+            [dir] if !dir.exists() => Ok(timer_sweep_missing(dir)),
+            _ => Ok(timer_sweep(&one(name, paths)?)),
+        },
         "robustness" => match paths {
             [file] => robustness(file).map_err(Generate::from),
             _ => Err(Generate::Usage("robustness takes one file".to_owned())),
@@ -155,14 +159,25 @@ fn machine_with(run: &Run, client: &str) -> String {
     let memory = meta
         .number("memory_kb")
         .map_or("?".to_owned(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
+    let placement = match crate::output::markdown::placement(run) {
+        Some(crate::output::markdown::Placement::Split {
+            servers,
+            client: client_cores,
+        }) => format!(
+            "**the servers on core(s) {servers} and {client} on core(s) {client_cores}** (`PLACEMENT=split`)"
+        ),
+        _ => format!(
+            "**{client} and the servers sharing the same {} cores**",
+            text("cores")
+        ),
+    };
     format!(
-        "{} ({} cores, {memory} GiB, Linux {}; {}; {}), **{client} and the servers sharing the same {} cores**",
+        "{} ({} cores, {memory} GiB, Linux {}; {}; {}), {placement}",
         text("cpu_model"),
         text("cores"),
         text("kernel"),
         text("rustc"),
         text("wrk_version"),
-        text("cores"),
     )
 }
 
@@ -640,6 +655,35 @@ fn c10k(run: &Run) -> String {
     md.push('\n');
     chart_images(&mut md, run, &path, crate::output::c10k::CHARTS);
     md
+}
+
+/// The timer sweep's reference run: the tables per connection count, each slack against the
+/// targets, and the chart.
+fn timer_sweep(run: &Run) -> String {
+    let path = relative(run);
+    let rows = crate::analysis::timer_sweep::rows(run);
+    let mut md = format!(
+        "`make sweep-timer` on {} (slacks {} µs at {} connections, tokio's timer beside them; {}; {}):\n\n",
+        machine(run),
+        run.meta.text("slacks_us").unwrap_or_else(|| "?".to_owned()),
+        run.meta.text("connections_list").unwrap_or_else(|| "?".to_owned()),
+        runs_text(run),
+        link(run, &path),
+    );
+    chart_images(&mut md, run, &path, [crate::output::timer_sweep::CHART]);
+    crate::output::timer_sweep::tables(&mut md, run, &rows);
+    crate::output::timer_sweep::targets_section(&mut md, &rows);
+    md
+}
+
+/// The timer sweep's block before its reference run is committed: how to make it.
+fn timer_sweep_missing(dir: &Path) -> String {
+    let name = dir
+        .file_name()
+        .map_or(String::new(), |name| name.to_string_lossy().into_owned());
+    format!(
+        "No reference run yet: on a quiet machine, `make sweep-timer RUNS=3`, then copy the run folder it names to `results/reference/{name}` and run `make readme`."
+    )
 }
 
 /// The robustness battery's table, as its committed run wrote it.

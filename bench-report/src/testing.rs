@@ -73,6 +73,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         open_loop: None,
         samples: Samples::default(),
         c10k: None,
+        timer: None,
     }
 }
 

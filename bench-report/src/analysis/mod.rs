@@ -11,5 +11,6 @@ pub mod notes;
 pub mod observations;
 pub mod runs;
 pub mod sweep;
+pub mod timer_sweep;
 pub mod timers;
 pub mod variants;

@@ -12,7 +12,7 @@ use crate::output::charts::{machine, Planned};
 use crate::output::csv::field;
 use crate::output::format::{megabytes, ms, pct, rate, thousands};
 use crate::output::markdown::{
-    chart_line, incomplete_banner, machine_line, threads_flag, SHARED_CORES,
+    chart_line, cores_line, incomplete_banner, machine_line, threads_flag,
 };
 use crate::output::sweep::{load_text, variants};
 use crate::parse::wrk::Errors;
@@ -581,7 +581,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     incomplete_banner(&mut md, run, "The tables");
     let _ = writeln!(
         md,
-        "What one connection costs each variant, and where each one breaks: {} at {} connections, {} ms per request, 1 worker; `wrk {} -d{} --timeout {}` per point.\n{}\n{SHARED_CORES}\n",
+        "What one connection costs each variant, and where each one breaks: {} at {} connections, {} ms per request, 1 worker; `wrk {} -d{} --timeout {}` per point.\n{}\n{}\n",
         names.join(" "),
         text("connections_list"),
         text("delay_ms"),
@@ -589,6 +589,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
         text("duration"),
         text("timeout"),
         machine_line(run),
+        cores_line(run),
     );
     md.push_str("## What a connection costs\n\n");
     costs_table(&mut md, &costs);

@@ -24,13 +24,19 @@ pub struct Planned {
 
 /// The machine line of every chart title.
 pub fn machine(run: &Run) -> String {
-    format!(
-        "{}, {} cores shared by wrk and the servers",
-        run.meta
-            .text("cpu_model")
-            .unwrap_or_else(|| "unknown CPU".to_owned()),
-        run.meta.text("cores").unwrap_or_else(|| "?".to_owned())
-    )
+    let cpu = run
+        .meta
+        .text("cpu_model")
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    match crate::output::markdown::placement(run) {
+        Some(crate::output::markdown::Placement::Split { servers, client }) => {
+            format!("{cpu}, the servers on core(s) {servers}, wrk on core(s) {client}")
+        }
+        _ => format!(
+            "{cpu}, {} cores shared by wrk and the servers",
+            run.meta.text("cores").unwrap_or_else(|| "?".to_owned())
+        ),
+    }
 }
 
 /// The bench's chart: throughput against its bound, and latency, per measured point.

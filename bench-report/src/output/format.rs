@@ -81,6 +81,12 @@ pub fn thousands(value: f64) -> String {
     }
 }
 
+/// A plain number: up to three decimals, no trailing zeros ("12.5", "250").
+pub fn number(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 /// A memory size in KiB as MB with one decimal, as the tables show it: "8.0 MB".
 pub fn megabytes(kib: u64) -> String {
     format!("{:.1} MB", kib as f64 / 1024.0)
@@ -115,6 +121,9 @@ mod tests {
         assert_eq!(thousands(999.0), "999");
         assert_eq!(thousands(1_000_000.0), "1,000,000");
         assert_eq!(megabytes(5792), "5.7 MB");
+        assert_eq!(number(250.0), "250");
+        assert_eq!(number(12.5), "12.5");
+        assert_eq!(number(0.0), "0");
     }
 
     #[test]

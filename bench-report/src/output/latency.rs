@@ -14,7 +14,7 @@ use crate::model::{Point, Run};
 use crate::output::csv::field;
 use crate::output::format::{ms, pct, rate, thousands};
 use crate::output::latency_charts::CHARTS;
-use crate::output::markdown::{chart_line, incomplete_banner, machine_line};
+use crate::output::markdown::{chart_line, incomplete_banner, machine_line, placement, Placement};
 use crate::parse::oha::Length;
 
 /// The line every latency report carries beside its figures.
@@ -74,7 +74,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     incomplete_banner(&mut md, run, "The charts and tables");
     let _ = writeln!(
         md,
-        "Each variant ({}) loaded open-loop by oha {}: `oha -q RATE --latency-correction -z {} -c CONNECTIONS -t {}`, at fixed rates that are fractions of its Little's-law bound ({}). oha sends each request when it is due, whether or not the last one was answered, and times it from that moment, so time spent waiting for a free connection counts: unlike wrk's closed loop, the load does not slow down when the server does. Each point is a fresh server: started, checked, one request at a time for {} (`wrk -t1 -c1`: its unloaded latency), then the load. Each request to `/` waits {} ms; {} worker(s).\n\n{}\n{SHARED_CORES}\n",
+        "Each variant ({}) loaded open-loop by oha {}: `oha -q RATE --latency-correction -z {} -c CONNECTIONS -t {}`, at fixed rates that are fractions of its Little's-law bound ({}). oha sends each request when it is due, whether or not the last one was answered, and times it from that moment, so time spent waiting for a free connection counts: unlike wrk's closed loop, the load does not slow down when the server does. Each point is a fresh server: started, checked, one request at a time for {} (`wrk -t1 -c1`: its unloaded latency), then the load. Each request to `/` waits {} ms; {} worker(s).\n\n{}\n{}\n",
         names.join(", "),
         text("oha_version"),
         text("duration"),
@@ -84,6 +84,12 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
         text("delay_ms"),
         text("workers"),
         machine_line(run),
+        match placement(run) {
+            Some(Placement::Split { servers, client }) => format!(
+                "Placement: split (taskset): the servers on core(s) {servers}, oha and wrk on core(s) {client}: neither takes CPU from the other."
+            ),
+            _ => SHARED_CORES.to_owned(),
+        },
     );
     if latency::measured(run).is_empty() {
         md.push_str("No point was measured.\n\n");

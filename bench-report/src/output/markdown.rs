@@ -66,6 +66,7 @@ pub fn bench(run: &Run, chart: bool) -> String {
     observations_section(&mut md, &variants);
     languages_section(&mut md, &variants);
     timer_section(&mut md, &variants);
+    placement_section(&mut md, run);
     let measured = run.points.iter().any(|p| p.status.is_ok());
     if chart && measured {
         let _ = writeln!(
@@ -119,6 +120,133 @@ pub fn machine_line(run: &Run) -> String {
 pub const SHARED_CORES: &str =
     "wrk and the servers share these cores: the client's CPU use is part of every figure.";
 
+/// Where the servers and the load generator ran (meta.json's placement): split runs name
+/// each side's cores; shared runs, and runs from before the setting, say [`SHARED_CORES`].
+pub fn cores_line(run: &Run) -> String {
+    match placement(run) {
+        Some(Placement::Split { servers, client }) => format!(
+            "Placement: split (taskset): the servers on core(s) {servers}, wrk on core(s) {client}: neither takes CPU from the other, and each side's use of its own cores is given beside its figures."
+        ),
+        _ => SHARED_CORES.to_owned(),
+    }
+}
+
+/// Where the servers and the load generator ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// On the same cores (these).
+    Shared(String),
+    /// On cores of their own.
+    Split {
+        /// The servers' cores, "1".
+        servers: String,
+        /// The load generator's cores, "0".
+        client: String,
+    },
+}
+
+/// The run's placement, as meta.json records it; `None` for runs from before the setting.
+pub fn placement(run: &Run) -> Option<Placement> {
+    let meta = &run.meta;
+    match meta.text("placement").as_deref() {
+        Some("split") => Some(Placement::Split {
+            servers: meta.text("server_cpus").unwrap_or_else(|| "?".to_owned()),
+            client: meta.text("client_cpus").unwrap_or_else(|| "?".to_owned()),
+        }),
+        Some("shared") => Some(Placement::Shared(
+            meta.text("server_cpus").unwrap_or_else(|| "?".to_owned()),
+        )),
+        _ => None,
+    }
+}
+
+/// How many cores a list such as "0-1,3" or "0,1" names.
+pub fn core_count(list: &str) -> Option<u32> {
+    let mut count = 0u32;
+    for part in list.split(',') {
+        let (low, high) = part.split_once('-').unwrap_or((part, part));
+        let (low, high): (u32, u32) = (low.trim().parse().ok()?, high.trim().parse().ok()?);
+        count += high.checked_sub(low)? + 1;
+    }
+    (count > 0).then_some(count)
+}
+
+/// The share of its own cores each side used during a point's measured run.
+pub type CoreUse = (Option<f64>, Option<f64>);
+
+/// The share of its own cores each side used during a point's measured run: (server, wrk).
+/// Where they share the cores, both are over all of them.
+pub fn core_use(run: &Run, point: &Point) -> Option<CoreUse> {
+    let seconds = point.measured()?.duration_us / 1e6;
+    let (servers, client) = match placement(run)? {
+        Placement::Shared(all) => (all.clone(), all),
+        Placement::Split { servers, client } => (servers, client),
+    };
+    let share = |cpu: Option<f64>, cores: &str| {
+        let (cpu, cores) = (cpu?, f64::from(core_count(cores)?));
+        (seconds > 0.0).then(|| cpu / (seconds * cores))
+    };
+    Some((
+        share(point.samples.server_cpu_s, &servers),
+        share(point.samples.client_cpu_s, &client),
+    ))
+}
+
+/// "server 48% of its 1 core, wrk 95% of its 1 core", or "—".
+pub fn core_use_text(run: &Run, point: &Point) -> String {
+    let Some((server, client)) = core_use(run, point) else {
+        return "—".to_owned();
+    };
+    let cores = |list: Option<String>| {
+        list.as_deref()
+            .and_then(core_count)
+            .map_or("?".to_owned(), |n| {
+                format!("{n} core{}", if n == 1 { "" } else { "s" })
+            })
+    };
+    let (servers, client_cores) = match placement(run) {
+        Some(Placement::Split { servers, client }) => (Some(servers), Some(client)),
+        Some(Placement::Shared(all)) => (Some(all.clone()), Some(all)),
+        None => (None, None),
+    };
+    format!(
+        "server {} of its {}, wrk {} of its {}",
+        server.map_or("?".to_owned(), pct),
+        cores(servers),
+        client.map_or("?".to_owned(), pct),
+        cores(client_cores),
+    )
+}
+
+/// Where the run records its placement: the section that says where each side ran and how
+/// much of its cores each used, point by point. Nothing for runs from before the setting.
+fn placement_section(md: &mut String, run: &Run) {
+    let Some(placement) = placement(run) else {
+        return;
+    };
+    let what = match &placement {
+        Placement::Shared(all) => format!(
+            "shared: wrk and the servers on the same core(s), {all}; each share is of all of them"
+        ),
+        Placement::Split { servers, client } => {
+            format!("split (taskset): the servers on core(s) {servers}, wrk on core(s) {client}")
+        }
+    };
+    let _ = writeln!(
+        md,
+        "\n## Placement\n\n{what}. The CPU each side used during its measured run, as a share of the cores it could run on:\n\n| Point | Server and wrk |\n|---|---|"
+    );
+    let repeated = run.repeated();
+    for point in run.points.iter().filter(|p| p.status.is_ok()) {
+        let _ = writeln!(
+            md,
+            "| {} | {} |",
+            point.label(repeated),
+            core_use_text(run, point)
+        );
+    }
+}
+
 fn bench_context(run: &Run) -> String {
     let meta = &run.meta;
     if run.kind == RunKind::Logs {
@@ -160,7 +288,7 @@ fn bench_context(run: &Run) -> String {
             text("workers"),
         );
     }
-    let _ = write!(context, "\n{}\n{SHARED_CORES}", machine_line(run));
+    let _ = write!(context, "\n{}\n{}", machine_line(run), cores_line(run));
     context
 }
 

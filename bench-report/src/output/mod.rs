@@ -9,3 +9,4 @@ pub mod latency;
 pub mod latency_charts;
 pub mod markdown;
 pub mod sweep;
+pub mod timer_sweep;

@@ -12,8 +12,8 @@ use crate::analysis::timers::{self, Side};
 use crate::model::{Point, Run};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
 use crate::output::markdown::{
-    self, chart_line, cpu_text, incomplete_banner, machine_line, signed_rate, threads_flag,
-    SHARED_CORES,
+    self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
+    threads_flag,
 };
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.
@@ -100,7 +100,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     incomplete_banner(&mut md, run, "The charts and tables");
     let _ = writeln!(
         md,
-        "Sweep of {}: connections {} at {} ms; delay {} ms at {} connections; workers {} at {} connections and {} ms (variants whose wait blocks a thread). {}, `--timeout {}`.\n{}\n{SHARED_CORES}\n",
+        "Sweep of {}: connections {} at {} ms; delay {} ms at {} connections; workers {} at {} connections and {} ms (variants whose wait blocks a thread). {}, `--timeout {}`.\n{}\n{}\n",
         names.join(" "),
         text("connections_list"),
         base.delay_ms,
@@ -112,6 +112,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
         load_text(run),
         text("timeout"),
         machine_line(run),
+        cores_line(run),
     );
 
     charts_section(&mut md, run, base, &names, drawn);
