@@ -48,14 +48,17 @@ impl ServerProcess {
         let log = Arc::clone(&stderr);
         let stderr_reader = thread::spawn(move || {
             for line in reader.lines().map_while(Result::ok) {
+                // The line is in the log before `start` returns: its caller may read it.
+                {
+                    let mut log = log.lock().expect("stderr log");
+                    log.push_str(&line);
+                    log.push('\n');
+                }
                 if line.contains("listening") {
                     if let Some(addr) = field(&line, "addr").and_then(|a| a.parse().ok()) {
                         addr_tx.send(addr).ok();
                     }
                 }
-                let mut log = log.lock().expect("stderr log");
-                log.push_str(&line);
-                log.push('\n');
             }
         });
         let Ok(addr) = addr_rx.recv_timeout(STEP_TIMEOUT) else {
