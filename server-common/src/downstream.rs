@@ -148,8 +148,16 @@ impl DownstreamError {
     }
 
     /// An I/O error during a call: a timeout, a refused connection, or a broken exchange.
+    /// (ureq's body reader wraps its own errors, its timeout among them, in an I/O error.)
     pub fn from_io(error: &std::io::Error) -> Self {
         use std::io::ErrorKind;
+        #[cfg(feature = "blocking-client")]
+        if let Some(inner) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+        {
+            return Self::from_ureq(inner);
+        }
         match error.kind() {
             ErrorKind::TimedOut | ErrorKind::WouldBlock => Self::Timeout,
             ErrorKind::ConnectionRefused => Self::Refused,
@@ -283,6 +291,32 @@ mod tests {
         ];
         for (kind, expected) in cases {
             assert_eq!(DownstreamError::from_io(&Error::from(kind)), expected);
+        }
+    }
+
+    #[cfg(feature = "blocking-client")]
+    #[test]
+    fn ureq_errors_are_told_apart_also_inside_its_body_reader() {
+        use std::io::{Error, ErrorKind};
+        let timeout = || ureq::Error::Timeout(ureq::Timeout::Global);
+        let cases = [
+            (timeout(), DownstreamError::Timeout),
+            (ureq::Error::StatusCode(503), DownstreamError::Status(503)),
+            (
+                ureq::Error::Io(Error::from(ErrorKind::ConnectionRefused)),
+                DownstreamError::Refused,
+            ),
+            (ureq::Error::ConnectionFailed, DownstreamError::Refused),
+            (ureq::Error::HostNotFound, DownstreamError::Refused),
+            (
+                ureq::Error::Io(Error::from(ErrorKind::ConnectionReset)),
+                DownstreamError::Broken,
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(DownstreamError::from_ureq(&error), expected, "{error}");
+            // What the body reader gives for the same error.
+            assert_eq!(DownstreamError::from_io(&error.into_io()), expected);
         }
     }
 
