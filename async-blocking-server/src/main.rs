@@ -1,36 +1,44 @@
-//! async-blocking-server: the same axum app as async-server, but the simulated downstream
-//! call is a *blocking* `std::thread::sleep` inside the async handler.
+//! async-blocking-server: the same axum app as async-server, but the downstream call is
+//! *blocking* inside the async handler: a simulated `std::thread::sleep`, or (`--downstream
+//! URL`) a real HTTP call with a blocking client.
 //!
-//! The sleep holds the runtime's thread, so while one request waits no other request on
-//! that thread can even be read: with `--workers 1` every request is served one after
+//! The blocking call holds the runtime's thread, so while one request waits no other request
+//! on that thread can even be read: with `--workers 1` every request is served one after
 //! another, and throughput falls to workers / delay (Little's law), like a sync server.
-//! The seed's "async server with downstream sync calls" (aiohttp with `time.sleep`).
+//! The seed's "async server with downstream sync calls" (aiohttp with `time.sleep`), and
+//! with `--downstream` literally so: the call is ureq's blocking GET.
 //!
-//! `--offload` shows the standard fix beside the problem: the same blocking wait, moved to
+//! `--offload` shows the standard fix beside the problem: the same blocking call, moved to
 //! tokio's blocking-thread pool with `tokio::task::spawn_blocking`, so the event loop stays
 //! free.
 //!
 //! Run it: `cargo run --release -p async-blocking-server -- --delay-ms 10 [--offload]`
-//! then `curl http://127.0.0.1:9002/`.
+//! then `curl http://127.0.0.1:9002/`; with a downstream (async-server on port 9101):
+//! `cargo run --release -p async-blocking-server -- --downstream http://127.0.0.1:9101/`.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{extract::State, routing::get, Router};
 use clap::Parser;
-use server_common::{Tuning, HEALTHY, HELLO};
+use server_common::{DownstreamCounts, DownstreamError, Tuning, HEALTHY, HELLO};
 
 const VARIANT: &str = "async-blocking-server";
 
-/// An async HTTP server whose `GET /` makes a *blocking* call of `--delay-ms` (the
-/// simulated downstream call) on the event loop's own thread: the classic mistake, kept on
-/// purpose to measure what it costs.
+/// An async HTTP server whose `GET /` makes a *blocking* call (a sleep of `--delay-ms`, the
+/// simulated downstream call, or a blocking GET to `--downstream URL`) on the event loop's
+/// own thread: the classic mistake, kept on purpose to measure what it costs.
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Routes: GET / (after the delay), GET /health (at once).\n\
-    --workers 1 runs one event loop (a current_thread runtime), like the seed's aiohttp."
+    after_help = "Routes: GET / (after the delay, or the downstream's answer), GET /health (at once).\n\
+    --workers 1 runs one event loop (a current_thread runtime), like the seed's aiohttp.\n\
+    --downstream: ureq's blocking client, called inside the async handler (on the runtime's\n\
+    thread, or with --offload in spawn_blocking); its pool is shared by every call."
 )]
 struct Args {
     /// Address to listen on. Loopback by default; 0.0.0.0:9002 serves the network.
@@ -40,32 +48,81 @@ struct Args {
     #[command(flatten)]
     tuning: Tuning,
 
-    /// Run the blocking wait on tokio's blocking-thread pool (`spawn_blocking`) instead of
+    /// Run the blocking call on tokio's blocking-thread pool (`spawn_blocking`) instead of
     /// the event loop's thread: the usual fix, to compare with the problem.
     #[arg(long)]
     offload: bool,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Config {
     delay: Duration,
     offload: bool,
+    /// `--downstream URL`: the real call, instead of the sleep.
+    downstream: Option<Arc<HttpDownstream>>,
+}
+
+/// The real downstream: the URL, the blocking client (its keep-alive pool shared by every
+/// call), and the count of outcomes.
+struct HttpDownstream {
+    url: String,
+    client: ureq::Agent,
+    counts: DownstreamCounts,
 }
 
 /// `GET /`: the one handler that differs from async-server.
-async fn hello(State(config): State<Config>) -> &'static str {
-    if config.offload && !config.delay.is_zero() {
-        // The fix: a blocking-pool thread sleeps; this task just awaits it. (The sleep cannot
-        // panic: an error here is the runtime shutting down, when the answer no longer
-        // matters.)
-        tokio::task::spawn_blocking(move || std::thread::sleep(config.delay))
+async fn hello(State(config): State<Config>) -> Response {
+    let Some(http) = &config.downstream else {
+        if config.offload && !config.delay.is_zero() {
+            // The fix: a blocking-pool thread sleeps; this task just awaits it. (The sleep
+            // cannot panic: an error here is the runtime shutting down, when the answer no
+            // longer matters.)
+            tokio::task::spawn_blocking(move || std::thread::sleep(config.delay))
+                .await
+                .ok();
+        } else {
+            // The problem: this blocks the runtime thread, and every request queued on it.
+            std::thread::sleep(config.delay);
+        }
+        return HELLO.into_response();
+    };
+    let outcome = if config.offload {
+        // The fix: a blocking-pool thread makes the call; this task just awaits it. (An
+        // error here is the runtime shutting down: counted as a broken call.)
+        let http = Arc::clone(http);
+        tokio::task::spawn_blocking(move || call(&http))
             .await
-            .ok();
+            .unwrap_or(Err(DownstreamError::Broken))
     } else {
-        // The problem: this blocks the runtime thread, and every request queued on it.
-        std::thread::sleep(config.delay);
+        // The problem: the blocking call holds the runtime thread until the answer is read.
+        call(http)
+    };
+    match http.counts.record(outcome) {
+        Ok(()) => HELLO.into_response(),
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+            (status, error.message()).into_response()
+        }
     }
-    HELLO
+}
+
+/// One blocking GET to the downstream: the answer's head, then its body read to the end (so
+/// the connection goes back to the pool); the client's own timeout bounds the whole call.
+fn call(http: &HttpDownstream) -> Result<(), DownstreamError> {
+    let mut response = http
+        .client
+        .get(&http.url)
+        .call()
+        .map_err(|error| DownstreamError::from_ureq(&error))?;
+    let mut body = response.body_mut().as_reader();
+    std::io::copy(&mut body, &mut std::io::sink())
+        .map_err(|error| DownstreamError::from_io(&error))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(DownstreamError::Status(status.as_u16()))
+    }
 }
 
 /// `GET /health`: answers at once (unless the thread is blocked by a `GET /`).
@@ -83,16 +140,27 @@ fn app(config: Config) -> Router {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let flags = &args.tuning.downstream;
+    let downstream = flags.downstream.as_ref().map(|url| {
+        Arc::new(HttpDownstream {
+            url: url.clone(),
+            client: flags.blocking_client(),
+            counts: DownstreamCounts::default(),
+        })
+    });
+    let wait = match (&downstream, args.offload) {
+        (None, false) => "std::thread::sleep on the runtime thread",
+        (None, true) => "std::thread::sleep in spawn_blocking",
+        (Some(_), false) => "ureq blocking client on the runtime thread",
+        (Some(_), true) => "ureq blocking client in spawn_blocking",
+    };
     let config = Config {
         delay: args.tuning.delay(),
         offload: args.offload,
+        downstream: downstream.clone(),
     };
-    let wait = if args.offload {
-        "std::thread::sleep in spawn_blocking"
-    } else {
-        "std::thread::sleep on the runtime thread"
-    };
-    server_common::run(VARIANT, args.addr, &args.tuning, wait, app(config))
+    let counts = downstream.as_ref().map(|http| &http.counts);
+    server_common::run(VARIANT, args.addr, &args.tuning, wait, counts, app(config))
 }
 
 #[cfg(test)]
@@ -107,6 +175,7 @@ mod tests {
         let config = Config {
             delay: Duration::from_millis(20),
             offload,
+            downstream: None,
         };
         let request = Request::builder()
             .method(method)

@@ -1,4 +1,5 @@
-//! async-server: axum on tokio, where the simulated downstream call is an *async* wait.
+//! async-server: axum on tokio, where the downstream call is *async*: a simulated wait, or
+//! (`--downstream URL`) a real HTTP call with an async client, awaited.
 //!
 //! `tokio::time::sleep` parks the request's task and frees the thread, so one event loop
 //! keeps hundreds of requests waiting at once: throughput is bounded by
@@ -12,31 +13,47 @@
 //! `GET /stats` counts the event loop's wake-ups (and the timerfd's), for the harness to
 //! read before and after a measured run: what each timer costs besides its delay.
 //!
+//! `--downstream URL` makes the call real: one HTTP/1.1 GET per `GET /`, with hyper-util's
+//! pooled client on the same runtime, awaited like the sleep, so the thread serves others
+//! meanwhile. (The project's downstream is this server itself: `async-server --timer
+//! timerfd --delay-ms 10`.)
+//!
 //! Run it: `cargo run --release -p async-server -- --delay-ms 10 [--timer timerfd
 //! --timer-slack 50us]` then `curl http://127.0.0.1:9001/` and
-//! `curl http://127.0.0.1:9001/stats`.
+//! `curl http://127.0.0.1:9001/stats`; with a downstream on port 9101:
+//! `cargo run --release -p async-server -- --addr 127.0.0.1:9101 --timer timerfd &` and
+//! `cargo run --release -p async-server -- --downstream http://127.0.0.1:9101/`.
 
 mod timerfd;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::{extract::State, routing::get, Router};
 use clap::{Parser, ValueEnum};
-use server_common::{Tuning, HEALTHY, HELLO};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use server_common::{DownstreamCounts, DownstreamError, Tuning, HEALTHY, HELLO};
 
 const VARIANT: &str = "async-server";
 
 /// An async HTTP server whose every `GET /` awaits a non-blocking timer of `--delay-ms`
-/// (the simulated downstream call), so one thread serves many waiting requests at once.
+/// (the simulated downstream call), or a real call to `--downstream URL` with an async
+/// client, so one thread serves many waiting requests at once.
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Routes: GET / (after the delay), GET /health (at once), GET /stats (at once: \
-    the timer and its wake-ups so far, as key=value lines).\n\
-    --workers 1 runs one event loop (a current_thread runtime), like the seed's aiohttp."
+    after_help = "Routes: GET / (after the delay, or the downstream's answer), GET /health (at once),\n\
+    GET /stats (at once: the timer and its wake-ups so far, as key=value lines).\n\
+    --workers 1 runs one event loop (a current_thread runtime), like the seed's aiohttp.\n\
+    --downstream: hyper-util's pooled client on that runtime, awaited (the thread serves others\n\
+    meanwhile); its connections are tasks of the same runtime."
 )]
 struct Args {
     /// Address to listen on. Loopback by default; 0.0.0.0:9001 serves the network.
@@ -71,31 +88,79 @@ enum TimerKind {
     Timerfd,
 }
 
-/// What `GET /` waits on: the timer `--timer` chose.
+/// What the simulated call waits on: the timer `--timer` chose.
 #[derive(Clone)]
 enum Timer {
     Tokio,
     Timerfd(timerfd::Timer),
 }
 
-/// The handler's state: the simulated downstream call.
+/// The handler's state: the downstream call, simulated or real.
 #[derive(Clone)]
-struct Downstream {
-    delay: Duration,
-    timer: Timer,
+enum Downstream {
+    /// A wait of `--delay-ms` on the chosen timer.
+    Simulated { delay: Duration, timer: Timer },
+    /// A GET to `--downstream URL`.
+    Http(Arc<HttpDownstream>),
+}
+
+/// The real downstream: the URL, the pooled async client (shared by every request), the
+/// time a call may take, and the count of outcomes.
+struct HttpDownstream {
+    url: Uri,
+    client: Client<HttpConnector, Empty<Bytes>>,
+    timeout: Duration,
+    counts: DownstreamCounts,
 }
 
 /// `GET /`: the downstream call is awaited, so this thread serves others meanwhile.
-async fn hello(State(downstream): State<Downstream>) -> &'static str {
-    // A zero delay means no downstream call: tokio's timer would still round it up to its
-    // next 1 ms tick.
-    if !downstream.delay.is_zero() {
-        match &downstream.timer {
-            Timer::Tokio => tokio::time::sleep(downstream.delay).await,
-            Timer::Timerfd(timer) => timer.sleep(downstream.delay).await,
+async fn hello(State(downstream): State<Downstream>) -> Response {
+    match &downstream {
+        Downstream::Simulated { delay, timer } => {
+            // A zero delay means no downstream call: tokio's timer would still round it up
+            // to its next 1 ms tick.
+            if !delay.is_zero() {
+                match timer {
+                    Timer::Tokio => tokio::time::sleep(*delay).await,
+                    Timer::Timerfd(timer) => timer.sleep(*delay).await,
+                }
+            }
+            HELLO.into_response()
         }
+        Downstream::Http(http) => match http.counts.record(call(http).await) {
+            Ok(()) => HELLO.into_response(),
+            Err(error) => {
+                let status =
+                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+                (status, error.message()).into_response()
+            }
+        },
     }
-    HELLO
+}
+
+/// One GET to the downstream, awaited: the answer's head, then its body read to the end
+/// (so the connection goes back to the pool), within the timeout.
+async fn call(http: &HttpDownstream) -> Result<(), DownstreamError> {
+    let exchange = async {
+        let response = http
+            .client
+            .get(http.url.clone())
+            .await
+            .map_err(|error| DownstreamError::from_hyper(&error))?;
+        let status = response.status();
+        let mut body = response.into_body();
+        while let Some(frame) = body.frame().await {
+            frame.map_err(|_| DownstreamError::Broken)?;
+        }
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(DownstreamError::Status(status.as_u16()))
+        }
+    };
+    tokio::time::timeout(http.timeout, exchange)
+        .await
+        .unwrap_or(Err(DownstreamError::Timeout))
 }
 
 /// `GET /health`: answers at once, for readiness probes.
@@ -109,16 +174,24 @@ async fn health() -> &'static str {
 /// - `loop_wakeups`: how many times the runtime's threads parked (each park ends in a
 ///   wake-up), whatever woke them: the timer, a socket, a task;
 /// - `timer_wakeups` (timerfd only): the timerfd's expiries handled, each one waking the
-///   sleeps then due. tokio's timer wheel does not count its own.
+///   sleeps then due. tokio's timer wheel does not count its own; with `--downstream`
+///   there is no timer (`timer=none`).
 async fn stats(State(downstream): State<Downstream>) -> String {
     let metrics = tokio::runtime::Handle::current().metrics();
     let loop_wakeups: u64 = (0..metrics.num_workers())
         .map(|worker| metrics.worker_park_count(worker))
         .sum();
     let mut text = String::new();
-    match &downstream.timer {
-        Timer::Tokio => text.push_str("timer=tokio\n"),
-        Timer::Timerfd(timer) => {
+    match &downstream {
+        Downstream::Http(_) => text.push_str("timer=none\n"),
+        Downstream::Simulated {
+            timer: Timer::Tokio,
+            ..
+        } => text.push_str("timer=tokio\n"),
+        Downstream::Simulated {
+            timer: Timer::Timerfd(timer),
+            ..
+        } => {
             let _ = write!(
                 text,
                 "timer=timerfd\ntimer_slack_us={}\ntimer_wakeups={}\n",
@@ -187,34 +260,63 @@ fn app(downstream: Downstream) -> Router {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let (timer, wait) = match (args.timer, args.timer_slack) {
-        (TimerKind::Tokio, None) => (Timer::Tokio, "tokio::time::sleep".to_owned()),
-        (TimerKind::Tokio, Some(_)) => {
-            return server_common::fail(
-                VARIANT,
-                "--timer-slack applies to --timer timerfd only (tokio's timer has 1 ms ticks)",
-            )
-        }
-        (TimerKind::Timerfd, slack) => {
-            match timerfd::Timer::new(slack.unwrap_or(timerfd::DEFAULT_SLACK)) {
-                Ok(timer) => {
-                    let wait = format!("timerfd, slack {} µs", micros(timer.slack()));
-                    (Timer::Timerfd(timer), wait)
-                }
-                Err(error) => {
-                    return server_common::fail(
-                        VARIANT,
-                        &format!("cannot create a timerfd: {error}"),
-                    )
-                }
+    let flags = &args.tuning.downstream;
+    let (downstream, wait) = if let Some(url) = &flags.downstream {
+        let url = match url.parse::<Uri>() {
+            Ok(url) => url,
+            Err(error) => {
+                return server_common::fail(VARIANT, &format!("--downstream {url}: {error}"))
             }
-        }
+        };
+        let http = HttpDownstream {
+            url,
+            client: flags.async_client(),
+            timeout: flags.timeout(),
+            counts: DownstreamCounts::default(),
+        };
+        (
+            Downstream::Http(Arc::new(http)),
+            "hyper-util client, awaited".to_owned(),
+        )
+    } else {
+        let (timer, wait) =
+            match (args.timer, args.timer_slack) {
+                (TimerKind::Tokio, None) => (Timer::Tokio, "tokio::time::sleep".to_owned()),
+                (TimerKind::Tokio, Some(_)) => return server_common::fail(
+                    VARIANT,
+                    "--timer-slack applies to --timer timerfd only (tokio's timer has 1 ms ticks)",
+                ),
+                (TimerKind::Timerfd, slack) => {
+                    match timerfd::Timer::new(slack.unwrap_or(timerfd::DEFAULT_SLACK)) {
+                        Ok(timer) => {
+                            let wait = format!("timerfd, slack {} µs", micros(timer.slack()));
+                            (Timer::Timerfd(timer), wait)
+                        }
+                        Err(error) => {
+                            return server_common::fail(
+                                VARIANT,
+                                &format!("cannot create a timerfd: {error}"),
+                            )
+                        }
+                    }
+                }
+            };
+        let delay = args.tuning.delay();
+        (Downstream::Simulated { delay, timer }, wait)
     };
-    let downstream = Downstream {
-        delay: args.tuning.delay(),
-        timer,
+    let http = match &downstream {
+        Downstream::Http(http) => Some(Arc::clone(http)),
+        Downstream::Simulated { .. } => None,
     };
-    server_common::run(VARIANT, args.addr, &args.tuning, &wait, app(downstream))
+    let counts = http.as_ref().map(|http| &http.counts);
+    server_common::run(
+        VARIANT,
+        args.addr,
+        &args.tuning,
+        &wait,
+        counts,
+        app(downstream),
+    )
 }
 
 #[cfg(test)]
@@ -232,7 +334,7 @@ mod tests {
                 Timer::Timerfd(timerfd::Timer::new(timerfd::DEFAULT_SLACK).unwrap())
             }
         };
-        Downstream {
+        Downstream::Simulated {
             delay: Duration::from_millis(20),
             timer,
         }

@@ -159,3 +159,24 @@ fn a_bad_timer_slack_is_a_clear_error_and_a_failure() {
         assert!(stderr.contains(message), "{args:?}:\n{stderr}");
     }
 }
+
+/// The contract again with a real downstream call (another async-server, with the delay each
+/// check asks for), the downstream call's own checks, and the async semantics with real
+/// calls: one event loop keeps every call going at once.
+mod downstream {
+    use super::{check_8_concurrent_gets, BINARY};
+    use server_testing::WITH_DOWNSTREAM;
+
+    server_testing::contract_tests!(BINARY, WITH_DOWNSTREAM);
+    server_testing::downstream_tests!(BINARY);
+
+    #[test]
+    fn one_event_loop_overlaps_every_call() {
+        check_8_concurrent_gets(BINARY, &[WITH_DOWNSTREAM, "--workers", "1"], 50..250);
+    }
+
+    #[test]
+    fn a_multi_thread_runtime_overlaps_them_too() {
+        check_8_concurrent_gets(BINARY, &[WITH_DOWNSTREAM, "--workers", "4"], 50..250);
+    }
+}

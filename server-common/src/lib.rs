@@ -1,7 +1,7 @@
 //! Plumbing shared by the three servers, so that each `main.rs` shows only what makes its
 //! variant different: the flags they share, tracing, binding a listener with a clear error,
-//! the open-file limit, and (feature `async`) the tokio runtime and the HTTP/1 serving loop
-//! with graceful shutdown.
+//! the open-file limit, the real downstream call's flags, clients and failure counts, and
+//! (feature `async`) the tokio runtime and the HTTP/1 serving loop with graceful shutdown.
 //!
 //! The request path of each server (its routes and the handler that waits) is *not* here:
 //! it stays in that server's `main.rs`, where a reader can see it whole.
@@ -13,12 +13,15 @@ use std::time::Duration;
 use clap::Args;
 use tracing_subscriber::EnvFilter;
 
+mod downstream;
 #[cfg(feature = "async")]
 mod serve;
 #[cfg(feature = "async")]
 mod write_timeout;
 #[cfg(feature = "async")]
 pub use serve::run;
+
+pub use downstream::{DownstreamArgs, DownstreamCounts, DownstreamError};
 
 /// The body of `GET /`.
 pub const HELLO: &str = "Hello, World!";
@@ -53,6 +56,10 @@ pub struct Tuning {
     /// closed (the write timeout).
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_secs: u64,
+
+    /// The real downstream call (`--downstream URL`), instead of the simulated wait.
+    #[command(flatten)]
+    pub downstream: DownstreamArgs,
 }
 
 impl Tuning {

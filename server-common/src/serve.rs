@@ -24,7 +24,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tracing::{info, warn};
 
 use crate::write_timeout::WriteTimeout;
-use crate::{Tuning, MAX_BODY_BYTES, SHUTDOWN_GRACE};
+use crate::{DownstreamCounts, Tuning, MAX_BODY_BYTES, SHUTDOWN_GRACE};
 
 /// Largest request head (request line and headers) a connection may send: 64 KiB, like
 /// common proxies. Anything larger is refused with `431` and the connection closed (hyper
@@ -34,8 +34,17 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// An async server's `main` once its flags are parsed: tracing, bind, the runtime
 /// `--workers` asks for, serve `app` until SIGINT or SIGTERM, and the exit code. `wait`
-/// names the variant's simulated downstream call in the start-up line.
-pub fn run(variant: &str, addr: SocketAddr, tuning: &Tuning, wait: &str, app: Router) -> ExitCode {
+/// names the variant's downstream call (simulated or real) in the start-up line, which also
+/// records the downstream flags; with `--downstream`, `counts` are the calls' outcomes,
+/// logged in one line at shutdown.
+pub fn run(
+    variant: &str,
+    addr: SocketAddr,
+    tuning: &Tuning,
+    wait: &str,
+    counts: Option<&DownstreamCounts>,
+    app: Router,
+) -> ExitCode {
     let listener = match crate::start(variant, addr) {
         Ok(listener) => listener,
         Err(code) => return code,
@@ -47,9 +56,25 @@ pub fn run(variant: &str, addr: SocketAddr, tuning: &Tuning, wait: &str, app: Ro
             return crate::fail(variant, &format!("cannot start the tokio runtime: {error}"))
         }
     };
-    info!(variant, %addr, delay_ms = tuning.delay_ms, workers = tuning.workers, wait, "listening");
+    let downstream = &tuning.downstream;
+    info!(
+        variant,
+        %addr,
+        delay_ms = tuning.delay_ms,
+        workers = tuning.workers,
+        wait,
+        downstream = downstream.downstream.as_deref().unwrap_or("none"),
+        downstream_timeout_ms = downstream.downstream_timeout_ms,
+        downstream_pool = downstream.pool(),
+        downstream_keep_alive_secs = downstream.downstream_keep_alive_secs,
+        "listening"
+    );
 
-    match runtime.block_on(serve(listener, app, tuning.idle_timeout())) {
+    let served = runtime.block_on(serve(listener, app, tuning.idle_timeout()));
+    if let (Some(counts), Some(url)) = (counts, &downstream.downstream) {
+        counts.log_totals(url);
+    }
+    match served {
         Ok(()) => {
             info!(variant, "stopped");
             ExitCode::SUCCESS

@@ -6,7 +6,8 @@
 //! `tests/` says only what differs: its binary and its concurrency semantics.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -17,9 +18,18 @@ use rustix::process::{kill_process, Pid, Signal};
 /// How long any single test step may take before the test fails instead of hanging.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A running server binary, killed on drop.
+/// A pseudo-argument for [`ServerProcess::start`] (and so for every check and for
+/// [`contract_tests!`]): replaced by `--downstream URL` of a downstream it starts first, the
+/// project's own `async-server --timer timerfd` with the same `--delay-ms` as the server's
+/// (the last one given; 10 if none), so that a check which counts on the delay finds it in
+/// the downstream's answer. The downstream lives, and is killed, with the server.
+pub const WITH_DOWNSTREAM: &str = "--with-a-downstream-of-the-same-delay";
+
+/// A running server binary, killed on drop (and its downstream with it, if it has one).
 pub struct ServerProcess {
     child: Child,
+    /// The downstream started for [`WITH_DOWNSTREAM`]; dropped after the server is killed.
+    downstream: Option<Box<ServerProcess>>,
     /// Where it listens (it was started on port 0 and logged the port it got).
     pub addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
@@ -28,11 +38,39 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `binary --addr 127.0.0.1:0 ARGS...` and waits for its start-up line.
+    /// Starts `binary --addr 127.0.0.1:0 ARGS...` and waits for its start-up line; with
+    /// [`WITH_DOWNSTREAM`] among `args`, starts its downstream first.
     ///
     /// # Panics
     /// If it cannot start, or does not log `listening ... addr=...` within the bound.
     pub fn start(binary: &str, args: &[&str]) -> Self {
+        let (args, downstream) = with_downstream(args);
+        let mut server = Self::start_plain(binary, &args);
+        server.downstream = downstream.map(Box::new);
+        server
+    }
+
+    /// Starts a downstream for the server under test: the project's own `async-server
+    /// --timer timerfd --delay-ms DELAY_MS` (precise and cheap), found by
+    /// [`downstream_binary`].
+    ///
+    /// # Panics
+    /// If it cannot start.
+    pub fn start_downstream(delay_ms: u64) -> Self {
+        let binary = downstream_binary();
+        let binary = binary.to_str().expect("a UTF-8 path to async-server");
+        Self::start_plain(
+            binary,
+            &["--timer", "timerfd", "--delay-ms", &delay_ms.to_string()],
+        )
+    }
+
+    /// `http://ADDR/`: this server's `GET /`, as a `--downstream` URL.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    fn start_plain<S: AsRef<std::ffi::OsStr>>(binary: &str, args: &[S]) -> Self {
         let mut child = Command::new(binary)
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
@@ -71,6 +109,7 @@ impl ServerProcess {
         };
         Self {
             child,
+            downstream: None,
             addr,
             stderr,
             stderr_reader: Some(stderr_reader),
@@ -167,6 +206,65 @@ impl Drop for ServerProcess {
         self.child.kill().ok();
         self.child.wait().ok();
     }
+}
+
+/// `args` with [`WITH_DOWNSTREAM`] replaced by `--downstream URL` of a downstream started
+/// here, with the same `--delay-ms` as `args` (the last one; 10, the servers' default, if
+/// none); `args` as they are without it.
+///
+/// # Panics
+/// If the downstream cannot start, or a `--delay-ms` is not a number.
+pub fn with_downstream(args: &[&str]) -> (Vec<String>, Option<ServerProcess>) {
+    if !args.contains(&WITH_DOWNSTREAM) {
+        return (args.iter().map(|&arg| arg.to_owned()).collect(), None);
+    }
+    let delay_ms = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--delay-ms")
+        .map(|pair| pair[1].parse().expect("--delay-ms takes a number"))
+        .next_back()
+        .unwrap_or(10);
+    let downstream = ServerProcess::start_downstream(delay_ms);
+    let mut resolved = Vec::with_capacity(args.len() + 1);
+    for &arg in args {
+        if arg == WITH_DOWNSTREAM {
+            resolved.extend(["--downstream".to_owned(), downstream.url()]);
+        } else {
+            resolved.push(arg.to_owned());
+        }
+    }
+    (resolved, Some(downstream))
+}
+
+/// The project's own `async-server` binary, the downstream of the tests: in the same
+/// target directory as the test running now (`target/release/deps/http-HASH` gives
+/// `target/release/async-server`), which `cargo test --workspace` builds.
+///
+/// # Panics
+/// If it is not there (`cargo test -p sync-server` alone does not build it).
+pub fn downstream_binary() -> PathBuf {
+    let test = std::env::current_exe().expect("the test's own path");
+    let binary = test
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("async-server"))
+        .expect("the test runs from TARGET/PROFILE/deps");
+    assert!(
+        binary.is_file(),
+        "the downstream, {}, is not built: build it first with the same profile \
+         (cargo build --release -p async-server) or run the workspace's tests",
+        binary.display()
+    );
+    binary
+}
+
+/// A loopback port nobody listens on (it was free a moment ago): a dead downstream.
+///
+/// # Panics
+/// If no port can be bound.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("its address").port()
 }
 
 /// `key=value` from a tracing line (`value` ends at the next space; quotes removed).
@@ -305,6 +403,9 @@ pub fn check_8_concurrent_gets(binary: &str, args: &[&str], range_ms: std::ops::
 ///     server_testing::contract_tests!(super::BINARY, "--timer", "timerfd");
 /// }
 /// ```
+///
+/// With [`WITH_DOWNSTREAM`] among the arguments, every check runs with a real downstream
+/// call of the delay the check asks for.
 #[macro_export]
 macro_rules! contract_tests {
     ($binary:expr $(, $arg:expr)* $(,)?) => {
@@ -355,17 +456,17 @@ macro_rules! contract_tests {
 
         #[test]
         fn a_client_that_never_reads_does_not_hold_the_server() {
-            $crate::check_client_that_never_reads($binary);
+            $crate::check_client_that_never_reads($binary, &[$($arg),*]);
         }
 
         #[test]
         fn http10_keep_alive_is_announced_or_the_connection_closed() {
-            $crate::check_http10_keep_alive($binary);
+            $crate::check_http10_keep_alive($binary, &[$($arg),*]);
         }
 
         #[test]
         fn http11_pipelining_head_and_connection_close() {
-            $crate::check_http11_connections($binary);
+            $crate::check_http11_connections($binary, &[$($arg),*]);
         }
     };
 }
@@ -442,9 +543,10 @@ pub fn check_graceful_shutdown(binary: &str, args: &[&str]) {
 /// If the second server starts, or its message is unclear.
 pub fn check_busy_port(binary: &str, args: &[&str]) {
     let first = ServerProcess::start(binary, args);
+    let (args, _downstream) = with_downstream(args);
     let output = Command::new(binary)
         .args(["--addr", &first.addr.to_string()])
-        .args(args)
+        .args(&args)
         .output()
         .expect("run second server");
     assert!(!output.status.success(), "second server started");
@@ -732,10 +834,13 @@ pub fn check_idle_timeout(binary: &str, args: &[&str]) {
 /// # Panics
 /// If a well-formed request on another connection is not answered within the step bound,
 /// or the connection is not released.
-pub fn check_client_that_never_reads(binary: &str) {
+pub fn check_client_that_never_reads(binary: &str, args: &[&str]) {
     use socket2::{Domain, Socket, Type};
 
-    let server = ServerProcess::start(binary, &["--delay-ms", "0", "--idle-timeout-secs", "1"]);
+    let server = ServerProcess::start(
+        binary,
+        &[args, &["--delay-ms", "0", "--idle-timeout-secs", "1"]].concat(),
+    );
     let idle_files = server.open_files();
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
     // A small receive buffer, so the answers fill the buffers sooner.
@@ -888,8 +993,8 @@ const CLOSE_BOUND: Duration = Duration::from_secs(3);
 ///
 /// # Panics
 /// If a response is wrong, or the connection is kept open without the header.
-pub fn check_http10_keep_alive(binary: &str) {
-    let server = ServerProcess::start(binary, &["--delay-ms", "0"]);
+pub fn check_http10_keep_alive(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "0"]].concat());
     let mut writer = connect(server.addr);
     let mut reader = BufReader::new(writer.try_clone().expect("clone the socket"));
 
@@ -933,8 +1038,8 @@ pub fn check_http10_keep_alive(binary: &str) {
 ///
 /// # Panics
 /// If an answer is wrong or out of order, or the connection is not closed after `close`.
-pub fn check_http11_connections(binary: &str) {
-    let server = ServerProcess::start(binary, &["--delay-ms", "0"]);
+pub fn check_http11_connections(binary: &str, args: &[&str]) {
+    let server = ServerProcess::start(binary, &[args, &["--delay-ms", "0"]].concat());
     let mut writer = connect(server.addr);
     let mut reader = BufReader::new(writer.try_clone().expect("clone the socket"));
 
@@ -965,4 +1070,265 @@ pub fn check_http11_connections(binary: &str) {
         closed_within(&mut reader, CLOSE_BOUND),
         "Connection: close: the connection must close after the response"
     );
+}
+
+// ---- The real downstream call (`--downstream URL`) ------------------------------------
+
+/// Declares, in a server's `tests/`, one `#[test]` per check of the real downstream call,
+/// run against `$binary` with any extra arguments given after it (declare it again inside
+/// a module for other flags, like [`contract_tests!`]). Each test starts its own
+/// downstream, the project's `async-server --timer timerfd` ([`downstream_binary`]).
+#[macro_export]
+macro_rules! downstream_tests {
+    ($binary:expr $(, $arg:expr)* $(,)?) => {
+        #[test]
+        fn the_answer_follows_the_downstreams() {
+            $crate::check_downstream_answer($binary, &[$($arg),*]);
+        }
+
+        #[test]
+        fn the_downstream_connections_are_pooled() {
+            $crate::check_downstream_pool($binary, &[$($arg),*]);
+        }
+
+        #[test]
+        fn a_dead_downstream_is_502_within_the_timeout_and_counted() {
+            $crate::check_dead_downstream($binary, &[$($arg),*]);
+        }
+
+        #[test]
+        fn a_slow_downstream_is_504_at_the_timeout_and_counted() {
+            $crate::check_slow_downstream($binary, &[$($arg),*]);
+        }
+
+        #[test]
+        fn a_downstream_404_is_502_and_counted() {
+            $crate::check_downstream_non_2xx($binary, &[$($arg),*]);
+        }
+    };
+}
+
+/// Stops `server` with SIGTERM and returns its `downstream calls` line, which must be
+/// there, once, and the exit clean.
+///
+/// # Panics
+/// If the server does not exit 0, or its log has not exactly one such line.
+pub fn downstream_totals(mut server: ServerProcess) -> String {
+    server.terminate();
+    let status = server.wait_exit(STEP_TIMEOUT).expect("exits after SIGTERM");
+    assert!(status.success(), "exit status {status}");
+    let stderr = server.stderr();
+    assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("downstream calls"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "not one 'downstream calls' line in:\n{stderr}"
+    );
+    lines[0].to_owned()
+}
+
+/// The `key=N` counts of a `downstream calls` line, in the order answered, refused,
+/// timeout, non_2xx, broken.
+///
+/// # Panics
+/// If one is missing.
+pub fn downstream_counts(line: &str) -> [u64; 5] {
+    ["answered", "refused", "timeout", "non_2xx", "broken"].map(|key| {
+        field(line, key)
+            .and_then(|count| count.parse().ok())
+            .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
+    })
+}
+
+/// `GET /` with `--downstream` is answered `200 Hello, World!` once the downstream has
+/// answered, so never before its delay (150 ms here, the server's own `--delay-ms` being
+/// 0); `/health` does not call it. Every call is counted as answered.
+///
+/// # Panics
+/// If an answer is wrong or comes before the downstream's.
+pub fn check_downstream_answer(binary: &str, args: &[&str]) {
+    let downstream = ServerProcess::start_downstream(150);
+    let server = ServerProcess::start(
+        binary,
+        &[
+            args,
+            &["--delay-ms", "0", "--downstream", &downstream.url()],
+        ]
+        .concat(),
+    );
+    for _ in 0..3 {
+        let started = Instant::now();
+        let reply = get(server.addr, "/");
+        let took = started.elapsed();
+        assert_eq!((reply.status, reply.body.as_str()), (200, "Hello, World!"));
+        assert!(took >= Duration::from_millis(150), "GET / took {took:?}");
+    }
+    let started = Instant::now();
+    assert_eq!(get(server.addr, "/health").status, 200);
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(150), "/health took {took:?}");
+    let totals = downstream_totals(server);
+    assert_eq!(downstream_counts(&totals), [3, 0, 0, 0, 0], "{totals}");
+}
+
+/// The client ports of every TCP connection to `port` on this machine, in any state
+/// (established, or closed and waiting out `TIME_WAIT`), from both ends: the kernel's own
+/// table (`/proc/net/tcp`, `/proc/net/tcp6`), so connections opened and closed are seen too.
+fn connections_to(port: u16) -> std::collections::BTreeSet<u16> {
+    let hex_port = |address: &str| {
+        address
+            .rsplit(':')
+            .next()
+            .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+    };
+    let mut clients = std::collections::BTreeSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(table) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in table.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(remote)) = (
+                fields.get(1).and_then(|a| hex_port(a)),
+                fields.get(2).and_then(|a| hex_port(a)),
+            ) else {
+                continue;
+            };
+            if remote == port {
+                clients.insert(local);
+            } else if local == port && remote != 0 {
+                clients.insert(remote);
+            }
+        }
+    }
+    clients
+}
+
+/// The downstream connections are kept and reused: 20 `GET /` one after another open at most
+/// 3 connections to the downstream (counted in the kernel's TCP table); with
+/// `--downstream-keep-alive-secs 0` the same 20 open a connection each (at least 10 seen,
+/// should the kernel reuse a port), which shows the count sees them.
+///
+/// # Panics
+/// If the pool is not reused, or the count does not see connections.
+pub fn check_downstream_pool(binary: &str, args: &[&str]) {
+    const REQUESTS: usize = 20;
+    for (keep_alive, expected) in [("15", 1..=3), ("0", REQUESTS / 2..=REQUESTS)] {
+        let downstream = ServerProcess::start_downstream(1);
+        let server = ServerProcess::start(
+            binary,
+            &[
+                args,
+                &[
+                    "--downstream",
+                    &downstream.url(),
+                    "--downstream-keep-alive-secs",
+                    keep_alive,
+                ],
+            ]
+            .concat(),
+        );
+        for _ in 0..REQUESTS {
+            let reply = get(server.addr, "/");
+            assert_eq!(reply.status, 200, "keep-alive {keep_alive}: {}", reply.body);
+        }
+        let connections = connections_to(downstream.addr.port()).len();
+        assert!(
+            expected.contains(&connections),
+            "keep-alive {keep_alive} s: {REQUESTS} calls opened {connections} connections to \
+             the downstream, expected {expected:?}"
+        );
+        let totals = downstream_totals(server);
+        assert_eq!(downstream_counts(&totals)[0], 20, "{totals}");
+    }
+}
+
+/// A downstream nobody listens on: `502` with a short body, at once (well within the
+/// timeout, 3 s here), twice (the handler is free again), counted as refused.
+///
+/// # Panics
+/// If an answer is not 502 within the timeout, or the count is wrong.
+pub fn check_dead_downstream(binary: &str, args: &[&str]) {
+    let url = format!("http://127.0.0.1:{}/", free_port());
+    let server = ServerProcess::start(
+        binary,
+        &[
+            args,
+            &["--downstream", &url, "--downstream-timeout-ms", "3000"],
+        ]
+        .concat(),
+    );
+    for _ in 0..2 {
+        let started = Instant::now();
+        let reply = get(server.addr, "/");
+        let took = started.elapsed();
+        assert_eq!(reply.status, 502, "{}", reply.body);
+        assert!(reply.body.contains("refused"), "{}", reply.body);
+        assert!(took < Duration::from_secs(3), "502 after {took:?}");
+    }
+    assert_eq!(get(server.addr, "/health").status, 200);
+    let totals = downstream_totals(server);
+    assert_eq!(downstream_counts(&totals), [0, 2, 0, 0, 0], "{totals}");
+}
+
+/// A downstream slower (3 s) than `--downstream-timeout-ms` (300 ms): `504` once the timeout
+/// has passed and well before the downstream would answer, twice (the handler is not held
+/// by the call it gave up), counted as timeouts.
+///
+/// # Panics
+/// If an answer is not 504 within those bounds, or the count is wrong.
+pub fn check_slow_downstream(binary: &str, args: &[&str]) {
+    let downstream = ServerProcess::start_downstream(3000);
+    let server = ServerProcess::start(
+        binary,
+        &[
+            args,
+            &[
+                "--downstream",
+                &downstream.url(),
+                "--downstream-timeout-ms",
+                "300",
+            ],
+        ]
+        .concat(),
+    );
+    for _ in 0..2 {
+        let started = Instant::now();
+        let reply = get(server.addr, "/");
+        let took = started.elapsed();
+        assert_eq!(reply.status, 504, "{}", reply.body);
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_millis(2500),
+            "504 after {took:?}"
+        );
+    }
+    let totals = downstream_totals(server);
+    assert_eq!(downstream_counts(&totals), [0, 0, 2, 0, 0], "{totals}");
+}
+
+/// A downstream that answers `404` (its `/nothing`): `502` naming the status, counted as
+/// non-2xx; the downstream's connection is still reused (its body was read).
+///
+/// # Panics
+/// If an answer is not 502, or the count is wrong.
+pub fn check_downstream_non_2xx(binary: &str, args: &[&str]) {
+    let downstream = ServerProcess::start_downstream(0);
+    let url = format!("{}nothing", downstream.url());
+    let server = ServerProcess::start(binary, &[args, &["--downstream", &url]].concat());
+    for _ in 0..3 {
+        let reply = get(server.addr, "/");
+        assert_eq!(reply.status, 502, "{}", reply.body);
+        assert!(reply.body.contains("404"), "{}", reply.body);
+    }
+    let connections = connections_to(downstream.addr.port()).len();
+    assert_eq!(
+        connections, 1,
+        "3 calls answered 404 opened {connections} connections"
+    );
+    let totals = downstream_totals(server);
+    assert_eq!(downstream_counts(&totals), [0, 0, 0, 3, 0], "{totals}");
 }

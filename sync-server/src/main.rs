@@ -1,5 +1,6 @@
-//! sync-server: tiny_http with blocking handler threads, where the simulated downstream
-//! call is `std::thread::sleep`.
+//! sync-server: tiny_http with blocking handler threads, where the downstream call blocks
+//! its thread: a simulated `std::thread::sleep`, or (`--downstream URL`) a real HTTP call
+//! with a blocking client (ureq), its keep-alive pool shared by the handler threads.
 //!
 //! Each handler thread serves one request at a time and sleeps through its wait, so with
 //! `--workers 1` (the default, like Python's `http.server`) requests are served one after
@@ -7,7 +8,8 @@
 //! request queues behind the one being served. The seed's "sync server".
 //!
 //! Run it: `cargo run --release -p sync-server -- --delay-ms 10 --workers 1`
-//! then `curl http://127.0.0.1:9000/`.
+//! then `curl http://127.0.0.1:9000/`; with a downstream (async-server on port 9101):
+//! `cargo run --release -p sync-server -- --downstream http://127.0.0.1:9101/`.
 
 use std::io::Cursor;
 use std::net::{Shutdown, SocketAddr};
@@ -17,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use server_common::{Tuning, HEALTHY, HELLO, SHUTDOWN_GRACE};
+use server_common::{DownstreamCounts, DownstreamError, Tuning, HEALTHY, HELLO, SHUTDOWN_GRACE};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use tiny_http::{ConnectionLimits, Header, Method, Response, Server, MAX_BODY_BYTES};
@@ -29,12 +31,15 @@ const VARIANT: &str = "sync-server";
 const _: () = assert!(MAX_BODY_BYTES == server_common::MAX_BODY_BYTES);
 
 /// A blocking HTTP server: `--workers` threads each take one request at a time and sleep
-/// `--delay-ms` in it (the simulated downstream call), holding the thread meanwhile.
+/// `--delay-ms` in it (the simulated downstream call), or make a blocking GET to
+/// `--downstream URL`, holding the thread meanwhile.
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Routes: GET / (after the delay), GET /health (at once).\n\
+    after_help = "Routes: GET / (after the delay, or the downstream's answer), GET /health (at once).\n\
     --workers 1 serves one request at a time, like the seed's http.server.\n\
+    --downstream: ureq's blocking client on the handler thread; its keep-alive pool is shared by\n\
+    the handler threads.\n\
     tiny_http reads each connection on a thread of its own. --idle-timeout-secs is each\n\
     connection's read and write timeout, counted from the last byte the client sent (or took):\n\
     a silent connection, idle between requests or stalled inside one, is closed, so idle\n\
@@ -62,15 +67,62 @@ struct Args {
     max_connections: u32,
 }
 
+/// What `GET /` waits on, shared by the handler threads.
+enum Downstream {
+    /// The simulated call: a sleep of `--delay-ms`.
+    Simulated(Duration),
+    /// A GET to `--downstream URL`.
+    Http(HttpDownstream),
+}
+
+impl Downstream {
+    /// The real call with `--downstream URL`, else the sleep of `--delay-ms`.
+    fn new(tuning: &Tuning) -> Self {
+        let flags = &tuning.downstream;
+        match &flags.downstream {
+            Some(url) => Self::Http(HttpDownstream {
+                url: url.clone(),
+                client: flags.blocking_client(),
+                counts: DownstreamCounts::default(),
+            }),
+            None => Self::Simulated(tuning.delay()),
+        }
+    }
+
+    /// What a handler thread waits on, for the start-up line.
+    fn describe(&self) -> &'static str {
+        match self {
+            Self::Simulated(_) => "std::thread::sleep on a handler thread",
+            Self::Http(_) => "ureq blocking client on a handler thread",
+        }
+    }
+}
+
+/// The real downstream: the URL, the blocking client (one keep-alive pool, shared by every
+/// handler thread), and the count of outcomes.
+struct HttpDownstream {
+    url: String,
+    client: ureq::Agent,
+    counts: DownstreamCounts,
+}
+
 /// The routes, as a plain function of the request line so tests can call it without a
-/// socket. `GET /` sleeps here, on the handler thread: nothing else runs on it meanwhile.
-fn respond(method: &Method, url: &str, delay: Duration) -> Response<Cursor<Vec<u8>>> {
+/// socket. `GET /` waits here, on the handler thread: nothing else runs on it meanwhile.
+fn respond(method: &Method, url: &str, downstream: &Downstream) -> Response<Cursor<Vec<u8>>> {
     let path = url.split('?').next().unwrap_or(url);
     match (path, method) {
-        ("/", Method::Get | Method::Head) => {
-            thread::sleep(delay);
-            Response::from_string(HELLO)
-        }
+        ("/", Method::Get | Method::Head) => match downstream {
+            Downstream::Simulated(delay) => {
+                thread::sleep(*delay);
+                Response::from_string(HELLO)
+            }
+            Downstream::Http(http) => match http.counts.record(call(http)) {
+                Ok(()) => Response::from_string(HELLO),
+                Err(error) => {
+                    Response::from_string(error.message()).with_status_code(error.status())
+                }
+            },
+        },
         ("/health", Method::Get | Method::Head) => Response::from_string(HEALTHY),
         ("/" | "/health", _) => Response::from_string("Method Not Allowed")
             .with_status_code(405)
@@ -79,12 +131,31 @@ fn respond(method: &Method, url: &str, delay: Duration) -> Response<Cursor<Vec<u
     }
 }
 
+/// One blocking GET to the downstream: the answer's head, then its body read to the end (so
+/// the connection goes back to the pool); the client's own timeout bounds the whole call.
+fn call(http: &HttpDownstream) -> Result<(), DownstreamError> {
+    let mut response = http
+        .client
+        .get(&http.url)
+        .call()
+        .map_err(|error| DownstreamError::from_ureq(&error))?;
+    let mut body = response.body_mut().as_reader();
+    std::io::copy(&mut body, &mut std::io::sink())
+        .map_err(|error| DownstreamError::from_io(&error))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(DownstreamError::Status(status.as_u16()))
+    }
+}
+
 /// One handler thread: take the next request, answer it, repeat until unblocked.
-fn handle_requests(server: &Server, delay: Duration) -> std::io::Error {
+fn handle_requests(server: &Server, downstream: &Downstream) -> std::io::Error {
     loop {
         match server.recv() {
             Ok(request) => {
-                let response = respond(request.method(), request.url(), delay);
+                let response = respond(request.method(), request.url(), downstream);
                 // The client may have gone meanwhile: its loss, not the server's.
                 request.respond(response).ok();
             }
@@ -157,15 +228,17 @@ fn main() -> ExitCode {
         }
     });
 
-    let delay = args.tuning.delay();
+    let flags = &args.tuning.downstream;
+    let downstream = Arc::new(Downstream::new(&args.tuning));
     let mut handlers = Vec::with_capacity(usize::from(args.tuning.workers));
     for index in 0..args.tuning.workers {
         let server = Arc::clone(&server);
+        let downstream = Arc::clone(&downstream);
         let events = events.clone();
         let spawned = thread::Builder::new()
             .name(format!("handler-{index}"))
             .spawn(move || {
-                let stopped = handle_requests(&server, delay);
+                let stopped = handle_requests(&server, &downstream);
                 events.send(Event::HandlerStopped(stopped)).ok();
             });
         match spawned {
@@ -178,7 +251,20 @@ fn main() -> ExitCode {
             }
         }
     }
-    info!(variant = VARIANT, %addr, delay_ms = args.tuning.delay_ms, workers = args.tuning.workers, max_connections = args.max_connections, max_body_bytes = MAX_BODY_BYTES, wait = "std::thread::sleep on a handler thread", "listening");
+    info!(
+        variant = VARIANT,
+        %addr,
+        delay_ms = args.tuning.delay_ms,
+        workers = args.tuning.workers,
+        max_connections = args.max_connections,
+        max_body_bytes = MAX_BODY_BYTES,
+        wait = downstream.describe(),
+        downstream = flags.downstream.as_deref().unwrap_or("none"),
+        downstream_timeout_ms = flags.downstream_timeout_ms,
+        downstream_pool = flags.pool(),
+        downstream_keep_alive_secs = flags.downstream_keep_alive_secs,
+        "listening"
+    );
 
     match event.recv() {
         Ok(Event::Signal(signal)) => {
@@ -200,16 +286,28 @@ fn main() -> ExitCode {
     for _ in &handlers {
         server.unblock();
     }
-    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    let finished = wait_for(&handlers, SHUTDOWN_GRACE);
+    if let Downstream::Http(http) = &*downstream {
+        http.counts.log_totals(&http.url);
+    }
+    if finished {
+        info!(variant = VARIANT, "stopped");
+    } else {
+        warn!(grace = ?SHUTDOWN_GRACE, "requests still queued after the grace period; dropping them");
+    }
+    ExitCode::SUCCESS
+}
+
+/// Waits up to `grace` for every handler thread to end; whether they all did.
+fn wait_for(handlers: &[thread::JoinHandle<()>], grace: Duration) -> bool {
+    let deadline = Instant::now() + grace;
     while handlers.iter().any(|handler| !handler.is_finished()) {
         if Instant::now() >= deadline {
-            warn!(grace = ?SHUTDOWN_GRACE, "requests still queued after the grace period; dropping them");
-            return ExitCode::SUCCESS;
+            return false;
         }
         thread::sleep(Duration::from_millis(5));
     }
-    info!(variant = VARIANT, "stopped");
-    ExitCode::SUCCESS
+    true
 }
 
 #[cfg(test)]
@@ -218,7 +316,7 @@ mod tests {
     use std::io::Read;
 
     fn call(method: &Method, url: &str, delay: Duration) -> (u16, String, String) {
-        let response = respond(method, url, delay);
+        let response = respond(method, url, &Downstream::Simulated(delay));
         let status = response.status_code().0;
         let content_type = response
             .headers()

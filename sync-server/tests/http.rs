@@ -136,3 +136,24 @@ fn connections_beyond_the_cap_wait_and_are_then_served() {
     let stderr = server.stderr();
     assert!(!stderr.contains("panicked"), "panic in:\n{stderr}");
 }
+
+/// The contract again with a real downstream call (the project's own async-server, with the
+/// delay each check asks for), the downstream call's own checks, and the sync semantics with
+/// real calls: one handler thread makes one call at a time.
+mod downstream {
+    use super::BINARY;
+    use server_testing::{check_8_concurrent_gets, WITH_DOWNSTREAM};
+
+    server_testing::contract_tests!(BINARY, WITH_DOWNSTREAM);
+    server_testing::downstream_tests!(BINARY);
+
+    #[test]
+    fn one_worker_makes_one_call_at_a_time() {
+        check_8_concurrent_gets(BINARY, &[WITH_DOWNSTREAM, "--workers", "1"], 380..2000);
+    }
+
+    #[test]
+    fn four_workers_share_one_pool_and_make_four_calls_at_a_time() {
+        check_8_concurrent_gets(BINARY, &[WITH_DOWNSTREAM, "--workers", "4"], 95..300);
+    }
+}
