@@ -67,7 +67,7 @@ struct Args {
     /// With --timer timerfd: how late a wake-up may come so that waits ending within it
     /// share one (fewer wake-ups, less CPU per request, each wait a little longer). A whole
     /// number with its unit, ns, us (or µs), ms or s, at most 1s; 0 for none.
-    /// [default: 250us]
+    /// [default: 100us]
     #[arg(long, value_name = "DURATION", value_parser = parse_slack)]
     timer_slack: Option<Duration>,
 
@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert!(content_type.starts_with("text/plain"), "{content_type}");
         assert!(
-            body.starts_with("timer=timerfd\ntimer_slack_us=250\ntimer_wakeups=0\nloop_wakeups="),
+            body.starts_with("timer=timerfd\ntimer_slack_us=100\ntimer_wakeups=0\nloop_wakeups="),
             "{body}"
         );
         let (_, _, body) = call(TimerKind::Tokio, Method::GET, "/stats").await;
