@@ -21,11 +21,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{extract::State, routing::get, Router};
 use clap::Parser;
-use server_common::{DownstreamCounts, DownstreamError, Tuning, HEALTHY, HELLO};
+use server_common::{BlockingDownstream, DownstreamError, Tuning, HEALTHY, HELLO};
 
 const VARIANT: &str = "async-blocking-server";
 
@@ -59,15 +58,7 @@ struct Config {
     delay: Duration,
     offload: bool,
     /// `--downstream URL`: the real call, instead of the sleep.
-    downstream: Option<Arc<HttpDownstream>>,
-}
-
-/// The real downstream: the URL, the blocking client (its keep-alive pool shared by every
-/// call), and the count of outcomes.
-struct HttpDownstream {
-    url: String,
-    client: ureq::Agent,
-    counts: DownstreamCounts,
+    downstream: Option<Arc<BlockingDownstream>>,
 }
 
 /// `GET /`: the one handler that differs from async-server.
@@ -89,39 +80,17 @@ async fn hello(State(config): State<Config>) -> Response {
     let outcome = if config.offload {
         // The fix: a blocking-pool thread makes the call; this task just awaits it. (An
         // error here is the runtime shutting down: counted as a broken call.)
-        let http = Arc::clone(http);
-        tokio::task::spawn_blocking(move || call(&http))
+        let call = Arc::clone(http);
+        tokio::task::spawn_blocking(move || call.get())
             .await
-            .unwrap_or(Err(DownstreamError::Broken))
+            .unwrap_or_else(|_| http.counts.record(Err(DownstreamError::Broken)))
     } else {
         // The problem: the blocking call holds the runtime thread until the answer is read.
-        call(http)
+        http.get()
     };
-    match http.counts.record(outcome) {
+    match outcome {
         Ok(()) => HELLO.into_response(),
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-            (status, error.message()).into_response()
-        }
-    }
-}
-
-/// One blocking GET to the downstream: the answer's head, then its body read to the end (so
-/// the connection goes back to the pool); the client's own timeout bounds the whole call.
-fn call(http: &HttpDownstream) -> Result<(), DownstreamError> {
-    let mut response = http
-        .client
-        .get(&http.url)
-        .call()
-        .map_err(|error| DownstreamError::from_ureq(&error))?;
-    let mut body = response.body_mut().as_reader();
-    std::io::copy(&mut body, &mut std::io::sink())
-        .map_err(|error| DownstreamError::from_io(&error))?;
-    let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(DownstreamError::Status(status.as_u16()))
+        Err(error) => error.into_response(),
     }
 }
 
@@ -141,13 +110,7 @@ fn app(config: Config) -> Router {
 fn main() -> ExitCode {
     let args = Args::parse();
     let flags = &args.tuning.downstream;
-    let downstream = flags.downstream.as_ref().map(|url| {
-        Arc::new(HttpDownstream {
-            url: url.clone(),
-            client: flags.blocking_client(),
-            counts: DownstreamCounts::default(),
-        })
-    });
+    let downstream = BlockingDownstream::from_args(flags).map(Arc::new);
     let wait = match (&downstream, args.offload) {
         (None, false) => "std::thread::sleep on the runtime thread",
         (None, true) => "std::thread::sleep in spawn_blocking",

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::{extract::State, routing::get, Router};
 use clap::{Parser, ValueEnum};
@@ -129,11 +129,7 @@ async fn hello(State(downstream): State<Downstream>) -> Response {
         }
         Downstream::Http(http) => match http.counts.record(call(http).await) {
             Ok(()) => HELLO.into_response(),
-            Err(error) => {
-                let status =
-                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-                (status, error.message()).into_response()
-            }
+            Err(error) => error.into_response(),
         },
     }
 }

@@ -3,10 +3,10 @@
 //! apart and answered (`502` or `504`, with a short body), and the counts logged at
 //! shutdown.
 //!
-//! The call itself (one `GET` to the URL, its answer read to the end, the status checked)
-//! is in each server's `main.rs`, with the client its architecture would use: blocking
-//! (ureq) on sync-server's handler threads and inside async-blocking-server's async handler,
-//! awaited (hyper-util's pooled client) on async-server.
+//! Where the call is made stays in each server's `main.rs`, with the client its
+//! architecture would use: the blocking call ([`BlockingDownstream::get`], ureq) on
+//! sync-server's handler threads and inside async-blocking-server's async handler, the
+//! awaited one (hyper-util's pooled client) written out in async-server.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -114,6 +114,56 @@ impl DownstreamArgs {
     }
 }
 
+/// The real downstream for the blocking servers: the URL, the blocking client (one
+/// keep-alive pool, shared by every thread that calls), and the count of outcomes.
+#[cfg(feature = "blocking-client")]
+pub struct BlockingDownstream {
+    /// `--downstream URL`.
+    pub url: String,
+    client: ureq::Agent,
+    /// Every call's outcome, logged at shutdown.
+    pub counts: DownstreamCounts,
+}
+
+#[cfg(feature = "blocking-client")]
+impl BlockingDownstream {
+    /// The downstream `flags` name, if they name one.
+    pub fn from_args(flags: &DownstreamArgs) -> Option<Self> {
+        flags.downstream.as_ref().map(|url| Self {
+            url: url.clone(),
+            client: flags.blocking_client(),
+            counts: DownstreamCounts::default(),
+        })
+    }
+
+    /// One blocking GET to the downstream, counted: the answer's head, then its body read to
+    /// the end (so the connection goes back to the pool); the client's own timeout bounds
+    /// the whole call. The calling thread does nothing else meanwhile.
+    ///
+    /// # Errors
+    /// Why the call failed, as the client should hear it.
+    pub fn get(&self) -> Result<(), DownstreamError> {
+        self.counts.record(self.exchange())
+    }
+
+    fn exchange(&self) -> Result<(), DownstreamError> {
+        let mut response = self
+            .client
+            .get(&self.url)
+            .call()
+            .map_err(|error| DownstreamError::from_ureq(&error))?;
+        let mut body = response.body_mut().as_reader();
+        std::io::copy(&mut body, &mut std::io::sink())
+            .map_err(|error| DownstreamError::from_io(&error))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(DownstreamError::Status(status.as_u16()))
+        }
+    }
+}
+
 /// Why a downstream call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DownstreamError {
@@ -185,6 +235,17 @@ impl DownstreamError {
         } else {
             Self::Broken
         }
+    }
+}
+
+/// The async servers' answer to a failed call: [`DownstreamError::status`] with
+/// [`DownstreamError::message`].
+#[cfg(feature = "async")]
+impl axum::response::IntoResponse for DownstreamError {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.status())
+            .unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+        (status, self.message()).into_response()
     }
 }
 

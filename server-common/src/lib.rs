@@ -21,6 +21,8 @@ mod write_timeout;
 #[cfg(feature = "async")]
 pub use serve::run;
 
+#[cfg(feature = "blocking-client")]
+pub use downstream::BlockingDownstream;
 pub use downstream::{DownstreamArgs, DownstreamCounts, DownstreamError};
 
 /// The body of `GET /`.

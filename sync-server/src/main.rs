@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use server_common::{DownstreamCounts, DownstreamError, Tuning, HEALTHY, HELLO, SHUTDOWN_GRACE};
+use server_common::{BlockingDownstream, Tuning, HEALTHY, HELLO, SHUTDOWN_GRACE};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use tiny_http::{ConnectionLimits, Header, Method, Response, Server, MAX_BODY_BYTES};
@@ -71,20 +71,15 @@ struct Args {
 enum Downstream {
     /// The simulated call: a sleep of `--delay-ms`.
     Simulated(Duration),
-    /// A GET to `--downstream URL`.
-    Http(HttpDownstream),
+    /// A GET to `--downstream URL`, with the blocking client.
+    Http(BlockingDownstream),
 }
 
 impl Downstream {
     /// The real call with `--downstream URL`, else the sleep of `--delay-ms`.
     fn new(tuning: &Tuning) -> Self {
-        let flags = &tuning.downstream;
-        match &flags.downstream {
-            Some(url) => Self::Http(HttpDownstream {
-                url: url.clone(),
-                client: flags.blocking_client(),
-                counts: DownstreamCounts::default(),
-            }),
+        match BlockingDownstream::from_args(&tuning.downstream) {
+            Some(http) => Self::Http(http),
             None => Self::Simulated(tuning.delay()),
         }
     }
@@ -98,14 +93,6 @@ impl Downstream {
     }
 }
 
-/// The real downstream: the URL, the blocking client (one keep-alive pool, shared by every
-/// handler thread), and the count of outcomes.
-struct HttpDownstream {
-    url: String,
-    client: ureq::Agent,
-    counts: DownstreamCounts,
-}
-
 /// The routes, as a plain function of the request line so tests can call it without a
 /// socket. `GET /` waits here, on the handler thread: nothing else runs on it meanwhile.
 fn respond(method: &Method, url: &str, downstream: &Downstream) -> Response<Cursor<Vec<u8>>> {
@@ -116,7 +103,7 @@ fn respond(method: &Method, url: &str, downstream: &Downstream) -> Response<Curs
                 thread::sleep(*delay);
                 Response::from_string(HELLO)
             }
-            Downstream::Http(http) => match http.counts.record(call(http)) {
+            Downstream::Http(http) => match http.get() {
                 Ok(()) => Response::from_string(HELLO),
                 Err(error) => {
                     Response::from_string(error.message()).with_status_code(error.status())
@@ -128,25 +115,6 @@ fn respond(method: &Method, url: &str, downstream: &Downstream) -> Response<Curs
             .with_status_code(405)
             .with_header(Header::from_bytes("Allow", "GET, HEAD").expect("a valid header")),
         _ => Response::from_string("Not Found").with_status_code(404),
-    }
-}
-
-/// One blocking GET to the downstream: the answer's head, then its body read to the end (so
-/// the connection goes back to the pool); the client's own timeout bounds the whole call.
-fn call(http: &HttpDownstream) -> Result<(), DownstreamError> {
-    let mut response = http
-        .client
-        .get(&http.url)
-        .call()
-        .map_err(|error| DownstreamError::from_ureq(&error))?;
-    let mut body = response.body_mut().as_reader();
-    std::io::copy(&mut body, &mut std::io::sink())
-        .map_err(|error| DownstreamError::from_io(&error))?;
-    let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(DownstreamError::Status(status.as_u16()))
     }
 }
 
