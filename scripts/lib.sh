@@ -32,7 +32,7 @@ die() {
 
 # print_usage SCRIPT: the script's "# Usage:" block, from its header comment (written once).
 print_usage() {
-  sed -n '/^# Usage:/,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$1"
+  sed -n '/^# Usage:/,/^[^#]/{/^# shellcheck /d;/^#/s/^# \{0,1\}//p}' "$1"
 }
 
 # parse_options SPEC_NAME ARGS...: sets the caller's variables from ARGS. SPEC_NAME names an

@@ -350,3 +350,13 @@ FAKE
   [ -n "$(csv_value "$RESULTS/latest/summary.csv" async-server effective_bound_req_per_sec)" ]
   alive "$SERVER_PID"
 }
+
+@test "every script's --help is its Usage block, without the shellcheck directive after it" {
+  local script
+  for script in bench sweep sweep-timer latency c10k; do
+    run "$SCRIPTS/$script.sh" --help
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == Usage:* ]]
+    [[ $output != *shellcheck* ]]
+  done
+}
