@@ -583,26 +583,33 @@ def slow_clients(server: Server) -> tuple[bool, str]:
     return ok_health and answered == 8, text
 
 
-def reset_storm(server: Server) -> tuple[bool, str]:
-    """500 connections closed with a reset (SO_LINGER 0) at once, half of them after
-    sending part of a request."""
+def reset_connections(server: Server, count: int, payload) -> tuple[int, float]:
+    """`count` connections, each sent `payload(i)` (nothing if empty) and closed at once with a
+    reset (SO_LINGER 0); returns how many connects were refused, and the seconds it took."""
     linger_zero = struct.pack("ii", 1, 0)
     started = time.monotonic()
     refused = 0
-    for i in range(500):
+    for i in range(count):
         try:
             sock = socket.create_connection(server.addr, timeout=2)
         except OSError:
             refused += 1
             continue
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
-        if i % 2:
+        if data := payload(i):
             try:
-                sock.send(b"GET / HTTP/1.1\r\nHo")
+                sock.send(data)
             except OSError:
                 pass
         sock.close()
-    took = time.monotonic() - started
+    return refused, time.monotonic() - started
+
+
+def reset_storm(server: Server) -> tuple[bool, str]:
+    """500 connections closed with a reset (SO_LINGER 0) at once, half of them after
+    sending part of a request."""
+    refused, took = reset_connections(
+        server, 500, lambda i: b"GET / HTTP/1.1\r\nHo" if i % 2 else b"")
     return True, f"500 connects reset in {took:.2f} s ({refused} refused)"
 
 
@@ -980,22 +987,8 @@ def reset_before_served(server: Server) -> tuple[bool, str]:
     """A complete `GET /`, then at once a reset (SO_LINGER 0), many times: the server
     finds the peer gone when it looks at the connection or answers it. Survival is what
     the checks after it measure (alive, no panic, descriptors back)."""
-    linger_zero = struct.pack("ii", 1, 0)
-    started = time.monotonic()
-    refused = 0
-    for _ in range(RESETS_BEFORE_SERVED):
-        try:
-            sock = socket.create_connection(server.addr, timeout=2)
-        except OSError:
-            refused += 1
-            continue
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
-        try:
-            sock.send(b"GET / HTTP/1.1\r\n" + HOST + b"\r\n")
-        except OSError:
-            pass
-        sock.close()
-    took = time.monotonic() - started
+    refused, took = reset_connections(
+        server, RESETS_BEFORE_SERVED, lambda _: b"GET / HTTP/1.1\r\n" + HOST + b"\r\n")
     return refused == 0, (f"{RESETS_BEFORE_SERVED} requests reset in {took:.2f} s"
                           + (f"; PROBLEM: {refused} connects refused" if refused else ""))
 
