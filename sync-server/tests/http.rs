@@ -157,3 +157,46 @@ mod downstream {
         check_8_concurrent_gets(BINARY, &[WITH_DOWNSTREAM, "--workers", "4"], 95..300);
     }
 }
+
+/// A request's head, and a small body read with it, must arrive within the connection
+/// timeout of its first byte (vendor/tiny_http/PATCHES.md, patch 7): a client that sends a
+/// byte now and then, each well within the timeout, gets 408 and a close instead of holding
+/// the connection's thread for as long as it likes.
+#[test]
+fn a_request_trickled_in_gets_408_at_its_deadline() {
+    use server_testing::{connect, ServerProcess};
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+
+    let server = ServerProcess::start(BINARY, &["--delay-ms", "0", "--idle-timeout-secs", "1"]);
+    let heads: [&[u8]; 2] = [
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ];
+    for (index, request) in heads.iter().enumerate() {
+        let mut stream = connect(server.addr);
+        // The body's case: its head at once, then the body a byte at a time.
+        let at_once = if index == 1 { request.len() - 30 } else { 1 };
+        stream.write_all(&request[..at_once]).ok();
+        let started = Instant::now();
+        // A byte every 250 ms: the whole request would take over 7 s.
+        for byte in &request[at_once..] {
+            std::thread::sleep(Duration::from_millis(250));
+            if stream.write_all(std::slice::from_ref(byte)).is_err() {
+                break; // the server closed it
+            }
+        }
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).ok();
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            text.starts_with("HTTP/1.1 408"),
+            "request {index}: {text:?}"
+        );
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(5),
+            "request {index}: 408 after {took:?}"
+        );
+    }
+}

@@ -8,10 +8,11 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::{HTTPVersion, Method};
 use crate::request::RequestSource;
+use crate::util::refined_tcp_stream::RequestClock;
 use crate::util::RefinedTcpStream;
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
@@ -45,11 +46,10 @@ pub struct ClientConnection {
     unread_body: Arc<AtomicBool>,
 
     // PATCHED (see PATCHES.md, patch 7): how long a request (its head, and a body the
-    // connection reads for it) may take from its first byte; `None`: for ever.
+    // connection reads for it) may take from its first byte; `None`: for ever. Timed by the
+    // socket's reading half (`RequestClock`), before each read from the socket.
     request_timeout: Option<Duration>,
-
-    // PATCHED: when the request being read must be complete by (from its first byte).
-    request_deadline: Option<Instant>,
+    request_clock: RequestClock,
 
     // PATCHED (see PATCHES.md, patch 10): requests read and not yet answered.
     in_flight: Arc<InFlight>,
@@ -149,6 +149,7 @@ impl ClientConnection {
         request_timeout: Option<Duration>,
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr().ok().flatten();
+        let request_clock = read_socket.request_clock();
         let secure = read_socket.secure();
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
@@ -163,7 +164,7 @@ impl ClientConnection {
             secure,
             unread_body: Arc::new(AtomicBool::new(false)),
             request_timeout,
-            request_deadline: None,
+            request_clock,
             in_flight: Arc::default(),
         }
     }
@@ -193,16 +194,6 @@ impl ClientConnection {
                 None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
             };
 
-            // PATCHED (see PATCHES.md, patch 7): the request's deadline runs from its first
-            // byte, so a client that sends a byte now and then cannot hold it for ever.
-            match self.request_deadline {
-                None => self.request_deadline = self.request_timeout.map(|t| Instant::now() + t),
-                Some(deadline) if Instant::now() >= deadline => {
-                    return Err(IoError::new(ErrorKind::TimedOut, "request head too slow"));
-                }
-                Some(_) => {}
-            }
-
             if byte == b'\n' && prev_byte_was_cr {
                 *budget -= buf.len() + 1;
                 buf.pop(); // removing the '\r'
@@ -231,7 +222,7 @@ impl ClientConnection {
         if self.unread_body.swap(false, Ordering::AcqRel) {
             return Err(ReadError::PreviousBodyUnread);
         }
-        self.request_deadline = None;
+        self.request_clock.arm(self.request_timeout);
 
         // PATCHED (see PATCHES.md): what is left of the request head's size limit.
         let mut budget = MAX_HEAD_BYTES;
@@ -298,10 +289,12 @@ impl ClientConnection {
             writer,
             &RequestSource {
                 unread_body: Arc::clone(&self.unread_body),
-                deadline: self.request_deadline,
             },
-        )
-        .map_err(|e| {
+        );
+        // PATCHED (see PATCHES.md, patch 7): the request is read; a handler's own reads of
+        // a body are not timed.
+        self.request_clock.stop();
+        let request = request.map_err(|e| {
             use crate::request;
             match e {
                 request::RequestCreationError::CreationIoError(e) => ReadError::ReadIoError(e),

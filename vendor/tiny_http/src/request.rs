@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
-use std::time::Instant;
 
 use crate::util::{BodyReader, FusedReader};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
@@ -170,7 +169,6 @@ where
 {
     let connection = RequestSource {
         unread_body: Arc::new(AtomicBool::new(false)),
-        deadline: None,
     };
     new_request_on(
         secure,
@@ -189,8 +187,6 @@ where
 pub(crate) struct RequestSource {
     /// Set when a request's body is dropped before its end: the connection must then close.
     pub unread_body: Arc<AtomicBool>,
-    /// When the request (head and a buffered body) must have arrived by.
-    pub deadline: Option<Instant>,
 }
 
 /// How the body is framed, from the request's headers (RFC 9112 §6).
@@ -321,15 +317,12 @@ where
             }
             Framing::Length(length) if length <= BUFFERED_BODY_BYTES && !expects_continue => {
                 // if the content-length is small enough, we just read everything into a buffer
-                // PATCHED (see PATCHES.md, patch 7): within the connection's deadline.
+                // PATCHED (see PATCHES.md, patch 7): within the connection's deadline (the
+                // socket's reads fail with `TimedOut` past it).
                 let mut buffer = vec![0; usize::try_from(length).unwrap_or(0)];
                 let mut offset = 0;
 
                 while offset != buffer.len() {
-                    if connection.deadline.is_some_and(|d| Instant::now() >= d) {
-                        let err = IoError::new(ErrorKind::TimedOut, "request body too slow");
-                        return Err(RequestCreationError::CreationIoError(err));
-                    }
                     let read = source_data.read(&mut buffer[offset..])?;
                     if read == 0 {
                         // the socket returned EOF, but we were before the expected content-length

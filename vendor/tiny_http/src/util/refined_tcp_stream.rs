@@ -2,7 +2,7 @@ use std::io::Result as IoResult;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::connection::Connection;
@@ -87,6 +87,60 @@ impl Write for Stream {
     }
 }
 
+/// PATCHED (see PATCHES.md, patch 7): how long a request (its head, and a small body read
+/// with it) may take to arrive, from its first bytes. The connection arms it before reading
+/// a request and stops it once the request is read; the reading half checks it before each
+/// read from the socket, where the time passes, rather than per byte of the head.
+#[derive(Clone, Default)]
+pub(crate) struct RequestClock(Arc<Mutex<Clock>>);
+
+#[derive(Clone, Copy, Default)]
+enum Clock {
+    /// Not timing: between requests, and while a handler reads a body.
+    #[default]
+    Off,
+    /// A request is awaited: its time starts with its first bytes.
+    Armed(Duration),
+    /// The request must have arrived by then.
+    Until(Instant),
+}
+
+impl RequestClock {
+    fn lock(&self) -> MutexGuard<'_, Clock> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A request is about to be read: it gets `timeout` from its first bytes (`None`: for
+    /// ever).
+    pub(crate) fn arm(&self, timeout: Option<Duration>) {
+        *self.lock() = timeout.map_or(Clock::Off, Clock::Armed);
+    }
+
+    /// The request is read: reads from here on are not timed.
+    pub(crate) fn stop(&self) {
+        *self.lock() = Clock::Off;
+    }
+
+    fn before_read(&self) -> IoResult<()> {
+        match *self.lock() {
+            Clock::Until(deadline) if Instant::now() >= deadline => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request took longer than the connection timeout to arrive",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn after_read(&self, read: usize) {
+        let mut clock = self.lock();
+        if let Clock::Armed(timeout) = *clock {
+            if read > 0 {
+                *clock = Clock::Until(Instant::now() + timeout);
+            }
+        }
+    }
+}
+
 pub struct RefinedTcpStream {
     stream: Stream,
     close_read: bool,
@@ -97,6 +151,8 @@ pub struct RefinedTcpStream {
     /// PATCHED (see PATCHES.md, patch 6): the connection's write timeout, also applied to
     /// a write that lets a little through now and then (see `write`).
     write_timeout: Option<Duration>,
+    /// PATCHED (see PATCHES.md, patch 7): the request being read, timed (reading half).
+    clock: RequestClock,
 }
 
 impl RefinedTcpStream {
@@ -120,6 +176,7 @@ impl RefinedTcpStream {
             close_write: false,
             broken: Arc::clone(&broken),
             write_timeout,
+            clock: RequestClock::default(),
         };
 
         let write = RefinedTcpStream {
@@ -128,6 +185,7 @@ impl RefinedTcpStream {
             close_write: true,
             broken,
             write_timeout,
+            clock: RequestClock::default(),
         };
 
         Ok((read, write))
@@ -141,6 +199,11 @@ impl RefinedTcpStream {
 
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
+    }
+
+    /// PATCHED (see PATCHES.md, patch 7): the clock of the requests read through this half.
+    pub(crate) fn request_clock(&self) -> RequestClock {
+        self.clock.clone()
     }
 }
 
@@ -163,7 +226,10 @@ impl Read for RefinedTcpStream {
         if self.broken.load(Ordering::Acquire) {
             return Ok(0);
         }
-        self.stream.read(buf)
+        self.clock.before_read()?;
+        let read = self.stream.read(buf)?;
+        self.clock.after_read(read);
+        Ok(read)
     }
 }
 
