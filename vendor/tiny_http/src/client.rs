@@ -75,10 +75,10 @@ struct InFlight {
 }
 
 impl InFlight {
-    /// Waits until fewer than `max` requests are unanswered.
-    fn wait_below(&self, max: usize) {
+    /// Waits until fewer than [`MAX_PIPELINED`] requests are unanswered.
+    fn wait_for_room(&self) {
         let mut count = self.count.lock().unwrap_or_else(PoisonError::into_inner);
-        while *count >= max {
+        while *count >= MAX_PIPELINED {
             count = self
                 .answered
                 .wait(count)
@@ -93,7 +93,12 @@ impl InFlight {
     fn answered(&self) {
         let mut count = self.count.lock().unwrap_or_else(PoisonError::into_inner);
         *count = count.saturating_sub(1);
-        self.answered.notify_one();
+        // Only the connection's thread waits, and only at the limit (the count never goes
+        // above it): the one answer that makes room wakes it; the others make no system
+        // call on the request's path.
+        if *count == MAX_PIPELINED - 1 {
+            self.answered.notify_one();
+        }
     }
 }
 
@@ -211,7 +216,7 @@ impl ClientConnection {
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
         // PATCHED (see PATCHES.md, patch 10): no further than MAX_PIPELINED unanswered.
-        self.in_flight.wait_below(MAX_PIPELINED);
+        self.in_flight.wait_for_room();
 
         // PATCHED (see PATCHES.md, patch 7): wait until the previous request is done with
         // the stream; if it left its body unread, where the next request starts is unknown
