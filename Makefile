@@ -37,6 +37,13 @@ WARMUP ?= 1s
 # One connection alone before the load (wrk -t1 -c1): the unloaded latency, hence the
 # effective bound, concurrency / unloaded latency (0: none)
 PRIMER ?= 1s
+# What each request waits on: sleep (--delay-ms, the seed's simulated downstream call), http (a
+# real call to a downstream server that waits DELAY_MS, started beside each Rust variant), or
+# both (each variant both ways, side by side)
+DOWNSTREAM ?= sleep
+# The servers' pool of idle keep-alive connections to the downstream, and how long one is kept
+DOWNSTREAM_POOL ?= 1024
+DOWNSTREAM_KEEP_ALIVE_SECS ?= 15
 # Where the servers and the load generator run: shared (the same cores) or split (taskset:
 # the generator on the first half of the allowed cores, the servers on the rest); every target
 PLACEMENT ?= shared
@@ -61,7 +68,9 @@ LINT_TOOLS = shellcheck rustfmt clippy
 
 BENCH_FLAGS = --threads $(THREADS) --connections $(CONNECTIONS) --duration $(DURATION) \
   --delay-ms $(DELAY_MS) --workers $(WORKERS) --runs $(RUNS) --timeout $(TIMEOUT) \
-  --warmup $(WARMUP) --primer $(PRIMER) --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT))
+  --warmup $(WARMUP) --primer $(PRIMER) --results-dir $(RESULTS_DIR) $(if $(BASE_PORT),--base-port $(BASE_PORT)) \
+  --downstream $(DOWNSTREAM) --downstream-pool $(DOWNSTREAM_POOL) \
+  --downstream-keep-alive-secs $(DOWNSTREAM_KEEP_ALIVE_SECS)
 
 # Sweep settings (`make sweep`): VARIANTS, DURATION, WARMUP given on the command line apply
 # too; otherwise the sweep's own defaults: the four Rust variants, 5s per point, 1s warm-up.

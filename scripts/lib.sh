@@ -158,6 +158,13 @@ python-async-blocking   python async-blocking          9012 yes    1            
 # shellcheck disable=SC2034 # used by the scripts that source this file
 readonly DEFAULT_VARIANTS="sync-server async-server async-blocking-server"
 
+# The real downstream call (DOWNSTREAM=http): a Rust variant's GET / then calls, instead of
+# waiting --delay-ms, the downstream: this variant of the table, started beside it on
+# DOWNSTREAM_PORT (BASE_PORT + 100 with BASE_PORT) with the same delay, and stopped with it.
+# The Python baselines (the seed's servers) only sleep.
+# shellcheck disable=SC2034 # used by measure-point.sh and bench.sh
+readonly DOWNSTREAM_VARIANT=async-timerfd DOWNSTREAM_PORT=9100
+
 # What one connection costs each variant: declared here, from each server's design, for the
 # limit checks that run before any load (scripts/limits.sh); `make sweep-c10k` measures the
 # same figures (least squares over its points) and its report sets them side by side.

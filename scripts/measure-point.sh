@@ -20,6 +20,13 @@
 #   --port N           port for the variant (default: its own port from the table)
 #   --server-args "A"  more flags for the variant's server, after the table's (e.g.
 #                      "--timer-slack 50us"), recorded as server_args
+#   --downstream MODE  sleep: GET / waits --delay-ms (the seed's simulated call; default);
+#                      http: it calls a real downstream instead, the table's
+#                      DOWNSTREAM_VARIANT (scripts/lib.sh) started here with the same
+#                      delay; the point is named VARIANT+http (Rust variants only)
+#   --downstream-port N           the downstream's port (default 9100)
+#   --downstream-pool N           the server's --downstream-pool (default 1024)
+#   --downstream-keep-alive-secs N  the server's --downstream-keep-alive-secs (default 15)
 #
 # PLACEMENT=split (see set_placement in lib.sh) starts the server and the load generator on
 # cores of their own with taskset; shared (the default) leaves both on every core.
@@ -30,7 +37,8 @@
 #
 # Writes DIR/numbers.txt (key=value: the settings, the server's CPU, memory and threads from
 # /proc, status=ok|failed and why), DIR/wrk.txt and DIR/primer.txt (wrk's output as printed),
-# DIR/server.log. The report program reads those; nothing here parses a figure. Exit status 0
+# DIR/server.log; with --downstream http also DIR/downstream.log, DIR/downstream-primer.txt
+# (the downstream alone, wrk -t1 -c1) and its CPU and memory (downstream_cpu_s, ...). The report program reads those; nothing here parses a figure. Exit status 0
 # when the point was measured, 1 when it failed (see numbers.txt).
 #
 # The only code that runs a load: bench.sh calls measure_point once per variant and run, a
@@ -49,7 +57,7 @@ readonly MEASURE_POINT_SCRIPT="${BASH_SOURCE[0]}"
 WRK_SAMPLE_HOOK=""
 # The point being measured: its settings (P_*) and its state (POINT_*), shared by its phases.
 POINT_DIR="" POINT_PROGRESS="" POINT_SERVER_PID="" POINT_URL="" POINT_BASE_URL="" POINT_KNOWN=no
-POINT_HAS_STATS=no
+POINT_HAS_STATS=no POINT_DOWNSTREAM_PID="" POINT_DOWNSTREAM_URL=""
 
 # record KEY VALUE: append one line to the point's numbers.txt (VALUE escaped: numbers_append).
 record() { numbers_append "$POINT_DIR/numbers.txt" "$1=$2"; }
@@ -66,7 +74,16 @@ fail_point() {
     record server_exit "$ENDED"
     POINT_SERVER_PID=""
   fi
+  stop_downstream
   return 1
+}
+
+# stop_downstream: SIGTERM the point's downstream, if it runs (after the server that calls it).
+stop_downstream() {
+  [[ -n $POINT_DOWNSTREAM_PID ]] || return 0
+  stop_pid "$POINT_DOWNSTREAM_PID" "$((SERVER_GRACE_MS * 2))"
+  record downstream_exit "$ENDED"
+  POINT_DOWNSTREAM_PID=""
 }
 
 # server_log_tail: the server's last words, indented, for failure messages.
@@ -87,7 +104,9 @@ run_wrk() {
 # reach our traps at once), sampling the server every SAMPLE_SECONDS while it runs. If the
 # server dies, the generator is told to stop (SIGINT: it still prints what it measured). Sets
 # WRK_EXIT (the generator's exit), SERVER_DIED, WRK_CPU_TICKS (the generator's own CPU time,
-# to within one sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS, SAMPLE_HWM_KB.
+# to within one sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS, SAMPLE_HWM_KB, and
+# for a point with a downstream DOWNSTREAM_CPU_TICKS, DOWNSTREAM_HWM_KB (its death stops the
+# generator too: SERVER_DIED=downstream).
 run_load() {
   local out=$1 wrk_pid
   shift
@@ -106,6 +125,15 @@ run_load() {
         ((PROC_THREADS > SAMPLE_THREADS_MAX)) && SAMPLE_THREADS_MAX=$PROC_THREADS
       elif [[ $SERVER_DIED == no ]]; then
         SERVER_DIED=yes
+        kill -INT "$wrk_pid" 2>/dev/null || true
+      fi
+    fi
+    if [[ -n $POINT_DOWNSTREAM_PID ]]; then
+      if proc_sample "$POINT_DOWNSTREAM_PID" && pid_alive "$POINT_DOWNSTREAM_PID"; then
+        DOWNSTREAM_CPU_TICKS=$PROC_CPU_TICKS
+        DOWNSTREAM_HWM_KB=$PROC_HWM_KB
+      elif [[ $SERVER_DIED == no ]]; then
+        SERVER_DIED=downstream
         kill -INT "$wrk_pid" 2>/dev/null || true
       fi
     fi
@@ -148,16 +176,20 @@ measure_point() {
 point_settings() {
   P_OUT="" P_VARIANT="" P_URL="" P_LABEL="" P_THREADS=4 P_CONNECTIONS=100 P_DURATION=10s P_DELAY_MS=10
   P_WORKERS=1 P_TIMEOUT=10s P_WARMUP=1s P_PRIMER=1s P_HOST=127.0.0.1 P_PORT="" P_SEQ=1 P_RUN=1 POINT_PROGRESS=""
-  P_SERVER_ARGS=""
+  P_SERVER_ARGS="" P_DOWNSTREAM=sleep P_DOWNSTREAM_PORT=$DOWNSTREAM_PORT P_DOWNSTREAM_POOL=1024
+  P_DOWNSTREAM_KEEP_ALIVE=15
   # shellcheck disable=SC2034 # read by parse_options
   local -A spec=([--out]=P_OUT [--variant]=P_VARIANT [--url]=P_URL [--label]=P_LABEL [--threads]=P_THREADS
     [--connections]=P_CONNECTIONS [--duration]=P_DURATION [--delay-ms]=P_DELAY_MS [--workers]=P_WORKERS
     [--timeout]=P_TIMEOUT [--warmup]=P_WARMUP [--primer]=P_PRIMER [--host]=P_HOST [--port]=P_PORT
-    [--seq]=P_SEQ [--run]=P_RUN [--progress]=POINT_PROGRESS [--server-args]=P_SERVER_ARGS)
+    [--seq]=P_SEQ [--run]=P_RUN [--progress]=POINT_PROGRESS [--server-args]=P_SERVER_ARGS
+    [--downstream]=P_DOWNSTREAM [--downstream-port]=P_DOWNSTREAM_PORT [--downstream-pool]=P_DOWNSTREAM_POOL
+    [--downstream-keep-alive-secs]=P_DOWNSTREAM_KEEP_ALIVE)
   USAGE_FILE=$MEASURE_POINT_SCRIPT parse_options spec "$@"
   [[ -n $P_OUT ]] || die "measure_point: --out is required"
   [[ -n $P_VARIANT || -n $P_URL ]] || die "measure_point: --variant or --url is required"
-  require_whole_numbers "$P_THREADS" "$P_CONNECTIONS" "$P_DELAY_MS" "$P_WORKERS" "$P_SEQ" "$P_RUN" ${P_PORT:+"$P_PORT"}
+  require_whole_numbers "$P_THREADS" "$P_CONNECTIONS" "$P_DELAY_MS" "$P_WORKERS" "$P_SEQ" "$P_RUN" ${P_PORT:+"$P_PORT"} \
+    "$P_DOWNSTREAM_PORT" "$P_DOWNSTREAM_POOL" "$P_DOWNSTREAM_KEEP_ALIVE"
   require_durations duration="$P_DURATION" timeout="$P_TIMEOUT" warm-up="$P_WARMUP" primer="$P_PRIMER"
   ((P_CONNECTIONS > 0 && P_WORKERS > 0)) || die "measure_point: --connections and --workers must be at least 1"
   # wrk gives each thread connections / threads (integer division): -t4 -c10 opens only 8
@@ -167,11 +199,21 @@ point_settings() {
   ((P_THREADS > 0)) || P_THREADS=1
   while ((P_CONNECTIONS % P_THREADS != 0)); do P_THREADS=$((P_THREADS - 1)); done
 
+  local name=${P_LABEL:-${P_VARIANT:-url}}
+  case "$P_DOWNSTREAM" in
+    sleep) ;;
+    http)
+      [[ -n $P_VARIANT ]] || die "measure_point: --downstream http needs --variant: the harness starts the downstream beside the server it starts"
+      variant_lookup "$P_VARIANT" || unknown_variant "$P_VARIANT"
+      [[ $V_FAMILY == rust ]] || die "$P_VARIANT makes no real downstream call (the Python baselines only sleep): use --downstream sleep"
+      name="$name+http"
+      ;;
+    *) die "unknown downstream '$P_DOWNSTREAM': sleep (the simulated wait) or http (a real call)" ;;
+  esac
   POINT_DIR=$P_OUT
   mkdir "$POINT_DIR" || die "cannot create $POINT_DIR"
-  POINT_SERVER_PID="" POINT_KNOWN=no POINT_HAS_STATS=no
-  SAMPLE_THREADS_MAX=0 SAMPLE_CPU_TICKS=0 SAMPLE_HWM_KB=0
-  local name=${P_LABEL:-${P_VARIANT:-url}}
+  POINT_SERVER_PID="" POINT_KNOWN=no POINT_HAS_STATS=no POINT_DOWNSTREAM_PID="" POINT_DOWNSTREAM_URL=""
+  SAMPLE_THREADS_MAX=0 SAMPLE_CPU_TICKS=0 SAMPLE_HWM_KB=0 DOWNSTREAM_CPU_TICKS=0 DOWNSTREAM_HWM_KB=0
   if [[ -n $P_VARIANT ]]; then
     variant_lookup "$P_VARIANT" || unknown_variant "$P_VARIANT"
     POINT_KNOWN=yes
@@ -189,7 +231,7 @@ point_settings() {
   ((P_THREADS == asked)) ||
     step "wrk -t$P_THREADS, not -t$asked: wrk gives each thread connections / threads, so -t$asked -c$P_CONNECTIONS would open only $((P_CONNECTIONS / asked * asked)) connections"
   local key
-  for key in connections duration delay_ms workers timeout warmup primer; do
+  for key in connections duration delay_ms workers timeout warmup primer downstream; do
     local setting=P_${key^^}
     record "$key" "${!setting}"
   done
@@ -228,8 +270,14 @@ point_start() {
     fail_point "port $port on $P_HOST is already in use by a process this harness did not start (another run? pick other ports with BASE_PORT=...)"
     return 1
   fi
+  if [[ $P_DOWNSTREAM == http ]]; then
+    point_start_downstream || return 1
+    variant_lookup "$P_VARIANT" # the server's row again, after the downstream's
+  fi
   local command=("${V_COMMAND[@]}" --addr "$P_HOST:$port" --delay-ms "$P_DELAY_MS") extra=()
   [[ $V_FAMILY == rust ]] && command+=(--workers "$P_WORKERS")
+  [[ -z $POINT_DOWNSTREAM_URL ]] || command+=(--downstream "$POINT_DOWNSTREAM_URL"
+    --downstream-pool "$P_DOWNSTREAM_POOL" --downstream-keep-alive-secs "$P_DOWNSTREAM_KEEP_ALIVE")
   if [[ -n $P_SERVER_ARGS ]]; then
     read -ra extra <<<"$P_SERVER_ARGS"
     command+=("${extra[@]}")
@@ -260,6 +308,7 @@ point_start() {
   echo "$POINT_SERVER_PID" >"$POINT_DIR/server.pid"
   record server_pid "$POINT_SERVER_PID"
   if ! wait_healthy "$POINT_BASE_URL/health" "$POINT_SERVER_PID"; then
+    pid_alive "$POINT_SERVER_PID" || POINT_SERVER_PID=""
     server_log_tail
     fail_point "$HEALTH_FAILURE"
     return 1
@@ -271,7 +320,46 @@ point_start() {
   step "healthy after ${HEALTH_MS} ms (pid $POINT_SERVER_PID)"
 }
 
-# wait_healthy URL PID: poll URL every 50 ms until it answers 200, while PID lives.
+# point_start_downstream: the real downstream (DOWNSTREAM_VARIANT, at the point's delay) on
+# its own port, healthy and the one listening there; sets POINT_DOWNSTREAM_URL.
+point_start_downstream() {
+  local port=$P_DOWNSTREAM_PORT
+  if port_in_use "$P_HOST" "$port"; then
+    fail_point "the downstream's port $port on $P_HOST is already in use by a process this harness did not start (pick another with BASE_PORT=...)"
+    return 1
+  fi
+  variant_lookup "$DOWNSTREAM_VARIANT" || die "DOWNSTREAM_VARIANT $DOWNSTREAM_VARIANT is not in the variant table"
+  local command=("${V_COMMAND[@]}" --addr "$P_HOST:$port" --delay-ms "$P_DELAY_MS" --workers 1)
+  if [[ ! -x ${command[0]} ]]; then
+    fail_point "${command[0]} not found: run 'make build' first"
+    return 1
+  fi
+  record downstream_variant "$DOWNSTREAM_VARIANT"
+  record downstream_command "${command[*]}"
+  record downstream_pool "$P_DOWNSTREAM_POOL"
+  record downstream_keep_alive_secs "$P_DOWNSTREAM_KEEP_ALIVE"
+  step "starting the downstream: ${command[*]#"$REPO_ROOT"/}"
+  # A server's role, so on the servers' cores (PLACEMENT=split).
+  "${SERVER_PIN[@]}" "${command[@]}" >"$POINT_DIR/downstream.log" 2>&1 9>&- &
+  POINT_DOWNSTREAM_PID=$!
+  track_pid "$POINT_DOWNSTREAM_PID"
+  record downstream_pid "$POINT_DOWNSTREAM_PID"
+  if ! wait_healthy "http://$P_HOST:$port/health" "$POINT_DOWNSTREAM_PID"; then
+    pid_alive "$POINT_DOWNSTREAM_PID" || POINT_DOWNSTREAM_PID=""
+    fail_point "the downstream: $HEALTH_FAILURE (see downstream.log)"
+    return 1
+  fi
+  if ! pid_listens_on "$POINT_DOWNSTREAM_PID" "$port"; then
+    fail_point "port $port answers, but not from the downstream this harness started (pid $POINT_DOWNSTREAM_PID): another process listens there"
+    return 1
+  fi
+  POINT_DOWNSTREAM_URL="http://$P_HOST:$port/"
+  record downstream_url "$POINT_DOWNSTREAM_URL"
+  step "downstream healthy after ${HEALTH_MS} ms (pid $POINT_DOWNSTREAM_PID)"
+}
+
+# wait_healthy URL PID: poll URL every 50 ms until it answers 200, while PID lives (one that
+# exits is reaped).
 wait_healthy() {
   local url=$1 pid=$2 started deadline
   started=$(now_ms)
@@ -280,7 +368,6 @@ wait_healthy() {
     if ! pid_alive "$pid"; then
       reap "$pid"
       HEALTH_FAILURE="the server exited before answering /health (exit: $ENDED)"
-      POINT_SERVER_PID=""
       return 1
     fi
     if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
@@ -351,6 +438,16 @@ point_unloaded() {
     return 1
   fi
   step "unloaded: $figures"
+  [[ -n $POINT_DOWNSTREAM_URL ]] || return 0
+  # The downstream alone, as the server's calls find it unloaded: the real call's own latency.
+  primer_load=(wrk -t1 -c1 -d"$P_PRIMER" --timeout "$P_TIMEOUT" --latency -s "$WRK_REPORT_LUA" "$POINT_DOWNSTREAM_URL")
+  record downstream_primer_command "${primer_load[*]}"
+  run_load "$POINT_DIR/downstream-primer.txt" "${primer_load[@]}"
+  if [[ $WRK_EXIT != 0 ]] || ! figures=$("$REPORT" wrk --json-line "$POINT_DIR/downstream-primer.txt" 2>&1); then
+    fail_point "the downstream's unloaded-latency primer (wrk -t1 -c1 -d$P_PRIMER $POINT_DOWNSTREAM_URL) failed: ${figures:-wrk exited with $WRK_EXIT} (see downstream-primer.txt)"
+    return 1
+  fi
+  step "the downstream alone: $figures"
 }
 
 # point_warm_up: the load itself, briefly and unmeasured; then wait for a blocked server to
@@ -376,11 +473,14 @@ point_measure() {
 # measured_run OUT_FILE NAME COMMAND ARGS...: the measured load (NAME: wrk or oha, the prefix
 # of its numbers.txt keys), sampling the server's, the generator's and the machine's CPU.
 measured_run() {
-  local out=$1 name=$2 cpu_before="" machine_before
+  local out=$1 name=$2 cpu_before="" machine_before downstream_before=""
   shift 2
   machine_before=$(machine_cpu_ticks)
   if [[ -n $POINT_SERVER_PID ]] && proc_sample "$POINT_SERVER_PID"; then
     cpu_before=$PROC_CPU_TICKS
+  fi
+  if [[ -n $POINT_DOWNSTREAM_PID ]] && proc_sample "$POINT_DOWNSTREAM_PID"; then
+    downstream_before=$PROC_CPU_TICKS
   fi
   record "${name}_command" "$*"
   step "${*/#"$REPO_ROOT"\//}"
@@ -397,6 +497,10 @@ measured_run() {
     record server_cpu_s "$(ticks_to_seconds $((SAMPLE_CPU_TICKS - cpu_before)))"
     record server_peak_rss_kb "$SAMPLE_HWM_KB"
     record server_threads_max "$SAMPLE_THREADS_MAX"
+  fi
+  if [[ -n $downstream_before ]]; then
+    record downstream_cpu_s "$(ticks_to_seconds $((DOWNSTREAM_CPU_TICKS - downstream_before)))"
+    record downstream_peak_rss_kb "$DOWNSTREAM_HWM_KB"
   fi
 }
 
@@ -446,6 +550,13 @@ point_stop() {
 # point_stop_server TOOL FILE: SIGTERM the server (it must exit 0); the point fails if the
 # server died during the measured run (TOOL was stopped, its partial output left in FILE).
 point_stop_server() {
+  if [[ $SERVER_DIED == downstream ]]; then
+    reap "$POINT_DOWNSTREAM_PID"
+    POINT_DOWNSTREAM_PID=""
+    record downstream_exit "$ENDED"
+    fail_point "the downstream died during the measured run (exit: $ENDED); $1 was stopped, its partial output is in $2 (see downstream.log)"
+    return 1
+  fi
   if [[ -n $POINT_SERVER_PID ]]; then
     if [[ $SERVER_DIED == yes ]] || ! pid_alive "$POINT_SERVER_PID"; then
       reap "$POINT_SERVER_PID"
@@ -459,6 +570,10 @@ point_stop_server() {
     POINT_SERVER_PID=""
     record server_exit "$ENDED"
     if [[ $ENDED == 0 ]]; then step "stopped with SIGTERM: exit 0"; else warn "${P_LABEL:-$P_VARIANT} did not stop cleanly: $ENDED"; fi
+  fi
+  if [[ -n $POINT_DOWNSTREAM_PID ]]; then
+    stop_downstream
+    [[ $ENDED == 0 ]] || warn "the downstream did not stop cleanly: $ENDED"
   fi
 }
 

@@ -28,13 +28,14 @@ csv_value() {
 # port_free PORT: nothing listens on 127.0.0.1:PORT.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_base_port: the first of 4 consecutive free ports, picked at random (20000-28990), so
-# tests never meet a `make bench` on the default ports or another test run.
+# free_base_port: the first of 4 consecutive free ports, picked at random (20000-28990), with
+# the port 100 above it free too (a real downstream's, bench.sh --base-port), so tests never
+# meet a `make bench` on the default ports or another test run.
 free_base_port() {
   local base offset _attempt
   for _attempt in $(seq 50); do
     base=$((20000 + (RANDOM % 900) * 10))
-    for offset in 0 1 2 3; do port_free $((base + offset)) || continue 2; done
+    for offset in 0 1 2 3 100; do port_free $((base + offset)) || continue 2; done
     echo "$base"
     return 0
   done

@@ -83,6 +83,9 @@ pub struct Variant {
     pub blocks: Option<bool>,
     /// How many requests can wait at once, by Little's law.
     pub bound_rule: Option<BoundRule>,
+    /// Whether `GET /` called a real downstream (the harness's `downstream=http`) instead of
+    /// waiting the delay (`sleep`, and every run from before the real call).
+    pub real_call: bool,
 }
 
 /// The load a point ran under.
@@ -120,6 +123,8 @@ pub struct Samples {
     pub client_cpu_s: Option<f64>,
     /// The whole machine's busy CPU seconds (everything running).
     pub machine_cpu_busy_s: Option<f64>,
+    /// The real downstream's CPU seconds, where the point called one.
+    pub downstream_cpu_s: Option<f64>,
 }
 
 /// One variant under one load: a folder with numbers.txt, wrk.txt and primer.txt.
@@ -159,6 +164,47 @@ pub struct Point {
     /// async-server's timer and wake-ups over the measured run (its `GET /stats`); `None`
     /// for other servers and older runs.
     pub timer: Option<TimerFigures>,
+    /// The real downstream the server called (`downstream=http`); `None` for a sleep.
+    pub downstream: Option<Downstream>,
+}
+
+/// The real downstream a point's server called, as the harness started it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Downstream {
+    /// Its URL (the server's `--downstream`).
+    pub url: String,
+    /// How it was started.
+    pub command: Option<String>,
+    /// The server's `--downstream-pool`: idle connections kept for reuse.
+    pub pool: Option<String>,
+    /// The server's `--downstream-keep-alive-secs`.
+    pub keep_alive_secs: Option<String>,
+    /// The downstream alone, unloaded (downstream-primer.txt, `wrk -t1 -c1`).
+    pub unloaded: Option<WrkReport>,
+}
+
+impl Downstream {
+    /// The downstream a point's numbers.txt names (`downstream_url`), with its primer from
+    /// `dir`, read as [`Point::log`] reads a raw log; `None` for a point that slept.
+    fn read(dir: &Path, numbers: &Numbers, status: &mut Status) -> Option<Self> {
+        let url = numbers.text("downstream_url")?;
+        let text = |key: &str| numbers.text(key).map(str::to_owned);
+        let unloaded = if dir.join("downstream-primer.txt").exists() {
+            let origin = wrk::Origin::of_command(numbers.text("downstream_primer_command"));
+            Point::log(dir, "downstream-primer.txt", status, |path| {
+                wrk::read(path, origin)
+            })
+        } else {
+            None
+        };
+        Some(Self {
+            url: url.to_owned(),
+            command: text("downstream_command"),
+            pool: text("downstream_pool"),
+            keep_alive_secs: text("downstream_keep_alive_secs"),
+            unloaded,
+        })
+    }
 }
 
 /// async-server's timer during a point: which one, its slack, and how often it woke.
@@ -224,6 +270,7 @@ impl Point {
             kind: numbers.text("kind").map(str::to_owned),
             blocks: numbers.yes_no("blocks")?,
             bound_rule,
+            real_call: numbers.text("downstream") == Some("http"),
         };
 
         // The measured run: wrk's, or an open-loop point's oha's; then the primer, where
@@ -249,6 +296,7 @@ impl Point {
         } else {
             None
         };
+        let downstream = Downstream::read(dir, &numbers, &mut status);
 
         let connections = match numbers.get::<u32>("connections")? {
             Some(connections) => connections,
@@ -281,6 +329,7 @@ impl Point {
             server_exit: numbers.text("server_exit").map(str::to_owned),
             client_cpu_s: numbers.get("client_cpu_s")?,
             machine_cpu_busy_s: numbers.get("machine_cpu_busy_s")?,
+            downstream_cpu_s: numbers.get("downstream_cpu_s")?,
         };
         Ok(Self {
             dir: dir.to_owned(),
@@ -301,6 +350,7 @@ impl Point {
                 .or_else(|| wrk.as_ref().and_then(|report| report.url.clone())),
             c10k: c10k::C10kFigures::read(&numbers)?,
             timer: TimerFigures::read(&numbers)?,
+            downstream,
             wrk,
             unloaded,
             open_loop,
@@ -361,6 +411,7 @@ impl Point {
                     .text("bound_by")
                     .and_then(|rule| BoundRule::parse(rule).ok())
                     .filter(|_| connections.is_some()),
+                real_call: numbers.text("downstream") == Some("http"),
             },
             seq: lenient("seq").unwrap_or(u32::MAX),
             run: lenient("run").unwrap_or(1),
@@ -387,6 +438,7 @@ impl Point {
             samples: Samples::default(),
             c10k: None,
             timer: None,
+            downstream: None,
         }
     }
 

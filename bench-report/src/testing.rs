@@ -51,6 +51,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
             } else {
                 BoundRule::Connections
             }),
+            real_call: false,
         },
         seq,
         run: 1,
@@ -74,6 +75,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         samples: Samples::default(),
         c10k: None,
         timer: None,
+        downstream: None,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod languages;
 pub mod latency;
 pub mod notes;
 pub mod observations;
+pub mod real_call;
 pub mod runs;
 pub mod sweep;
 pub mod timer_sweep;

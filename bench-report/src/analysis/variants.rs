@@ -51,8 +51,12 @@ impl Spread {
 pub struct VariantSummary<'a> {
     /// Its name.
     pub name: String,
-    /// rust or python (or none for an unknown server).
+    /// rust or python (or none for an unknown server); "rust, real call" where the variant
+    /// called a real downstream: the servers compared together (the seed's observations are
+    /// checked within a family, never across a sleep and a real call).
     pub family: Option<String>,
+    /// Whether it called a real downstream instead of sleeping.
+    pub real_call: bool,
     /// Its role in the seed's comparison.
     pub kind: Option<String>,
     /// Its first point, for its settings.
@@ -133,6 +137,33 @@ impl VariantSummary<'_> {
         })
     }
 
+    /// The real downstream's CPU per request, µs.
+    pub fn downstream_cpu_per_request_us(&self) -> Option<Spread> {
+        self.spread(|p, _| {
+            let report = p.measured()?;
+            let cpu = p.samples.downstream_cpu_s?;
+            (report.requests > 0).then(|| cpu * 1e6 / report.requests as f64)
+        })
+    }
+
+    /// The real downstream alone, unloaded, mean µs.
+    pub fn downstream_unloaded(&self) -> Option<Spread> {
+        self.spread(|p, _| {
+            let unloaded = p.downstream.as_ref()?.unloaded.as_ref()?;
+            unloaded.latency.mean_us
+        })
+    }
+
+    /// p50 latency, µs.
+    pub fn p50(&self) -> Option<Spread> {
+        self.spread(|p, _| p.measured().and_then(|r| r.latency.p50_us))
+    }
+
+    /// The effective bound (concurrency / unloaded latency), req/s.
+    pub fn effective_bound(&self) -> Option<Spread> {
+        self.spread(|_, d| d.effective_bound)
+    }
+
     /// Timeouts over all its runs.
     pub fn timeouts(&self) -> u64 {
         self.measured
@@ -160,7 +191,14 @@ pub fn summaries(run: &Run) -> Vec<VariantSummary<'_>> {
         let index = known.unwrap_or_else(|| {
             summaries.push(VariantSummary {
                 name: point.variant.name.clone(),
-                family: point.variant.family.clone(),
+                family: point.variant.family.as_ref().map(|family| {
+                    if point.variant.real_call {
+                        format!("{family}, real call")
+                    } else {
+                        family.clone()
+                    }
+                }),
+                real_call: point.variant.real_call,
                 kind: point.variant.kind.clone(),
                 example: point,
                 measured: Vec::new(),

@@ -64,6 +64,7 @@ pub fn bench(run: &Run, chart: bool) -> String {
     let variants = summaries(run);
     across_runs(&mut md, &variants);
     observations_section(&mut md, &variants);
+    crate::output::real_call::section(&mut md, &variants);
     languages_section(&mut md, &variants);
     timer_section(&mut md, &variants);
     placement_section(&mut md, run);

@@ -8,5 +8,6 @@ pub mod format;
 pub mod latency;
 pub mod latency_charts;
 pub mod markdown;
+pub mod real_call;
 pub mod sweep;
 pub mod timer_sweep;

@@ -1,0 +1,171 @@
+//! The bench report's section on the real call (`DOWNSTREAM=both`): each variant sleeping and
+//! calling a real downstream, side by side, and where the sleep model holds.
+
+use std::fmt::Write as _;
+
+use crate::analysis::real_call::{pairs, Pair, HOLDS_WITHIN};
+use crate::analysis::variants::VariantSummary;
+use crate::output::format::{ms, pct, rate, times};
+use crate::output::markdown::spread_text;
+
+/// The section, where the run measured a variant both ways; nothing otherwise.
+pub fn section(md: &mut String, variants: &[VariantSummary<'_>]) {
+    let pairs = pairs(variants);
+    let Some(first) = pairs.first() else {
+        return;
+    };
+    let example = first.call.example;
+    let downstream = example.downstream.as_ref();
+    let delay = example
+        .load
+        .delay_ms
+        .map_or("?".to_owned(), |d| d.to_string());
+    let _ = writeln!(
+        md,
+        "\n## The simulated wait beside a real call\n\nEach variant ran both ways in this run, interleaved: waiting {delay} ms with a sleep (the seed's model), and calling a real downstream that waits {delay} ms (`{}`, started beside it on the same cores, at {}) with the client its architecture would use: a blocking client (ureq) on sync-server's handler threads and inside async-blocking-server's async handler, an awaited one (hyper-util) in async-server. The pool keeps up to {} idle keep-alive connections for {} s and opens more when more calls run at once: it caps nothing, so the bound is the architecture's, concurrency / the latency of one call alone through the server (*Unloaded*; *Downstream alone* is the downstream's own). The downstream waits on its own timer: where that wakes nearer the deadline than the server's own sleep does, one call alone is shorter than the sleep (compare *Unloaded*). The sleep model holds where the real call's req/s is within ±{} of the sleep's.\n",
+        downstream
+            .and_then(|d| d.command.as_deref())
+            .map_or("?".to_owned(), short_command),
+        downstream.map_or("?", |d| d.url.as_str()),
+        downstream
+            .and_then(|d| d.pool.as_deref())
+            .unwrap_or("?"),
+        downstream
+            .and_then(|d| d.keep_alive_secs.as_deref())
+            .unwrap_or("?"),
+        pct(HOLDS_WITHIN),
+    );
+    let _ = writeln!(
+        md,
+        "| Variant | Wait | Req/sec | p50 | p99 | Unloaded | Downstream alone | Effective bound | Of effective | Server CPU / request | Downstream CPU / request | Errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for pair in &pairs {
+        row(md, pair.sleep, "sleep");
+        row(md, pair.call, "real call");
+    }
+    md.push('\n');
+    for pair in &pairs {
+        let _ = writeln!(md, "- {}", verdict(pair));
+    }
+}
+
+/// The downstream's command without the folder of its binary.
+fn short_command(command: &str) -> String {
+    let (program, args) = command.split_once(' ').unwrap_or((command, ""));
+    let program = program.rsplit('/').next().unwrap_or(program);
+    format!("{program} {args}").trim_end().to_owned()
+}
+
+fn row(md: &mut String, variant: &VariantSummary<'_>, wait: &str) {
+    let latency = |us: f64| ms(Some(us));
+    let micros = |us: f64| format!("{us:.0} µs");
+    let _ = writeln!(
+        md,
+        "| {} | {wait} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        variant.name,
+        spread_text(variant.rate(), |r| rate(Some(r))),
+        spread_text(variant.p50(), latency),
+        spread_text(variant.p99(), latency),
+        spread_text(variant.unloaded(), latency),
+        spread_text(variant.downstream_unloaded(), latency),
+        spread_text(variant.effective_bound(), |r| rate(Some(r))),
+        spread_text(variant.effective_fraction(), pct),
+        spread_text(variant.cpu_per_request_us(), micros),
+        spread_text(variant.downstream_cpu_per_request_us(), micros),
+        variant.errors() + variant.timeouts(),
+    );
+}
+
+/// One variant's verdict: how far the real call is from the sleep, and why.
+fn verdict(pair: &Pair<'_, '_>) -> String {
+    let (sleep, call) = (pair.sleep, pair.call);
+    let (Some(ratio), Some(holds)) = (pair.ratio(), pair.holds()) else {
+        return format!(
+            "**{}**: not compared, its sleep served nothing.",
+            sleep.name
+        );
+    };
+    let mean = |v: &VariantSummary<'_>| rate(v.rate().map(|s| s.mean));
+    let mut text = format!(
+        "**{}**: the real call served {} req/s, {} of the sleep's {}: ",
+        sleep.name,
+        mean(call),
+        pct(ratio),
+        mean(sleep),
+    );
+    if holds {
+        let _ = write!(
+            text,
+            "**the sleep model holds** (within ±{}).",
+            pct(HOLDS_WITHIN)
+        );
+    } else {
+        let _ = write!(
+            text,
+            "**the sleep model does not hold** (off by more than {}).",
+            pct(HOLDS_WITHIN)
+        );
+    }
+    let mean_of = |spread: Option<crate::analysis::variants::Spread>| spread.map(|s| s.mean);
+    if let (Some(call_unloaded), Some(sleep_unloaded)) =
+        (mean_of(call.unloaded()), mean_of(sleep.unloaded()))
+    {
+        let _ = write!(
+            text,
+            " One request alone took {} through the real call ({} of it the downstream's own) against {} with the sleep",
+            ms(Some(call_unloaded)),
+            ms(mean_of(call.downstream_unloaded())),
+            ms(Some(sleep_unloaded)),
+        );
+        if let (Some(call_bound), Some(sleep_bound)) = (
+            mean_of(call.effective_bound()),
+            mean_of(sleep.effective_bound()),
+        ) {
+            let _ = write!(
+                text,
+                ", so the effective bounds are {} and {} req/s",
+                rate(Some(call_bound)),
+                rate(Some(sleep_bound)),
+            );
+        }
+        text.push('.');
+    }
+    if let (Some(call_share), Some(sleep_share)) = (
+        mean_of(call.effective_fraction()),
+        mean_of(sleep.effective_fraction()),
+    ) {
+        let close = (call_share - sleep_share).abs() <= HOLDS_WITHIN;
+        let _ = write!(
+            text,
+            " Each reached {} (real call) and {} (sleep) of its own: ",
+            pct(call_share),
+            pct(sleep_share),
+        );
+        text.push_str(match (holds, close) {
+            (false, true) => "the difference is the latency of one call, not the load; with that latency in place of the delay, Little's law predicts the real call as well as the sleep.",
+            (_, false) if call_share < sleep_share => "under load the real call falls further below its bound than the sleep, which is the cost of the call itself (below).",
+            (_, false) => "under load the real call comes nearer its bound than the sleep.",
+            (true, true) => "the same.",
+        });
+    }
+    if let (Some(call_cpu), Some(sleep_cpu)) = (
+        mean_of(call.cpu_per_request_us()),
+        mean_of(sleep.cpu_per_request_us()),
+    ) {
+        let _ = write!(
+            text,
+            " CPU per request: the server {call_cpu:.0} µs with the real call against {sleep_cpu:.0} µs with the sleep ({}: the client's connection, write, read and parse per call)",
+            times(call_cpu / sleep_cpu.max(1e-9)),
+        );
+        match mean_of(call.downstream_cpu_per_request_us()) {
+            Some(downstream) => {
+                let _ = write!(
+                    text,
+                    ", and the downstream {downstream:.0} µs more, on the same cores as wrk and the server."
+                );
+            }
+            None => text.push('.'),
+        }
+    }
+    text
+}
