@@ -124,6 +124,7 @@ fn generate(name: &str, paths: &[PathBuf]) -> Result<String, Generate> {
             Ok(timers_table(&runs))
         }
         "languages" => Ok(languages_table(&one(name, paths)?)),
+        "real-call" => Ok(real_call(&one(name, paths)?)),
         "versus" => Ok(versus(&one(name, paths)?)),
         "latency" => Ok(latency(&one(name, paths)?)),
         "c10k" => Ok(c10k(&one(name, paths)?)),
@@ -584,6 +585,24 @@ fn languages_table(run: &Run) -> String {
             cell(pair.rust),
             cell(pair.python)
         );
+    }
+    md
+}
+
+/// Each variant sleeping and calling a real downstream, in one run (`DOWNSTREAM=both`).
+fn real_call(run: &Run) -> String {
+    let variants = summaries(run);
+    let pairs = crate::analysis::real_call::pairs(&variants);
+    let mut md = format!(
+        "`make bench DOWNSTREAM=both` on {} ({}; {}):\n\n",
+        machine(run),
+        runs_text(run),
+        link(run, &relative(run))
+    );
+    if pairs.is_empty() {
+        md.push_str("This run has no variant measured both ways.\n");
+    } else {
+        crate::output::real_call::comparison(&mut md, &pairs);
     }
     md
 }

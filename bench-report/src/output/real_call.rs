@@ -35,16 +35,21 @@ pub fn section(md: &mut String, variants: &[VariantSummary<'_>]) {
             .unwrap_or("?"),
         pct(HOLDS_WITHIN),
     );
+    comparison(md, &pairs);
+}
+
+/// The table of each variant both ways, and a verdict per variant (the README's block too).
+pub fn comparison(md: &mut String, pairs: &[Pair<'_, '_>]) {
     let _ = writeln!(
         md,
         "| Variant | Wait | Req/sec | p50 | p99 | Unloaded | Downstream alone | Effective bound | Of effective | Server CPU / request | Downstream CPU / request | Errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
-    for pair in &pairs {
+    for pair in pairs {
         row(md, pair.sleep, "sleep");
         row(md, pair.call, "real call");
     }
     md.push('\n');
-    for pair in &pairs {
+    for pair in pairs {
         let _ = writeln!(md, "- {}", verdict(pair));
     }
 }
