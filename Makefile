@@ -94,7 +94,8 @@ SWEEP_FLAGS = --threads $(THREADS) --base-connections $(CONNECTIONS) --delay-ms 
   $(if $(call given,VARIANTS),--variants "$(VARIANTS)") \
   $(if $(call given,DURATION),--duration $(DURATION)) \
   $(if $(call given,WARMUP),--warmup $(WARMUP)) \
-  $(if $(call given,RUNS),--runs $(RUNS))
+  $(if $(call given,RUNS),--runs $(RUNS)) \
+  $(if $(call given,DOWNSTREAM),--downstream $(DOWNSTREAM))
 
 # Latency settings (`make latency`): VARIANTS, DURATION, CONNECTIONS, DELAY_MS, WORKERS,
 # PRIMER, TIMEOUT and QUICK apply too; DURATION only if given (the default is 5s per point).

@@ -210,17 +210,21 @@ unknown_variant() {
 }
 
 # variant_lookup NAME: sets V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY V_COMMAND
-# (an array); returns 1 for an unknown name.
+# (an array) and V_DOWNSTREAM; returns 1 for an unknown name. NAME+http is the Rust variant
+# NAME calling a real downstream instead of sleeping (V_DOWNSTREAM=http, else sleep).
 variant_lookup() {
-  local row
-  row=$(awk -v name="$1" '!/^#/ && $1 == name' <<<"$VARIANT_TABLE")
+  local row name=${1%+http}
+  V_DOWNSTREAM="sleep"
+  [[ $name == "$1" ]] || V_DOWNSTREAM=http
+  row=$(awk -v name="$name" '!/^#/ && $1 == name' <<<"$VARIANT_TABLE")
   [[ -n $row ]] || return 1
   local command_text
   read -r V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY command_text <<<"$row"
   read -ra V_COMMAND <<<"$command_text"
   V_COMMAND[0]=${V_COMMAND[0]/#BIN\//$BIN_DIR/}
   V_COMMAND[0]=${V_COMMAND[0]/#PY\//$PYTHON_BASELINES/}
-  export V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY
+  export V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY V_DOWNSTREAM
+  [[ $V_DOWNSTREAM == sleep || $V_FAMILY == rust ]]
 }
 
 # bound_of BOUND_BY CONNECTIONS WORKERS DELAY_MS: Little's law for a variant's rule, from the

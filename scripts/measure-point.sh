@@ -4,7 +4,8 @@
 # Usage: scripts/measure-point.sh --out DIR (--variant NAME | --url URL) [options]
 #
 #   --out DIR          folder for this point (created; must not exist)
-#   --variant NAME     a variant from the table in scripts/lib.sh (started and stopped here)
+#   --variant NAME     a variant from the table in scripts/lib.sh (started and stopped here);
+#                      NAME+http is --variant NAME --downstream http
 #   --url URL          an already running server (never started or stopped)
 #   --label NAME       the name shown for --url (a variant name also gives its bound)
 #   --threads N        wrk threads, clamped to the connections and dividing them (default 4)
@@ -199,6 +200,9 @@ point_settings() {
   ((P_THREADS > 0)) || P_THREADS=1
   while ((P_CONNECTIONS % P_THREADS != 0)); do P_THREADS=$((P_THREADS - 1)); done
 
+  if [[ $P_VARIANT == *+http ]]; then
+    P_VARIANT=${P_VARIANT%+http} P_DOWNSTREAM=http
+  fi
   local name=${P_LABEL:-${P_VARIANT:-url}}
   case "$P_DOWNSTREAM" in
     sleep) ;;

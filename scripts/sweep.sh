@@ -20,6 +20,10 @@
 #   --primer D                unloaded latency per point, wrk -t1 -c1 (default 1s)
 #   --timeout D               wrk --timeout (default 10s: above --duration, so no answered
 #                             request is ever dropped from the latencies)
+#   --downstream MODE         sleep: each request waits the delay (default); both: the
+#                             connections sweep also runs each Rust variant calling a real
+#                             downstream that waits the delay (VARIANT+http, interleaved
+#                             beside it; see bench.sh), so its chart shows where the two part
 #   --runs N                  measure the whole plan N times, one after another, so every
 #                             point has N interleaved runs and the report their spread (default 1)
 #   --dry-run                 print the plan (points, warm-ups, time estimate) and stop
@@ -108,13 +112,13 @@ predicted_ms() {
 main() {
   local variants=$SWEEP_VARIANTS connections_list="1 10 50 100 200 500 1000" delays="0 1 5 10 50"
   local workers_list="1 2 4 8" base_connections=100 delay_ms=10 threads=4 quick=no dry_run=no
-  local results_dir=results host=127.0.0.1 base_port="" runs=1
+  local results_dir=results host=127.0.0.1 base_port="" runs=1 downstream=sleep
   DURATION=5s WARMUP=1s PRIMER=1s TIMEOUT=10s
   # shellcheck disable=SC2034 # read by parse_options
   local -A spec=([--variants]=variants [--connections-list]=connections_list [--delays]=delays
     [--workers-list]=workers_list [--base-connections]=base_connections [--delay-ms]=delay_ms
     [--threads]=threads [--duration]=DURATION [--warmup]=WARMUP [--primer]=PRIMER [--timeout]=TIMEOUT
-    [--results-dir]=results_dir [--host]=host [--base-port]=base_port [--runs]=runs [--quick]='!quick'
+    [--results-dir]=results_dir [--host]=host [--base-port]=base_port [--runs]=runs [--downstream]=downstream [--quick]='!quick'
     [--dry-run]='!dry_run')
   parse_options spec "$@"
   # --quick changes the defaults only: an explicit setting still wins.
@@ -142,13 +146,25 @@ main() {
   for name in "${variant_list[@]}"; do
     variant_lookup "$name" || unknown_variant "$name"
   done
+  # The connections sweep's real calls: each Rust variant's twin, NAME+http.
+  local real_calls=()
+  case "$downstream" in
+    sleep) ;;
+    both)
+      for name in "${variant_list[@]}" "${connections_only[@]}"; do
+        variant_lookup "$name+http" && real_calls+=("$name+http")
+      done
+      ((${#real_calls[@]})) || die "--downstream both: none of these variants makes a real downstream call (the Python baselines only sleep)"
+      ;;
+    *) die "unknown downstream '$downstream': sleep (the simulated wait) or both (the connections sweep also with a real call)" ;;
+  esac
   require_report
 
   # The plan: each sweep's points, variants interleaved at each x so that they meet the
   # same conditions (the machine's other load) at about the same time.
   local connections delay workers
   for connections in $connections_list; do
-    for name in "${variant_list[@]}" "${connections_only[@]}"; do add_point connections "$name" "$connections" "$delay_ms" 1; done
+    for name in "${variant_list[@]}" "${connections_only[@]}" "${real_calls[@]}"; do add_point connections "$name" "$connections" "$delay_ms" 1; done
   done
   for delay in $delays; do
     for name in "${variant_list[@]}"; do add_point delay "$name" "$base_connections" "$delay" 1; done
@@ -186,6 +202,7 @@ main() {
     base_connections="$base_connections" delay_ms="$delay_ms" threads="$threads" \
     duration="$DURATION" warmup="$WARMUP" warmup_max_queue_ms="$WARMUP_MAX_QUEUE_MS" \
     primer="$PRIMER" timeout="$TIMEOUT" runs="$runs" quick="$quick" host="$host" base_port="$base_port" \
+    downstream="$downstream" \
     predicted_s="$((predicted_total / 1000))"
   log "sweep $RUN_DIR: $points points x $runs run(s) of $DURATION (warm-up $WARMUP, primer $PRIMER), estimated $(minutes "$predicted_total")"
   log "open files: limit $(ulimit -n) (each connection needs one in wrk and one in the server)"
@@ -193,7 +210,8 @@ main() {
   # Each variant keeps its own port (or BASE_PORT + its place in the list).
   local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0
   local point_args=() variant_index run seq name connections delay workers
-  local all_variants=("${variant_list[@]}" "${connections_only[@]}")
+  local all_variants=("${variant_list[@]}" "${connections_only[@]}" "${real_calls[@]}") downstream_port=$DOWNSTREAM_PORT
+  [[ -z $base_port ]] || downstream_port=$((base_port + 100))
   for index in "${!all_variants[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
   for ((run = 1; run <= runs; run++)); do
     for index in "${!PLAN_VARIANT[@]}"; do
@@ -207,7 +225,7 @@ main() {
         mkdir -p "$point_dir"
         variant_lookup "$name"
         numbers_append "$point_dir/numbers.txt" variant="$name" seq="$seq" run="$run" status=skipped connections="$connections" \
-          delay_ms="$delay" workers="$workers" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" \
+          delay_ms="$delay" workers="$workers" family="$V_FAMILY" kind="$V_KIND" blocks="$V_BLOCKS" downstream="$V_DOWNSTREAM" \
           bound_by="$V_BOUND_BY" sweeps="${PLAN_SWEEPS[index]}" \
           "failure=needs about $((connections + SPARE_FILES)) open files (one per connection, in wrk and in the server) but the limit is $(ulimit -n) and could not be raised: run 'ulimit -n $((connections + SPARE_FILES))' (or raise the hard limit) to measure it"
         warn "$label SKIPPED: $connections connections need about $((connections + SPARE_FILES)) open files; the limit is $(ulimit -n)"
@@ -217,7 +235,8 @@ main() {
         variant_index=$(index_of "$name" "${all_variants[@]}")
         point_args=(--out "$point_dir" --variant "$name" --host "$host" --threads "$threads"
           --connections "$connections" --duration "$DURATION" --delay-ms "$delay" --workers "$workers"
-          --timeout "$TIMEOUT" --warmup "$warmup" --primer "$PRIMER" --seq "$seq" --run "$run" --progress "$label")
+          --timeout "$TIMEOUT" --warmup "$warmup" --primer "$PRIMER" --seq "$seq" --run "$run" --progress "$label"
+          --downstream-port "$downstream_port")
         [[ -z ${port_of[variant_index]} ]] || point_args+=(--port "${port_of[variant_index]}")
         measure_point "${point_args[@]}" || failed=$((failed + 1))
         # Which sweeps use this point (the summary also works it out from the settings).

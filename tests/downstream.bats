@@ -88,3 +88,30 @@ bench() {
   [[ $output == *"--url measures a server as it runs: it starts no downstream"* ]]
   [ ! -e "$RESULTS/latest" ]
 }
+
+@test "a sweep with --downstream both: each variant's +http twin along the connections, side by side, nothing left running" {
+  run "$SCRIPTS/sweep.sh" --results-dir "$RESULTS" --base-port "$BASE_PORT" --variants "sync-server" \
+    --downstream both --connections-list "1 10" --delays "" --workers-list "" --duration 1s --warmup 0 --primer 1s
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run_dir=$(readlink -f "$RESULTS/latest")
+  grep -q '^  "downstream": "both",$' "$run_dir/meta.json"
+  local point numbers
+  for point in sync-server+http.c1.d10.w1 sync-server+http.c10.d10.w1; do
+    numbers="$run_dir/$point/numbers.txt"
+    [ "$(value status "$numbers")" = ok ]
+    [ "$(value downstream "$numbers")" = http ]
+    [ "$(value downstream_url "$numbers")" = "http://127.0.0.1:$((BASE_PORT + 100))/" ]
+    [ "$(cat "$run_dir/$point/check-body.txt")" = "Hello, World!" ]
+    dead "$(value downstream_pid "$numbers")"
+    dead "$(cat "$run_dir/$point/server.pid")"
+  done
+  [ "$(value downstream "$run_dir/sync-server.c10.d10.w1/numbers.txt")" = sleep ]
+  grep -q '^## The simulated wait beside a real call (connections, at 10 ms)$' "$run_dir/summary.md"
+  grep -q '^| 10 | [0-9.]* | [0-9.]* | [0-9]*% | ' "$run_dir/summary.md"
+  grep -q '^sync-server+http \(parts from sync-server first at 1[0]* connections\?\|stays within ±5% of sync-server\)' "$run_dir/summary.md"
+  grep -q '^,sync-server+http,measured,10,[0-9]' "$run_dir/charts/throughput-vs-connections.csv"
+  run "$SCRIPTS/sweep.sh" --results-dir "$RESULTS" --downstream http --dry-run
+  [ "$status" -eq 1 ]
+  [[ $output == *"unknown downstream 'http': sleep (the simulated wait) or both"* ]]
+}

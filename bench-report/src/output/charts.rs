@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::analysis::bounds::derive;
-use crate::analysis::runs::Merged;
+use crate::analysis::runs::{merge, Merged};
 use crate::analysis::sweep::{self, Sweep};
 use crate::chart::{Axis, BarGroup, BarPanel, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
@@ -42,21 +42,26 @@ pub fn machine(run: &Run) -> String {
 /// The bench's chart: throughput against its bound, and latency, per measured point.
 #[allow(clippy::too_many_lines)]
 pub fn bench(run: &Run) -> Option<Planned> {
-    let points: Vec<&Point> = run.points.iter().filter(|p| p.status.is_ok()).collect();
-    if points.is_empty() {
-        return None;
-    }
-    let repeated = run.repeated();
-    let categories: Vec<String> = points
-        .iter()
-        .map(|p| {
-            if repeated {
-                format!("{} #{}", p.variant.name, p.run)
-            } else {
-                p.variant.name.clone()
-            }
+    // One bar per variant: with RUNS > 1, the runs' means (their spread is in the report's
+    // table), so that six variants of three runs stay six readable names, not eighteen.
+    let merged: Vec<Merged<'_>> = run
+        .variant_names()
+        .into_iter()
+        .filter_map(|name| {
+            let measured: Vec<&Point> = run
+                .points
+                .iter()
+                .filter(|p| p.variant.name == name && p.status.is_ok())
+                .collect();
+            (!measured.is_empty()).then(|| merge(measured))
         })
         .collect();
+    if merged.is_empty() {
+        return None;
+    }
+    let points: Vec<&Point> = merged.iter().map(|m| &m.point).collect();
+    let runs = merged.iter().map(Merged::measured_runs).max().unwrap_or(1);
+    let categories: Vec<String> = points.iter().map(|p| p.variant.name.clone()).collect();
     let measured: Vec<Option<f64>> = points
         .iter()
         .map(|p| p.measured().map(|r| r.req_per_sec))
@@ -101,7 +106,7 @@ pub fn bench(run: &Run) -> Option<Planned> {
                 y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
                 groups: vec![
                     BarGroup {
-                        label: "measured".to_owned(),
+                        label: of_runs("measured", runs),
                         color: 0,
                         values: measured.clone(),
                     },
@@ -119,17 +124,20 @@ pub fn bench(run: &Run) -> Option<Planned> {
                 y: Axis::new("Latency (ms, log scale)", Scale::Log),
                 groups: vec![
                     BarGroup {
-                        label: "mean".to_owned(),
+                        label: of_runs("mean", runs),
                         color: 2,
                         values: mean.clone(),
                     },
                     BarGroup {
-                        label: "p99".to_owned(),
+                        label: of_runs("p99", runs),
                         color: 3,
                         values: p99.clone(),
                     },
                     BarGroup {
-                        label: "max".to_owned(),
+                        label: match runs {
+                            1 => "max".to_owned(),
+                            _ => "max (the largest of the runs)".to_owned(),
+                        },
                         color: 4,
                         values: max.clone(),
                     },
@@ -156,6 +164,14 @@ pub fn bench(run: &Run) -> Option<Planned> {
         chart,
         data,
     })
+}
+
+/// "measured", or "measured (mean of 3 runs)".
+fn of_runs(label: &str, runs: usize) -> String {
+    match runs {
+        1 => label.to_owned(),
+        _ => format!("{label} (mean of {runs} runs)"),
+    }
 }
 
 /// One line of a sweep chart and its data rows.

@@ -159,7 +159,7 @@ fn verdict(pair: &Pair<'_, '_>) -> String {
     ) {
         let _ = write!(
             text,
-            " CPU per request: the server {call_cpu:.0} µs with the real call against {sleep_cpu:.0} µs with the sleep ({}: the client's connection, write, read and parse per call)",
+            " CPU per request: the server {call_cpu:.0} µs with the real call against {sleep_cpu:.0} µs with the sleep ({}: the client's write, read and parse of each call)",
             times(call_cpu / sleep_cpu.max(1e-9)),
         );
         match mean_of(call.downstream_cpu_per_request_us()) {

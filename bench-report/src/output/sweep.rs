@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::bounds::Derived;
 use crate::analysis::notes::{self, NEAR_BOUND};
+use crate::analysis::real_call::HOLDS_WITHIN;
 use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Base, Sweep};
 use crate::analysis::timers::{self, Side};
@@ -131,6 +132,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
         }
     }
     timers_along_connections(&mut md, run, base, &names);
+    real_calls_along_connections(&mut md, run, base, &names);
     if names
         .iter()
         .any(|n| has_measured(run, Sweep::Delay, base, n))
@@ -214,6 +216,7 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
                 .is_some_and(|m| {
                     m.point.variant.family.as_deref() == Some("rust")
                         && m.point.variant.kind.as_deref() == Some(kind)
+                        && !m.point.variant.real_call
                 })
         })
     };
@@ -262,6 +265,122 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
             ms(Some(a.unloaded_us)),
             ms(Some(b.unloaded_us)),
         );
+    }
+}
+
+/// Each variant sleeping and calling a real downstream at each connection count, where the
+/// sweep has both (`--downstream both`): where the two curves part.
+fn real_calls_along_connections(md: &mut String, run: &Run, base: Base, names: &[String]) {
+    let first = |name: &String| {
+        sweep::curve(run, Sweep::Connections, base, name)
+            .into_iter()
+            .next()
+            .map(|m| m.point.variant.clone())
+    };
+    let pairs: Vec<(&String, &String)> = names
+        .iter()
+        .filter_map(|call| {
+            let call_variant = first(call).filter(|v| v.real_call)?;
+            let sleep = names.iter().find(|sleep| {
+                first(sleep).is_some_and(|v| {
+                    !v.real_call
+                        && v.kind.is_some()
+                        && v.kind == call_variant.kind
+                        && v.family == call_variant.family
+                })
+            })?;
+            Some((sleep, call))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n## The simulated wait beside a real call (connections, at {} ms)\n\nEach variant sleeping {} ms, and calling a real downstream that waits {} ms (NAME+http: see the bench report's section of the same name), at each connection count, interleaved. The sleep model holds where the real call is within ±{} of the sleep.",
+        base.delay_ms,
+        base.delay_ms,
+        base.delay_ms,
+        pct(HOLDS_WITHIN),
+    );
+    for (sleep, call) in pairs {
+        let _ = writeln!(
+            md,
+            "\n| Connections | {sleep} req/s | {call} req/s | Real ÷ sleep | Unloaded, sleep / real call | Server CPU per request, sleep / real call |\n|---|---|---|---|---|---|"
+        );
+        let sleep_curve = sweep::curve(run, Sweep::Connections, base, sleep);
+        let call_curve = sweep::curve(run, Sweep::Connections, base, call);
+        let mut parted: Option<(f64, f64)> = None;
+        for sleep_point in &sleep_curve {
+            let x = Sweep::Connections.x(&sleep_point.point);
+            let Some(call_point) = call_curve
+                .iter()
+                .find(|m| Sweep::Connections.x(&m.point).total_cmp(&x).is_eq())
+            else {
+                continue;
+            };
+            let (a, b) = (&sleep_point.point, &call_point.point);
+            let (Some(a_report), Some(b_report)) = (a.measured(), b.measured()) else {
+                continue;
+            };
+            let ratio =
+                (a_report.req_per_sec > 0.0).then(|| b_report.req_per_sec / a_report.req_per_sec);
+            if let Some(ratio) = ratio {
+                if parted.is_none() && (ratio - 1.0).abs() > HOLDS_WITHIN {
+                    parted = Some((x, ratio));
+                }
+            }
+            let unloaded = |p: &Point| p.unloaded.as_ref().and_then(|u| u.latency.mean_us);
+            let _ = writeln!(
+                md,
+                "| {x} | {}{} | {}{} | {} | {} / {} | {} / {} |",
+                rate(Some(a_report.req_per_sec)),
+                runs_range(sleep_point),
+                rate(Some(b_report.req_per_sec)),
+                runs_range(call_point),
+                ratio.map_or("—".to_owned(), pct),
+                ms(unloaded(a)),
+                ms(unloaded(b)),
+                cpu_per_request(a).unwrap_or_else(|| "—".to_owned()),
+                cpu_per_request(b).unwrap_or_else(|| "—".to_owned()),
+            );
+        }
+        let _ = writeln!(md, "\n{}", parting(sleep, call, parted));
+    }
+}
+
+/// The server's CPU per answered request, as "20 µs".
+fn cpu_per_request(point: &Point) -> Option<String> {
+    let report = point.measured()?;
+    let cpu = point.samples.server_cpu_s?;
+    let per_request = |seconds: f64| seconds * 1e6 / report.requests as f64;
+    // /proc counts CPU time in ticks of 10 ms: none counted is less than one tick's share.
+    (report.requests > 0).then(|| {
+        if cpu > 0.0 {
+            format!("{:.0} µs", per_request(cpu))
+        } else {
+            format!("< {:.0} µs", per_request(0.01))
+        }
+    })
+}
+
+/// Where a real call first parts from its sleep (by more than [`HOLDS_WITHIN`]), if it does.
+fn parting(sleep: &str, call: &str, parted: Option<(f64, f64)>) -> String {
+    match parted {
+        Some((x, ratio)) => format!(
+            "{call} parts from {sleep} first at {x} connection{}: {} of the sleep's req/s ({}).",
+            if x > 1.0 { "s" } else { "" },
+            pct(ratio),
+            if ratio > 1.0 {
+                "faster: compare the unloaded latencies, the downstream's wait against the server's own"
+            } else {
+                "slower: the call costs what the sleep does not"
+            },
+        ),
+        None => format!(
+            "{call} stays within ±{} of {sleep} at every connection count measured.",
+            pct(HOLDS_WITHIN)
+        ),
     }
 }
 
