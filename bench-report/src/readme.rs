@@ -125,6 +125,7 @@ fn generate(name: &str, paths: &[PathBuf]) -> Result<String, Generate> {
         }
         "languages" => Ok(languages_table(&one(name, paths)?)),
         "real-call" => Ok(real_call(&one(name, paths)?)),
+        "real-call-sweep" => Ok(real_call_sweep(&one(name, paths)?)),
         "versus" => Ok(versus(&one(name, paths)?)),
         "latency" => Ok(latency(&one(name, paths)?)),
         "c10k" => Ok(c10k(&one(name, paths)?)),
@@ -604,6 +605,33 @@ fn real_call(run: &Run) -> String {
     } else {
         crate::output::real_call::comparison(&mut md, &pairs);
     }
+    md
+}
+
+/// A connections sweep with `--downstream both`: each variant's sleep and real call along
+/// the connections, with the throughput chart.
+fn real_call_sweep(run: &Run) -> String {
+    let path = relative(run);
+    let mut md = format!(
+        "`make sweep DOWNSTREAM=both` (connections only) on {} ({}; {}):\n\n",
+        machine(run),
+        runs_text(run).replace("per variant", "per point"),
+        link(run, &path),
+    );
+    chart_images(
+        &mut md,
+        run,
+        &path,
+        [(
+            "throughput-vs-connections",
+            "Throughput against connections, each variant sleeping and calling a real downstream",
+        )],
+    );
+    let body = sweep_output::real_calls(run, sweep_output::base(run), &sweep_output::variants(run));
+    md.push_str(body.as_deref().map_or(
+        "This sweep has no variant measured both ways.\n",
+        str::trim_start,
+    ));
     md
 }
 

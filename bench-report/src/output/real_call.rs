@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::real_call::{pairs, Pair, HOLDS_WITHIN};
 use crate::analysis::variants::VariantSummary;
-use crate::output::format::{ms, pct, rate, times};
+use crate::output::format::{ms, pct, pct_against, rate, times};
 use crate::output::markdown::spread_text;
 
 /// The section, where the run measured a variant both ways; nothing otherwise.
@@ -95,7 +95,7 @@ fn verdict(pair: &Pair<'_, '_>) -> String {
         "**{}**: the real call served {} req/s, {} of the sleep's {}: ",
         sleep.name,
         mean(call),
-        pct(ratio),
+        of_sleep(ratio),
         mean(sleep),
     );
     if holds {
@@ -173,4 +173,15 @@ fn verdict(pair: &Pair<'_, '_>) -> String {
         }
     }
     text
+}
+
+/// The real call's req/s over the sleep's as a percentage, with the decimals it takes to
+/// stand on the right side of ±[`HOLDS_WITHIN`]: 0.9476 is "94.8%", not "95%".
+pub fn of_sleep(ratio: f64) -> String {
+    let threshold = if ratio < 1.0 {
+        1.0 - HOLDS_WITHIN
+    } else {
+        1.0 + HOLDS_WITHIN
+    };
+    pct_against(ratio, threshold)
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::bounds::Derived;
 use crate::analysis::notes::{self, NEAR_BOUND};
-use crate::analysis::real_call::HOLDS_WITHIN;
+use crate::analysis::real_call::{self, Why, HOLDS_WITHIN};
 use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Base, Sweep};
 use crate::analysis::timers::{self, Side};
@@ -16,6 +16,7 @@ use crate::output::markdown::{
     self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
     threads_flag,
 };
+use crate::output::real_call::of_sleep;
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.
 pub const CHARTS: [(&str, &str, Sweep); 4] = [
@@ -271,6 +272,23 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
 /// Each variant sleeping and calling a real downstream at each connection count, where the
 /// sweep has both (`--downstream both`): where the two curves part.
 fn real_calls_along_connections(md: &mut String, run: &Run, base: Base, names: &[String]) {
+    let Some(body) = real_calls(run, base, names) else {
+        return;
+    };
+    let _ = write!(
+        md,
+        "\n## The simulated wait beside a real call (connections, at {} ms)\n\nEach variant sleeping {} ms, and calling a real downstream that waits {} ms (NAME+http: see the bench report's section of the same name), at each connection count, interleaved. The sleep model holds where the real call is within ±{} of the sleep.\n{body}",
+        base.delay_ms,
+        base.delay_ms,
+        base.delay_ms,
+        pct(HOLDS_WITHIN),
+    );
+}
+
+/// The tables and findings of [`real_calls_along_connections`], one per variant measured
+/// both ways; `None` where the sweep has no such variant. Also the README's block.
+pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
+    let mut md = String::new();
     let first = |name: &String| {
         sweep::curve(run, Sweep::Connections, base, name)
             .into_iter()
@@ -293,24 +311,16 @@ fn real_calls_along_connections(md: &mut String, run: &Run, base: Base, names: &
         })
         .collect();
     if pairs.is_empty() {
-        return;
+        return None;
     }
-    let _ = writeln!(
-        md,
-        "\n## The simulated wait beside a real call (connections, at {} ms)\n\nEach variant sleeping {} ms, and calling a real downstream that waits {} ms (NAME+http: see the bench report's section of the same name), at each connection count, interleaved. The sleep model holds where the real call is within ±{} of the sleep.",
-        base.delay_ms,
-        base.delay_ms,
-        base.delay_ms,
-        pct(HOLDS_WITHIN),
-    );
     for (sleep, call) in pairs {
         let _ = writeln!(
             md,
-            "\n| Connections | {sleep} req/s | {call} req/s | Real ÷ sleep | Unloaded, sleep / real call | Server CPU per request, sleep / real call |\n|---|---|---|---|---|---|"
+            "\n| Connections | {sleep} req/s | {call} req/s | Real ÷ sleep | Unloaded, sleep / real call | Server CPU per request, sleep / real call | Server busy (cores), sleep / real call | Downstream CPU per request |\n|---|---|---|---|---|---|---|---|"
         );
         let sleep_curve = sweep::curve(run, Sweep::Connections, base, sleep);
         let call_curve = sweep::curve(run, Sweep::Connections, base, call);
-        let mut parted: Option<(f64, f64)> = None;
+        let mut parted: Vec<String> = Vec::new();
         for sleep_point in &sleep_curve {
             let x = Sweep::Connections.x(&sleep_point.point);
             let Some(call_point) = call_curve
@@ -325,28 +335,53 @@ fn real_calls_along_connections(md: &mut String, run: &Run, base: Base, names: &
             };
             let ratio =
                 (a_report.req_per_sec > 0.0).then(|| b_report.req_per_sec / a_report.req_per_sec);
-            if let Some(ratio) = ratio {
-                if parted.is_none() && (ratio - 1.0).abs() > HOLDS_WITHIN {
-                    parted = Some((x, ratio));
-                }
+            if let Some(ratio) = ratio.filter(|r| (r - 1.0).abs() > HOLDS_WITHIN) {
+                parted.push(parted_at(x, ratio, a, b));
             }
             let unloaded = |p: &Point| p.unloaded.as_ref().and_then(|u| u.latency.mean_us);
+            let busy = |p: &Point| {
+                real_call::cpu(p).map_or_else(|| "—".to_owned(), |(_, busy)| format!("{busy:.2}"))
+            };
+            let downstream = b
+                .samples
+                .downstream_cpu_s
+                .filter(|_| b_report.requests > 0)
+                .map_or_else(
+                    || "—".to_owned(),
+                    |cpu| format!("{:.0} µs", cpu * 1e6 / b_report.requests as f64),
+                );
             let _ = writeln!(
                 md,
-                "| {x} | {}{} | {}{} | {} | {} / {} | {} / {} |",
+                "| {x} | {}{} | {}{} | {} | {} / {} | {} / {} | {} / {} | {downstream} |",
                 rate(Some(a_report.req_per_sec)),
                 runs_range(sleep_point),
                 rate(Some(b_report.req_per_sec)),
                 runs_range(call_point),
-                ratio.map_or("—".to_owned(), pct),
+                ratio.map_or("—".to_owned(), of_sleep),
                 ms(unloaded(a)),
                 ms(unloaded(b)),
                 cpu_per_request(a).unwrap_or_else(|| "—".to_owned()),
                 cpu_per_request(b).unwrap_or_else(|| "—".to_owned()),
+                busy(a),
+                busy(b),
             );
         }
-        let _ = writeln!(md, "\n{}", parting(sleep, call, parted));
+        let _ = if parted.is_empty() {
+            writeln!(
+                md,
+                "\n{call} stays within ±{} of {sleep} at every connection count measured.",
+                pct(HOLDS_WITHIN)
+            )
+        } else {
+            writeln!(
+                md,
+                "\n{call} parts from {sleep} by more than ±{}:\n\n{}",
+                pct(HOLDS_WITHIN),
+                parted.join("\n")
+            )
+        };
     }
+    Some(md)
 }
 
 /// The server's CPU per answered request, as "20 µs".
@@ -364,22 +399,36 @@ fn cpu_per_request(point: &Point) -> Option<String> {
     })
 }
 
-/// Where a real call first parts from its sleep (by more than [`HOLDS_WITHIN`]), if it does.
-fn parting(sleep: &str, call: &str, parted: Option<(f64, f64)>) -> String {
-    match parted {
-        Some((x, ratio)) => format!(
-            "{call} parts from {sleep} first at {x} connection{}: {} of the sleep's req/s ({}).",
-            if x > 1.0 { "s" } else { "" },
-            pct(ratio),
-            if ratio > 1.0 {
-                "faster: compare the unloaded latencies, the downstream's wait against the server's own"
-            } else {
-                "slower: the call costs what the sleep does not"
-            },
+/// One load where the real call parts from the sleep, and why.
+fn parted_at(x: f64, ratio: f64, sleep: &Point, call: &Point) -> String {
+    let at = format!(
+        "- at {x} connection{}, {} of the sleep's req/s",
+        if x > 1.0 { "s" } else { "" },
+        of_sleep(ratio)
+    );
+    match real_call::why(sleep, call, ratio) {
+        Why::Latency { expected } => format!(
+            "{at}: one call alone is {} than one sleep alone (the unloaded latencies), and Little's law with each one's predicts {}: the latency of one call, not the load.",
+            if expected > 1.0 { "shorter" } else { "longer" },
+            pct(expected)
         ),
-        None => format!(
-            "{call} stays within ±{} of {sleep} at every connection count measured.",
-            pct(HOLDS_WITHIN)
+        Why::Cpu {
+            busy,
+            threads,
+            cpu_per_request_us,
+            ceiling,
+        } => format!(
+            "{at}: the server's {threads} worker thread{} busy {busy:.2} core{} over the measured run; at {cpu_per_request_us:.0} µs of CPU per request {} at most {} req/s: the client's CPU, not the wait, bounds it here.",
+            if threads == 1 { " was" } else { "s were" },
+            if busy < 1.5 { "" } else { "s" },
+            if threads == 1 { "it serves" } else { "they serve" },
+            rate(Some(ceiling)),
+        ),
+        Why::Unexplained { expected, busy } => format!(
+            "{at}: neither the latency of one call (Little's law with the unloaded latencies predicts {}) nor the server's own CPU (busy {} of its {} worker thread(s)) accounts for it: the machine's other load (wrk, the downstream, on the same cores) is the next suspect.",
+            expected.map_or("—".to_owned(), pct),
+            busy.map_or("—".to_owned(), |b| format!("{b:.2}")),
+            call.load.workers,
         ),
     }
 }
