@@ -5,7 +5,8 @@
 # Usage: scripts/latency.sh [options]
 #
 #   --variants "A B"      variants (default: the seed's three, sync-server async-server
-#                         async-blocking-server; any in scripts/lib.sh's table)
+#                         async-blocking-server; any in scripts/lib.sh's table, and any
+#                         Rust one as NAME+http: calling a real downstream, see bench.sh)
 #   --fractions "..."     offered loads, as fractions of each variant's bound
 #                         (default: 0.1 0.25 0.5 0.75 0.9 1.0 1.1 1.25)
 #   --rates "..."         offered loads in requests/s instead, the same for every variant
@@ -186,7 +187,8 @@ main() {
     point_args=(--out "$RUN_DIR/${L_DIR[index]}" --variant "$name" --host "$host"
       --connections "${L_CONNECTIONS[index]}" --duration "${load_ms}ms" --delay-ms "$DELAY_MS"
       --workers "$WORKERS" --timeout "$TIMEOUT" --primer "$PRIMER" --seq "$((index + 1))" --progress "$label")
-    [[ -z $base_port ]] || point_args+=(--port "$((base_port + $(index_of "$name" "${variant_list[@]}")))")
+    [[ -z $base_port ]] || point_args+=(--port "$((base_port + $(index_of "$name" "${variant_list[@]}")))"
+      --downstream-port "$((base_port + 100))")
     measure_open_loop_point "${L_RATE[index]}" "${L_FRACTION[index]}" "${L_BOUND[index]}" \
       "${L_WANTED[index]}" "${L_LENGTH[index]}" "${point_args[@]}" || failed=$((failed + 1))
     predicted_done=$((predicted_done + predicted[index]))

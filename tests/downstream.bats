@@ -115,3 +115,19 @@ bench() {
   [ "$status" -eq 1 ]
   [[ $output == *"unknown downstream 'http': sleep (the simulated wait) or both"* ]]
 }
+
+@test "latency with NAME+http: the open-loop point calls a real downstream, started and stopped with it" {
+  "$SCRIPTS/ensure-oha.sh" >/dev/null || skip "oha is missing: run scripts/ensure-oha.sh"
+  run "$SCRIPTS/latency.sh" --results-dir "$RESULTS" --base-port "$BASE_PORT" \
+    --variants "async-server+http" --fractions "0.5" --duration 1s
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run_dir=$(readlink -f "$RESULTS/latest")
+  local numbers
+  numbers=$(find "$run_dir" -mindepth 2 -maxdepth 2 -name numbers.txt)
+  [ "$(value status "$numbers")" = ok ]
+  [ "$(value downstream "$numbers")" = http ]
+  [ "$(value downstream_url "$numbers")" = "http://127.0.0.1:$((BASE_PORT + 100))/" ]
+  dead "$(value downstream_pid "$numbers")"
+  grep -q '^| async-server+http | full | 5,000 | 50% |' "$run_dir/summary.md"
+}
