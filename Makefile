@@ -12,7 +12,7 @@ REPORT := $(BIN_DIR)/bench-report
 
 # Benchmark settings: `make bench DURATION=30s CONNECTIONS=200` overrides any of them.
 # The defaults are the seed's load: wrk -t4 -c100 -d10s, servers waiting 10 ms per request.
-# Variants to run (scripts/lib.sh lists them all, e.g. async-blocking-offload, python-sync)
+# Variants to run (variants.table lists them all, e.g. async-blocking-offload, python-sync)
 VARIANTS ?= sync-server async-server async-blocking-server
 # bench-python: the three Rust servers and the seed's three Python ones
 RUST_AND_PYTHON = sync-server async-server async-blocking-server python-sync python-async python-async-blocking

@@ -4,7 +4,7 @@
 # Usage: scripts/bench.sh [options]
 #
 #   --variants "A B"   variants to run (default: the seed's three, sync-server async-server
-#                      async-blocking-server; scripts/lib.sh lists them all)
+#                      async-blocking-server; variants.table lists them all)
 #   --threads N        wrk threads, never above the connections (default 4)
 #   --connections N    wrk connections (default 100)
 #   --duration D       measured wrk duration per variant (default 10s)

@@ -5,7 +5,7 @@
 # Usage: scripts/latency.sh [options]
 #
 #   --variants "A B"      variants (default: the seed's three, sync-server async-server
-#                         async-blocking-server; any in scripts/lib.sh's table, and any
+#                         async-blocking-server; any in variants.table, and any
 #                         Rust one as NAME+http: calling a real downstream, see bench.sh)
 #   --fractions "..."     offered loads, as fractions of each variant's bound
 #                         (default: 0.1 0.25 0.5 0.75 0.9 1.0 1.1 1.25)

@@ -129,31 +129,15 @@ require_durations() {
 }
 
 # ---------------------------------------------------------------------------------------
-# The variants: THE table. One row per variant the harness can start.
-#   family   rust | python (the seed's own servers)
-#   kind     the role in the seed's comparison: sync, async, async-blocking, or another
-#            name for variants outside it
-#   port     its default port (the seed's ports for the three Rust servers)
-#   blocks   yes if the simulated downstream wait blocks the thread that serves requests
-#   bound_by Little's-law concurrency: "workers" (that many threads can wait at once),
-#            "connections" (every connection waits concurrently), a fixed number, or
-#            "connections:CAP" (connections, but never more than CAP threads)
-#   command  BIN/ = BIN_DIR/ (target/release/), PY/ = baselines/python/; the harness appends
-#            --addr HOST:PORT --delay-ms N (and --workers N for the Rust servers)
-# Bound in req/s = concurrency / delay (bench-report computes it); no bound at delay 0.
-readonly VARIANT_TABLE='
-# name                  family kind                    port blocks bound_by         command
-sync-server             rust   sync                    9000 yes    workers          BIN/sync-server
-async-server            rust   async                   9001 no     connections      BIN/async-server
-async-blocking-server   rust   async-blocking          9002 yes    workers          BIN/async-blocking-server
-async-blocking-offload  rust   async-blocking-offload  9003 no     connections:512  BIN/async-blocking-server --offload
-async-timerfd           rust   async-timerfd           9004 no     connections      BIN/async-server --timer timerfd
-# --- Python baselines: the seed servers, started by baselines/python/serve.sh after a
-# --- one-time baselines/python/setup.sh (a venv). One thread or one event loop each.
-python-sync             python sync                    9010 yes    1                PY/serve.sh sync
-python-async            python async                   9011 no     connections      PY/serve.sh async
-python-async-blocking   python async-blocking          9012 yes    1                PY/serve.sh async-blocking
-'
+# The variants: one table, in variants.table at the top of the repository (its header says
+# what each column means). Read here, and nowhere else.
+readonly VARIANTS_FILE="$REPO_ROOT/variants.table"
+
+# variant_row NAME: the table's row for NAME, or nothing.
+variant_row() {
+  awk -v name="$1" '!/^#/ && $1 == name' "$VARIANTS_FILE"
+}
+
 # The default `make bench`: the seed's three servers.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 readonly DEFAULT_VARIANTS="sync-server async-server async-blocking-server"
@@ -165,43 +149,20 @@ readonly DEFAULT_VARIANTS="sync-server async-server async-blocking-server"
 # shellcheck disable=SC2034 # used by measure-point.sh and bench.sh
 readonly DOWNSTREAM_VARIANT=async-timerfd DOWNSTREAM_PORT=9100
 
-# What one connection costs each variant: declared here, from each server's design, for the
-# limit checks that run before any load (scripts/limits.sh); `make sweep-c10k` measures the
-# same figures (least squares over its points) and its report sets them side by side.
-#   fds      descriptors per connection (tiny_http reads and writes through two clones of
-#            each socket; the others hold the socket alone)
-#   threads  threads per connection (tiny_http runs each connection on a thread of its own;
-#            the offload fix runs each request in flight on a spawn_blocking thread)
-#   cap      the most threads those reach (tokio's max_blocking_threads: 512); - for none
-#   kib      a generous upper estimate of memory per connection, user space and kernel
-#            (thread stacks, socket buffers): what a point may take from the machine
-#   backlog  the listen() backlog (server-common: 4096; aiohttp: 128; http.server: 5), which
-#            the kernel caps at net.core.somaxconn
-readonly CONNECTION_COST_TABLE='
-# name                  fds threads cap kib backlog
-sync-server             2   1       -   64  4096
-async-server            1   0       -   32  4096
-async-blocking-server   1   0       -   32  4096
-async-blocking-offload  1   1       512 32  4096
-python-sync             1   0       -   64  5
-python-async            1   0       -   64  128
-python-async-blocking   1   0       -   64  128
-'
-
 # connection_cost NAME: sets COST_FDS COST_THREADS COST_THREAD_CAP (empty: no cap) COST_KIB
-# COST_BACKLOG; returns 1 for a variant without a row.
+# COST_BACKLOG from the table (NAME+http: NAME's row); returns 1 for a variant without a row.
 connection_cost() {
-  local row _name
-  row=$(awk -v name="$1" '!/^#/ && $1 == name' <<<"$CONNECTION_COST_TABLE")
+  local row _skip
+  row=$(variant_row "${1%+http}")
   [[ -n $row ]] || return 1
   # shellcheck disable=SC2034 # read by the callers (scripts/limits.sh, scripts/c10k.sh)
-  read -r _name COST_FDS COST_THREADS COST_THREAD_CAP COST_KIB COST_BACKLOG <<<"$row"
+  read -r _skip _skip _skip _skip _skip _skip COST_FDS COST_THREADS COST_THREAD_CAP COST_KIB COST_BACKLOG _skip <<<"$row"
   [[ $COST_THREAD_CAP != - ]] || COST_THREAD_CAP=""
 }
 
 # All variant names, one per line.
 variant_names() {
-  awk '!/^#/ && NF { print $1 }' <<<"$VARIANT_TABLE"
+  awk '!/^#/ && NF { print $1 }' "$VARIANTS_FILE"
 }
 
 # unknown_variant NAME: the error for a variant the table does not have, naming those it has.
@@ -216,10 +177,10 @@ variant_lookup() {
   local row name=${1%+http}
   V_DOWNSTREAM="sleep"
   [[ $name == "$1" ]] || V_DOWNSTREAM=http
-  row=$(awk -v name="$name" '!/^#/ && $1 == name' <<<"$VARIANT_TABLE")
+  row=$(variant_row "$name")
   [[ -n $row ]] || return 1
-  local command_text
-  read -r V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY command_text <<<"$row"
+  local command_text _cost
+  read -r V_NAME V_FAMILY V_KIND V_PORT V_BLOCKS V_BOUND_BY _cost _cost _cost _cost _cost command_text <<<"$row"
   read -ra V_COMMAND <<<"$command_text"
   V_COMMAND[0]=${V_COMMAND[0]/#BIN\//$BIN_DIR/}
   V_COMMAND[0]=${V_COMMAND[0]/#PY\//$PYTHON_BASELINES/}

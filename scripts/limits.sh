@@ -5,8 +5,8 @@
 # Sourced after lib.sh, never run. read_machine_limits reads the limits into MACHINE_* from
 # ulimit and from the files under LIMITS_PROC (default /proc: tests point it at a fake tree);
 # point_needs and check_point_limits read only MACHINE_* and their arguments, so a test can
-# give them any machine it likes. What a variant needs per connection is declared in lib.sh
-# (CONNECTION_COST_TABLE); the report measures it.
+# give them any machine it likes. What a variant needs per connection is declared in
+# variants.table (columns fds to backlog); the report measures it.
 
 LIMITS_PROC=${LIMITS_PROC:-/proc}
 
@@ -82,7 +82,7 @@ machine_limits_text() {
 }
 
 # point_needs VARIANT CONNECTIONS WRK_THREADS: what one point needs, from the variant's row of
-# CONNECTION_COST_TABLE (or the costliest row's figures, said in NEED_ASSUMED, for a variant
+# variants.table (or the costliest row's figures, said in NEED_ASSUMED, for a variant
 # without one). Sets NEED_SERVER_FILES, NEED_WRK_FILES, NEED_TASKS (threads of the server and
 # wrk), NEED_MEMORY_KIB, NEED_PORTS, NEED_BACKLOG (the accept backlog the server gets).
 # shellcheck disable=SC2034 # NEED_ASSUMED and NEED_BACKLOG are read by the callers
@@ -91,7 +91,7 @@ point_needs() {
   NEED_ASSUMED=""
   if ! connection_cost "$variant"; then
     COST_FDS=2 COST_THREADS=1 COST_THREAD_CAP="" COST_KIB=64 COST_BACKLOG=128
-    NEED_ASSUMED="$variant has no row in lib.sh's CONNECTION_COST_TABLE: assumed 2 descriptors, 1 thread and 64 KiB per connection"
+    NEED_ASSUMED="$variant has no row in variants.table: assumed 2 descriptors, 1 thread and 64 KiB per connection"
   fi
   server_threads=$((connections * COST_THREADS))
   [[ -z $COST_THREAD_CAP ]] || ((server_threads <= COST_THREAD_CAP)) || server_threads=$COST_THREAD_CAP

@@ -4,7 +4,7 @@
 # Usage: scripts/measure-point.sh --out DIR (--variant NAME | --url URL) [options]
 #
 #   --out DIR          folder for this point (created; must not exist)
-#   --variant NAME     a variant from the table in scripts/lib.sh (started and stopped here);
+#   --variant NAME     a variant of variants.table (started and stopped here);
 #                      NAME+http is --variant NAME --downstream http
 #   --url URL          an already running server (never started or stopped)
 #   --label NAME       the name shown for --url (a variant name also gives its bound)

@@ -165,7 +165,7 @@ fake_proc() {
   [ "$NEED_BACKLOG" -eq 128 ]
   point_needs no-such-variant 1000 4
   [ "$NEED_SERVER_FILES" -eq 2064 ] && [ "$NEED_TASKS" -eq 1021 ]
-  [[ $NEED_ASSUMED == "no-such-variant has no row in lib.sh's CONNECTION_COST_TABLE: "* ]]
+  [[ $NEED_ASSUMED == "no-such-variant has no row in variants.table: "* ]]
 }
 
 @test "limit checks: the machine's figures are read from /proc (here a fake one)" {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Every server variant of the table in scripts/lib.sh (the Rust servers and the seed's
+# Every server variant of variants.table (the Rust servers and the seed's
 # Python ones) against the HTTP clients people benchmark and fetch with: ab with and without
 # -k, hey with and without keep-alive, h2load --h1, curl over HTTP/1.0 (with and without
 # keep-alive) and HTTP/1.1, wget, and Python's http.client on one kept connection. Each run

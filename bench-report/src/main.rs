@@ -95,7 +95,7 @@ enum Command {
 /// What Little's-law bound a variant has under a load (`bound` and `open-loop`).
 #[derive(clap::Args, Debug)]
 struct BoundArgs {
-    /// The variant's rule (scripts/lib.sh, column bound_by): workers, connections,
+    /// The variant's rule (variants.table, column bound_by): workers, connections,
     /// connections:CAP or a number.
     #[arg(long, value_parser = BoundRule::parse)]
     rule: BoundRule,

@@ -70,7 +70,7 @@ impl Status {
     }
 }
 
-/// What the variant is, from the harness's table of variants (scripts/lib.sh).
+/// What the variant is, from the harness's table of variants (variants.table).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Variant {
     /// Its name: sync-server, python-async, ...

@@ -6,7 +6,7 @@
 
 use crate::model::Point;
 
-/// How many requests a variant can keep waiting at once (scripts/lib.sh, column bound_by).
+/// How many requests a variant can keep waiting at once (variants.table, column bound_by).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BoundRule {
     /// As many as its workers (the wait blocks a handler thread).

@@ -185,7 +185,7 @@ pub struct Cost<'a> {
 }
 
 impl Cost<'_> {
-    /// Descriptors per connection as declared for the variant (scripts/lib.sh).
+    /// Descriptors per connection as declared for the variant (variants.table).
     pub fn declared_fds(&self) -> Option<u32> {
         self.points
             .iter()

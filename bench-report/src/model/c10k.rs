@@ -1,5 +1,5 @@
 //! What `make sweep-c10k` (scripts/c10k.sh) records for a point beside the usual figures:
-//! what the variant declares one connection costs (scripts/lib.sh, `CONNECTION_COST_TABLE`),
+//! what the variant declares one connection costs (variants.table, columns fds to backlog),
 //! the fresh server's idle figures, the descriptors counted during the measured run, when the
 //! server first held every connection, and, for a point the machine could not hold, the limit
 //! that stopped it.

@@ -77,7 +77,7 @@ fn fitted_over(fit: &Fit) -> String {
     )
 }
 
-/// What the variant declares one connection costs (scripts/lib.sh): "2 descriptors, 1 thread".
+/// What the variant declares one connection costs (variants.table): "2 descriptors, 1 thread".
 fn declared_text(cost: &Cost<'_>) -> String {
     let fds = cost
         .declared_fds()
@@ -245,13 +245,13 @@ fn cost_sentence(md: &mut String, run: &Run, cost: &Cost<'_>) {
         if agrees {
             let _ = write!(
                 md,
-                " scripts/lib.sh declares {}: the measurement agrees.",
+                " variants.table declares {}: the measurement agrees.",
                 declared_text(cost)
             );
         } else {
             let _ = write!(
                 md,
-                " scripts/lib.sh declares {}: **the measurement differs**, so the limit checks count with the wrong figures for this variant.",
+                " variants.table declares {}: **the measurement differs**, so the limit checks count with the wrong figures for this variant.",
                 declared_text(cost)
             );
         }
@@ -286,7 +286,7 @@ fn cost_sentence(md: &mut String, run: &Run, cost: &Cost<'_>) {
 
 /// The table of what a connection costs, one row per variant.
 fn costs_table(md: &mut String, costs: &[Cost<'_>]) {
-    md.push_str("| Variant | Memory per connection | Threads per connection | Descriptors per connection | Beside the connections | Declared (scripts/lib.sh) | Fitted over | Breaks at |\n|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| Variant | Memory per connection | Threads per connection | Descriptors per connection | Beside the connections | Declared (variants.table) | Fitted over | Breaks at |\n|---|---|---|---|---|---|---|---|\n");
     for cost in costs {
         let cell = |fit: Option<Fit>, show: fn(f64) -> String| {
             fit.map_or("—".to_owned(), |f| show(f.slope))
@@ -411,7 +411,7 @@ fn limits_section(md: &mut String, run: &Run) {
     );
     let _ = writeln!(
         md,
-        "- Memory: {} available at the start; a point may take up to {}% of it, counted with generous figures per connection (scripts/lib.sh and scripts/limits.sh).",
+        "- Memory: {} available at the start; a point may take up to {}% of it, counted with generous figures per connection (variants.table and scripts/limits.sh).",
         meta.number("memory_available_kb")
             .map_or("?".to_owned(), |kb| format!("{} MiB", thousands(kb / 1024.0))),
         text("memory_share_pct"),
@@ -943,7 +943,7 @@ mod tests {
         let expected = [
             "| sync-server | ~28 KiB | 1 | 2 | 2.9 MiB, 5 threads, 9 descriptors | 2 descriptors, 1 thread | 1,000–5,000 connections, 2 points | 10,000: skipped (open files of the server (ulimit -n): needs 20,064, allowed 20,000) |",
             "- **sync-server**: 1 thread, 2 descriptors and ~28 KiB per connection (least squares over 1,000–5,000 connections, 2 points)",
-            "scripts/lib.sh declares 2 descriptors, 1 thread: the measurement agrees.",
+            "variants.table declares 2 descriptors, 1 thread: the measurement agrees.",
             "**It breaks at 10,000 connections**: skipped before any load: the server needs 20064 open files",
             "- **async-server**: 0 threads, 1 descriptor and ~28 KiB per connection",
             "**It breaks at 10,000 connections**: the server was never seen holding all 10,000 connections at once during the 8s run (at most 6,403, in 40 counts of its descriptors); the kernel queues at most 4,096 connections for its accept()",

@@ -663,7 +663,7 @@ fn observations_section(md: &mut String, variants: &[VariantSummary<'_>]) {
     if checks.is_empty() {
         let _ = writeln!(
             md,
-            "\nNot checked: none of these variants is in the table of known variants (scripts/lib.sh)."
+            "\nNot checked: none of these variants is in the table of known variants (variants.table)."
         );
     }
     for check in &checks {
