@@ -12,7 +12,7 @@ use crate::analysis::languages;
 use crate::analysis::notes::NEAR_BOUND;
 use crate::analysis::observations::{self, Compared, FamilyCheck};
 use crate::analysis::sweep::Sweep;
-use crate::analysis::timers::{self, Side};
+use crate::analysis::timers;
 use crate::analysis::variants::{summaries, VariantSummary};
 use crate::model::Run;
 use crate::output::format::{ms, pct, pct_against, rate, thousands, times};
@@ -485,22 +485,7 @@ fn timers_table(runs: &[Run]) -> String {
     let mut sentences = Vec::new();
     for run in runs {
         let variants = summaries(run);
-        let find = |kind: &str| {
-            variants
-                .iter()
-                .find(|v| v.kind.as_deref() == Some(kind) && v.runs() > 0)
-        };
-        let (Some(tokio), Some(timerfd)) = (find("async"), find("async-timerfd")) else {
-            continue;
-        };
-        let side = |v: &VariantSummary<'_>| {
-            Some(Side {
-                rate: v.rate()?.mean,
-                loaded_us: v.latency()?.mean,
-                unloaded_us: v.unloaded()?.mean,
-            })
-        };
-        let (Some(a), Some(b)) = (side(tokio), side(timerfd)) else {
+        let Some((tokio, timerfd, a, b)) = timers::pair(&variants) else {
             continue;
         };
         let Some(split) = timers::attribute(a, b) else {

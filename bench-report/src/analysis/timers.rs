@@ -4,6 +4,8 @@
 //! (one request alone: tokio's wheel rounds each sleep up to its next 1 ms tick); the part due
 //! to the load is the rest (the extra wait each one adds under load).
 
+use crate::analysis::variants::VariantSummary;
+
 /// One side of the comparison: its throughput and mean latency under load, and alone.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Side {
@@ -31,6 +33,28 @@ pub struct Attribution {
     pub timer_rate: f64,
     /// The rest of the gap in req/s: the part due to the load.
     pub load_rate: f64,
+}
+
+/// The two timers of one run: the Rust variants of kind `async` (tokio's timer) and
+/// `async-timerfd` (a timerfd), each sleeping (not a real call) and measured, with their
+/// sides. `None` where the run lacks either, or a figure of either.
+pub fn pair<'r, 'a>(
+    variants: &'r [VariantSummary<'a>],
+) -> Option<(&'r VariantSummary<'a>, &'r VariantSummary<'a>, Side, Side)> {
+    let find = |kind: &str| {
+        variants.iter().find(|v| {
+            v.family.as_deref() == Some("rust") && v.kind.as_deref() == Some(kind) && v.runs() > 0
+        })
+    };
+    let side = |v: &VariantSummary<'_>| {
+        Some(Side {
+            rate: v.rate()?.mean,
+            loaded_us: v.latency()?.mean,
+            unloaded_us: v.unloaded()?.mean,
+        })
+    };
+    let (tokio, timerfd) = (find("async")?, find("async-timerfd")?);
+    Some((tokio, timerfd, side(tokio)?, side(timerfd)?))
 }
 
 /// Splits the gap between `tokio` and `timerfd`. Without a positive latency on either side

@@ -984,22 +984,7 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
 /// The two sleeps compared, where a run measured both: async-server (tokio's timer) and
 /// async-timerfd (a timerfd), at the same load.
 fn timer_section(md: &mut String, variants: &[VariantSummary<'_>]) {
-    let find = |kind: &str| {
-        variants.iter().find(|v| {
-            v.family.as_deref() == Some("rust") && v.kind.as_deref() == Some(kind) && v.runs() > 0
-        })
-    };
-    let (Some(tokio), Some(timerfd)) = (find("async"), find("async-timerfd")) else {
-        return;
-    };
-    let side = |v: &VariantSummary<'_>| {
-        Some(Side {
-            rate: v.rate()?.mean,
-            loaded_us: v.latency()?.mean,
-            unloaded_us: v.unloaded()?.mean,
-        })
-    };
-    let (Some(tokio_side), Some(timerfd_side)) = (side(tokio), side(timerfd)) else {
+    let Some((tokio, timerfd, tokio_side, timerfd_side)) = timers::pair(variants) else {
         return;
     };
     let _ = writeln!(
