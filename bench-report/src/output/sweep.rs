@@ -17,6 +17,7 @@ use crate::output::markdown::{
     threads_flag,
 };
 use crate::output::real_call::of_sleep;
+use crate::parse::duration_seconds;
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.
 pub const CHARTS: [(&str, &str, Sweep); 4] = [
@@ -764,20 +765,4 @@ fn how_it_was_run(md: &mut String, run: &Run) {
             predicted % 60
         );
     }
-}
-
-/// wrk's duration ("5s", "500ms", "1m") in seconds.
-pub fn duration_seconds(text: &str) -> Option<f64> {
-    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60.0)
-    } else if let Some(n) = text.strip_suffix('h') {
-        (n, 3600.0)
-    } else {
-        (text, 1.0)
-    };
-    number.parse::<f64>().ok().map(|n| n * scale)
 }

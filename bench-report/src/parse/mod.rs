@@ -10,6 +10,53 @@ pub mod wrk;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// "65.17ms" -> 65170 µs; wrk prints us, ms, s, m and h.
+pub(crate) fn micros(text: &str) -> Result<f64, String> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1e3)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1e6)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60e6)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600e6)
+    } else {
+        return Err(format!("'{text}' is not a duration (no unit)"));
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite())
+        .map(|value| value * scale)
+        .ok_or_else(|| format!("'{text}' is not a duration"))
+}
+
+/// A duration as the harness records it, wrk's form ("5s", "500ms", "1m", "5000ms", or "5"
+/// for seconds), in seconds.
+pub fn duration_seconds(text: &str) -> Option<f64> {
+    match text.parse::<f64>() {
+        Ok(seconds) => Some(seconds).filter(|s| s.is_finite()),
+        Err(_) => micros(text).ok().map(|us| us / 1e6),
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn durations_as_recorded() {
+    for (text, expected) in [
+        ("5000ms", Some(5.0)),
+        ("500ms", Some(0.5)),
+        ("2s", Some(2.0)),
+        ("3", Some(3.0)),
+        ("1m", Some(60.0)),
+        ("ten", None),
+    ] {
+        assert_eq!(duration_seconds(text), expected, "{text}");
+    }
+}
+
 /// Why a file could not be read as what it should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::numbers::Numbers;
 use super::wrk::Latency;
-use super::ParseError;
+use super::{duration_seconds, ParseError};
 
 /// oha's name for a request in flight when `-z` ended the run.
 pub const DEADLINE_ERROR: &str = "aborted due to deadline";
@@ -230,7 +230,7 @@ impl OpenLoop {
             bound: numbers.get("bound_req_per_sec")?,
             connections_wanted: numbers.get("connections_wanted")?,
             length,
-            duration_s: numbers.text("duration").and_then(seconds),
+            duration_s: numbers.text("duration").and_then(duration_seconds),
             report,
         }))
     }
@@ -262,14 +262,6 @@ impl OpenLoop {
             0
         })
     }
-}
-
-/// A duration as the harness records it ("5000ms", "5s", "5") in seconds.
-fn seconds(text: &str) -> Option<f64> {
-    if let Some(ms) = text.strip_suffix("ms") {
-        return ms.parse::<f64>().ok().map(|ms| ms / 1000.0);
-    }
-    text.strip_suffix('s').unwrap_or(text).parse().ok()
 }
 
 #[cfg(test)]
@@ -337,18 +329,6 @@ mod tests {
                 "{file}: {:?}",
                 report.latency
             );
-        }
-    }
-
-    #[test]
-    fn durations_as_recorded() {
-        for (text, expected) in [
-            ("5000ms", Some(5.0)),
-            ("2s", Some(2.0)),
-            ("3", Some(3.0)),
-            ("1m", None),
-        ] {
-            assert_eq!(seconds(text), expected, "{text}");
         }
     }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::ParseError;
+use super::{micros, ParseError};
 
 /// Where a report's figures came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,29 +317,6 @@ impl TextFigures {
 fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
     text.parse()
         .map_err(|_| format!("'{text}' is not a whole number"))
-}
-
-/// "65.17ms" -> 65170 µs; wrk prints us, ms, s, m and h.
-fn micros(text: &str) -> Result<f64, String> {
-    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix("ms") {
-        (n, 1e3)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1e6)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60e6)
-    } else if let Some(n) = text.strip_suffix('h') {
-        (n, 3600e6)
-    } else {
-        return Err(format!("'{text}' is not a duration (no unit)"));
-    };
-    number
-        .parse::<f64>()
-        .ok()
-        .filter(|value| value.is_finite())
-        .map(|value| value * scale)
-        .ok_or_else(|| format!("'{text}' is not a duration"))
 }
 
 /// "1.93k" -> 1930; wrk prints k, M and G.
