@@ -19,6 +19,7 @@ Run it from the repository root after `cargo build --release --workspace --locke
 """
 
 import argparse
+import json
 import os
 import random
 import re
@@ -1699,7 +1700,7 @@ def panic_lines(stderr: str, most: int = 10) -> list[str]:
     return found[:most] + extra
 
 
-def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str, int, int, int]:
+def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str, dict, int, int, int]:
     names = [v["name"] for v in variants]
     # The rows that ran: every attack any variant ran, then the leak check and SIGTERM
     # unless the run was narrowed to a few attacks (--attack).
@@ -1709,14 +1710,16 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
     if all(v["leak"] is not None for v in variants):
         rows.append((LEAK_ROW, [[v["leak"]] for v in variants]))
         rows.append((SIGTERM_ROW, [[v["sigterm"]] for v in variants]))
-    lines = [
-        "# Robustness battery: last run",
-        "",
+    run_line = (
         f"Run {time.strftime('%Y-%m-%d %H:%M:%S %Z')} by `python3 tests/robustness/battery.py`, "
         f"{machine()}, {total_seconds:.0f} s in all. Each server ran with `--delay-ms {DELAY_MS} "
         f"--idle-timeout-secs {IDLE_TIMEOUT_SECS}` and its default `--workers 1`, on a free "
         f"loopback port; the whole battery ran {passes} pass(es) against the same process, then "
-        "the framing, stall, reset and limit attacks once each, then SIGTERM under load.",
+        "the framing, stall, reset and limit attacks once each, then SIGTERM under load.")
+    lines = [
+        "# Robustness battery: last run",
+        "",
+        run_line,
         "",
         "After every attack: `GET /health` and `GET /` must answer 200 within "
         f"{CHECK_BOUND_S:.0f} s each, the process must be alive with no `panicked` on its stderr, "
@@ -1786,7 +1789,19 @@ def report(variants: list[dict], total_seconds: float, passes: int) -> tuple[str
                       "then the end of it:", "", "```", *panic_lines(panic), "…",
                       panic[-1500:], "```"]
     lines += ["", f"{passed} passed, {failed} failed{skipped_text}"]
-    return "\n".join(lines) + "\n", passed, failed, skipped
+    # The same verdicts as data, for the report program (the README's block reads this).
+    data = {
+        "run": run_line,
+        "variants": names,
+        "attacks": [{"attack": attack,
+                     "cells": [compact(results) for results in per_variant],
+                     "verdicts": [verdict(results) for results in per_variant]}
+                    for attack, per_variant in rows],
+        "passed": passed,
+        "failed": failed,
+        "skipped": skipped,
+    }
+    return "\n".join(lines) + "\n", data, passed, failed, skipped
 
 
 def main() -> int:
@@ -1796,7 +1811,8 @@ def main() -> int:
                              "where that is set, as cargo does, else target/release)")
     parser.add_argument("--out", type=Path,
                         default=REPO_ROOT / "results" / "robustness" / "latest.md",
-                        help="where to write the table (default: results/robustness/latest.md)")
+                        help="where to write the table (default: results/robustness/latest.md); "
+                             "the same verdicts as JSON beside it (latest.json)")
     parser.add_argument("--only", action="append", default=[],
                         help="run only this variant (repeatable), e.g. --only sync-server")
     parser.add_argument("--passes", type=int, default=2, help="passes per process (default 2)")
@@ -1822,8 +1838,9 @@ def main() -> int:
         if args.only and name not in args.only:
             continue
         variants.append(run_variant(name, args.bin_dir / binary, extra, args.passes, args.attack))
-    text, _, failed, _ = report(variants, time.monotonic() - started, args.passes)
+    text, data, _, failed, _ = report(variants, time.monotonic() - started, args.passes)
     args.out.write_text(text)
+    args.out.with_suffix(".json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     print(text, end="")
     log(f"written to {args.out}")
     return 1 if failed else 0
