@@ -86,8 +86,8 @@ main() {
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
   local started_ms
   started_ms=$(now_ms)
-  local downstream_port=$DOWNSTREAM_PORT
-  [[ -z $base_port ]] || downstream_port=$((base_port + 100))
+  local downstream_port
+  downstream_port=$(downstream_port "$base_port")
   begin_run "$results_dir" "$((runs * ${#variant_list[@]} * ${#modes[@]}))" kind=bench variants="${variant_list[*]}" \
     url="$url" threads="$threads" connections="$connections" duration="$duration" \
     delay_ms="$delay_ms" workers="$workers" runs="$runs" timeout="$timeout" warmup="$warmup" \

@@ -187,8 +187,8 @@ main() {
     point_args=(--out "$RUN_DIR/${L_DIR[index]}" --variant "$name" --host "$host"
       --connections "${L_CONNECTIONS[index]}" --duration "${load_ms}ms" --delay-ms "$DELAY_MS"
       --workers "$WORKERS" --timeout "$TIMEOUT" --primer "$PRIMER" --seq "$((index + 1))" --progress "$label")
-    [[ -z $base_port ]] || point_args+=(--port "$((base_port + $(index_of "$name" "${variant_list[@]}")))"
-      --downstream-port "$((base_port + 100))")
+    point_args+=(--downstream-port "$(downstream_port "$base_port")")
+    [[ -z $base_port ]] || point_args+=(--port "$((base_port + $(index_of "$name" "${variant_list[@]}")))")
     measure_open_loop_point "${L_RATE[index]}" "${L_FRACTION[index]}" "${L_BOUND[index]}" \
       "${L_WANTED[index]}" "${L_LENGTH[index]}" "${point_args[@]}" || failed=$((failed + 1))
     predicted_done=$((predicted_done + predicted[index]))

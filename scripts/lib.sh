@@ -149,6 +149,12 @@ readonly DEFAULT_VARIANTS="sync-server async-server async-blocking-server"
 # shellcheck disable=SC2034 # used by measure-point.sh and bench.sh
 readonly DOWNSTREAM_VARIANT=async-timerfd DOWNSTREAM_PORT=9100
 
+# downstream_port [BASE_PORT]: the downstream's port for a run, DOWNSTREAM_PORT or
+# BASE_PORT + 100 (clear of the variants' ports, BASE_PORT + their place in the list).
+downstream_port() {
+  if [[ -n ${1:-} ]]; then echo $(($1 + 100)); else echo "$DOWNSTREAM_PORT"; fi
+}
+
 # connection_cost NAME: sets COST_FDS COST_THREADS COST_THREAD_CAP (empty: no cap) COST_KIB
 # COST_BACKLOG from the table (NAME+http: NAME's row); returns 1 for a variant without a row.
 connection_cost() {

@@ -210,8 +210,8 @@ main() {
   # Each variant keeps its own port (or BASE_PORT + its place in the list).
   local port_of=() failed=0 skipped=0 point_dir label warmup predicted_done=0
   local point_args=() variant_index run seq name connections delay workers
-  local all_variants=("${variant_list[@]}" "${connections_only[@]}" "${real_calls[@]}") downstream_port=$DOWNSTREAM_PORT
-  [[ -z $base_port ]] || downstream_port=$((base_port + 100))
+  local all_variants=("${variant_list[@]}" "${connections_only[@]}" "${real_calls[@]}") downstream_port
+  downstream_port=$(downstream_port "$base_port")
   for index in "${!all_variants[@]}"; do port_of[index]=$([[ -z $base_port ]] || echo $((base_port + index))); done
   for ((run = 1; run <= runs; run++)); do
     for index in "${!PLAN_VARIANT[@]}"; do

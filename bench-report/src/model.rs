@@ -447,6 +447,21 @@ impl Point {
         self.wrk.as_ref().filter(|_| self.status.is_ok())
     }
 
+    /// The server's CPU time per answered request of the measured run, µs.
+    pub fn cpu_per_request_us(&self) -> Option<f64> {
+        self.per_request_us(self.samples.server_cpu_s?)
+    }
+
+    /// The real downstream's CPU time per answered request of the measured run, µs.
+    pub fn downstream_cpu_per_request_us(&self) -> Option<f64> {
+        self.per_request_us(self.samples.downstream_cpu_s?)
+    }
+
+    fn per_request_us(&self, cpu_s: f64) -> Option<f64> {
+        let requests = self.measured()?.requests;
+        (requests > 0).then(|| cpu_s * 1e6 / requests as f64)
+    }
+
     /// Its Little's-law rule in words.
     pub fn rule_text(&self) -> String {
         match (self.variant.bound_rule, &self.recorded_rule) {

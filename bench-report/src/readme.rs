@@ -206,6 +206,17 @@ fn runs_text(run: &Run) -> String {
     }
 }
 
+/// The opening of a block: "`COMMAND` on MACHINE (DETAIL; [full report](...), ...):", and
+/// the run's folder relative to the README, for the block's links and charts.
+fn opening(run: &Run, command: &str, machine: &str, detail: &str) -> (String, String) {
+    let path = relative(run);
+    let md = format!(
+        "`{command}` on {machine} ({detail}; {}):\n\n",
+        link(run, &path)
+    );
+    (md, path)
+}
+
 fn link(run: &Run, root_relative: &str) -> String {
     format!(
         "[full report]({root_relative}/summary.md), raw logs beside it, commit `{}`",
@@ -368,13 +379,15 @@ fn seed() -> String {
 fn sweep(run: &Run) -> String {
     let base = sweep_output::base(run);
     let names = sweep_output::variants(run);
-    let path = relative(run);
-    let mut md = format!(
-        "`make sweep` on {} ({} points, {}; {}):\n\n",
-        machine(run),
-        run.points.iter().filter(|p| p.run <= 1).count(),
-        runs_text(run).replace("per variant", "per point"),
-        link(run, &path),
+    let (mut md, path) = opening(
+        run,
+        "make sweep",
+        &machine(run),
+        &format!(
+            "{} points, {}",
+            run.points.iter().filter(|p| p.run <= 1).count(),
+            runs_text(run).replace("per variant", "per point")
+        ),
     );
     chart_images(
         &mut md,
@@ -529,13 +542,7 @@ fn timers_table(runs: &[Run]) -> String {
 /// The six-way run's side-by-side table.
 fn languages_table(run: &Run) -> String {
     let variants = summaries(run);
-    let path = relative(run);
-    let mut md = format!(
-        "`make bench-python` on {} ({}; {}):\n\n",
-        machine(run),
-        runs_text(run),
-        link(run, &path)
-    );
+    let (mut md, _) = opening(run, "make bench-python", &machine(run), &runs_text(run));
     md.push_str("| Architecture | Rust | Python (the seed's servers) | Rust ÷ Python, req/s | CPU per request, Rust / Python | The seed's Python, on its machine |\n|---|---|---|---|---|---|\n");
     for pair in languages::pairs(&variants) {
         let cell = |v: &VariantSummary<'_>| {
@@ -579,11 +586,11 @@ fn languages_table(run: &Run) -> String {
 fn real_call(run: &Run) -> String {
     let variants = summaries(run);
     let pairs = crate::analysis::real_call::pairs(&variants);
-    let mut md = format!(
-        "`make bench DOWNSTREAM=both` on {} ({}; {}):\n\n",
-        machine(run),
-        runs_text(run),
-        link(run, &relative(run))
+    let (mut md, _) = opening(
+        run,
+        "make bench DOWNSTREAM=both",
+        &machine(run),
+        &runs_text(run),
     );
     if pairs.is_empty() {
         md.push_str("This run has no variant measured both ways.\n");
@@ -596,12 +603,14 @@ fn real_call(run: &Run) -> String {
 /// A connections sweep with `--downstream both`: each variant's sleep and real call along
 /// the connections, with the throughput chart.
 fn real_call_sweep(run: &Run) -> String {
-    let path = relative(run);
-    let mut md = format!(
-        "`make sweep DOWNSTREAM=both` (connections only) on {} ({}; {}):\n\n",
-        machine(run),
-        runs_text(run).replace("per variant", "per point"),
-        link(run, &path),
+    let (mut md, path) = opening(
+        run,
+        "make sweep DOWNSTREAM=both",
+        &machine(run),
+        &format!(
+            "the connections only, {}",
+            runs_text(run).replace("per variant", "per point")
+        ),
     );
     chart_images(
         &mut md,
@@ -662,12 +671,11 @@ fn versus(run: &Run) -> String {
 /// The open-loop run: its two charts, then where "the async server has lower latency" holds
 /// and where each variant's knee is.
 fn latency(run: &Run) -> String {
-    let path = relative(run);
-    let mut md = format!(
-        "`make latency` on {} ({} points, one run; {}):\n\n",
-        machine_with(run, "oha (and wrk, for each point's unloaded latency)"),
-        run.points.len(),
-        link(run, &path),
+    let (mut md, path) = opening(
+        run,
+        "make latency",
+        &machine_with(run, "oha (and wrk, for each point's unloaded latency)"),
+        &format!("{} points, one run", run.points.len()),
     );
     chart_images(&mut md, run, &path, crate::output::latency_charts::CHARTS);
     md.push_str(&crate::output::latency::readme(run));
@@ -676,12 +684,11 @@ fn latency(run: &Run) -> String {
 
 /// The C10k run: what a connection costs each variant, and its two charts of the costs.
 fn c10k(run: &Run) -> String {
-    let path = relative(run);
-    let mut md = format!(
-        "`make sweep-c10k` on {} ({} points, one run; {}):\n\n",
-        machine(run),
-        run.points.len(),
-        link(run, &path),
+    let (mut md, path) = opening(
+        run,
+        "make sweep-c10k",
+        &machine(run),
+        &format!("{} points, one run", run.points.len()),
     );
     md.push_str(&crate::output::c10k::readme(run));
     md.push('\n');
@@ -692,15 +699,19 @@ fn c10k(run: &Run) -> String {
 /// The timer sweep's reference run: the tables per connection count, each slack against the
 /// targets, and the chart.
 fn timer_sweep(run: &Run) -> String {
-    let path = relative(run);
     let rows = crate::analysis::timer_sweep::rows(run);
-    let mut md = format!(
-        "`make sweep-timer` on {} (slacks {} µs at {} connections, tokio's timer beside them; {}; {}):\n\n",
-        machine(run),
-        run.meta.text("slacks_us").unwrap_or_else(|| "?".to_owned()),
-        run.meta.text("connections_list").unwrap_or_else(|| "?".to_owned()),
-        runs_text(run),
-        link(run, &path),
+    let (mut md, path) = opening(
+        run,
+        "make sweep-timer",
+        &machine(run),
+        &format!(
+            "slacks {} µs at {} connections, tokio's timer beside them; {}",
+            run.meta.text("slacks_us").unwrap_or_else(|| "?".to_owned()),
+            run.meta
+                .text("connections_list")
+                .unwrap_or_else(|| "?".to_owned()),
+            runs_text(run),
+        ),
     );
     chart_images(&mut md, run, &path, [crate::output::timer_sweep::CHART]);
     crate::output::timer_sweep::tables(&mut md, run, &rows);

@@ -106,13 +106,6 @@ pub fn held_all(point: &Point) -> bool {
     point.status.is_ok() && point.c10k.as_ref().and_then(|c| c.open_ms).is_some()
 }
 
-/// The server's CPU time per request of the measured run, µs.
-pub fn cpu_per_request_us(point: &Point) -> Option<f64> {
-    let requests = point.measured()?.requests;
-    let cpu_s = point.samples.server_cpu_s?;
-    (requests > 0).then(|| cpu_s * 1e6 / requests as f64)
-}
-
 /// Other processes taking more than this share of the machine (its cores × the run) during a
 /// measured run make it a busy machine: its CPU-bound figures are lower than a quiet one
 /// would give.
@@ -573,7 +566,7 @@ mod tests {
     fn cpu_per_request_needs_requests() {
         let measured = point("a", 1000, 1, 1, 1, Some(1.0));
         // 1.5 s of CPU over 100 req/s × 10 s = 1,000 requests: 1,500 µs each.
-        assert!(close(cpu_per_request_us(&measured).unwrap(), 1500.0));
-        assert_eq!(cpu_per_request_us(&skipped("a", 10)), None);
+        assert!(close(measured.cpu_per_request_us().unwrap(), 1500.0));
+        assert_eq!(skipped("a", 10).cpu_per_request_us(), None);
     }
 }

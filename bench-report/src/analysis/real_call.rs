@@ -3,7 +3,7 @@
 //! the sleep model held.
 
 use crate::analysis::variants::VariantSummary;
-use crate::model::Point;
+use crate::model::{Point, Variant};
 
 /// The sleep model holds where the real call's req/s is within ± this share of the sleep's.
 pub const HOLDS_WITHIN: f64 = 0.05;
@@ -37,18 +37,24 @@ impl Pair<'_, '_> {
 pub fn pairs<'r, 'a>(variants: &'r [VariantSummary<'a>]) -> Vec<Pair<'r, 'a>> {
     variants
         .iter()
-        .filter(|call| call.real_call && call.runs() > 0)
+        .filter(|call| call.runs() > 0)
         .filter_map(|call| {
             let sleep = variants.iter().find(|sleep| {
-                !sleep.real_call
-                    && sleep.runs() > 0
-                    && sleep.kind.is_some()
-                    && sleep.kind == call.kind
-                    && sleep.example.variant.family == call.example.variant.family
+                sleep.runs() > 0 && twins(&sleep.example.variant, &call.example.variant)
             })?;
             Some(Pair { sleep, call })
         })
         .collect()
+}
+
+/// Whether `call` is `sleep` calling a real downstream: a real call of the same family and
+/// kind as a variant that sleeps.
+pub fn twins(sleep: &Variant, call: &Variant) -> bool {
+    call.real_call
+        && !sleep.real_call
+        && sleep.kind.is_some()
+        && sleep.kind == call.kind
+        && sleep.family == call.family
 }
 
 /// A server's threads count as busy (CPU, not the wait, bounding it) from this share of the
@@ -86,16 +92,11 @@ pub enum Why {
     },
 }
 
-/// The server's CPU per answered request (µs) and its busy share (cores) over the measured run.
-pub fn cpu(point: &Point) -> Option<(f64, f64)> {
+/// The server's CPU time over the measured run's length: how many cores it kept busy.
+pub fn busy_cores(point: &Point) -> Option<f64> {
     let report = point.measured()?;
     let cpu_s = point.samples.server_cpu_s?;
-    (report.requests > 0 && report.duration_us > 0.0).then(|| {
-        (
-            cpu_s * 1e6 / report.requests as f64,
-            cpu_s / (report.duration_us / 1e6),
-        )
-    })
+    (report.duration_us > 0.0).then(|| cpu_s / (report.duration_us / 1e6))
 }
 
 /// Why `call` served `ratio` of `sleep`'s req/s at the same load, where that is more than
@@ -110,8 +111,9 @@ pub fn why(sleep: &Point, call: &Point, ratio: f64) -> Why {
         return Why::Latency { expected };
     }
     let threads = call.load.workers.max(1);
-    match cpu(call) {
-        Some((cpu_per_request_us, busy))
+    let busy = busy_cores(call);
+    match (call.cpu_per_request_us(), busy) {
+        (Some(cpu_per_request_us), Some(busy))
             if busy >= BUSY * f64::from(threads) && cpu_per_request_us > 0.0 =>
         {
             Why::Cpu {
@@ -121,10 +123,7 @@ pub fn why(sleep: &Point, call: &Point, ratio: f64) -> Why {
                 ceiling: f64::from(threads) * 1e6 / cpu_per_request_us,
             }
         }
-        found => Why::Unexplained {
-            expected,
-            busy: found.map(|(_, busy)| busy),
-        },
+        _ => Why::Unexplained { expected, busy },
     }
 }
 

@@ -65,11 +65,7 @@ impl TimerRow<'_> {
 
     /// The server's CPU per request, µs.
     pub fn cpu_per_request_us(&self) -> Option<Spread> {
-        self.spread(|p| {
-            let report = p.measured()?;
-            let cpu = p.samples.server_cpu_s?;
-            (report.requests > 0).then(|| cpu * 1e6 / report.requests as f64)
-        })
+        self.spread(Point::cpu_per_request_us)
     }
 
     /// The event loop's wake-ups per second.

@@ -130,20 +130,12 @@ impl VariantSummary<'_> {
 
     /// The server's CPU per request, µs.
     pub fn cpu_per_request_us(&self) -> Option<Spread> {
-        self.spread(|p, _| {
-            let report = p.measured()?;
-            let cpu = p.samples.server_cpu_s?;
-            (report.requests > 0).then(|| cpu * 1e6 / report.requests as f64)
-        })
+        self.spread(|p, _| p.cpu_per_request_us())
     }
 
     /// The real downstream's CPU per request, µs.
     pub fn downstream_cpu_per_request_us(&self) -> Option<Spread> {
-        self.spread(|p, _| {
-            let report = p.measured()?;
-            let cpu = p.samples.downstream_cpu_s?;
-            (report.requests > 0).then(|| cpu * 1e6 / report.requests as f64)
-        })
+        self.spread(|p, _| p.downstream_cpu_per_request_us())
     }
 
     /// The real downstream alone, unloaded, mean µs.

@@ -376,7 +376,7 @@ fn points_table(md: &mut String, run: &Run, names: &[String]) {
             count(c10k.and_then(|c| c.fds_max)),
             count(c10k.and_then(|c| c.held_max)),
             open_cell(point),
-            ms(c10k::cpu_per_request_us(point)),
+            ms(point.cpu_per_request_us()),
         );
     }
     if !reasons.is_empty() {
@@ -698,7 +698,7 @@ pub fn csv(run: &Run) -> String {
             opt(c10k
                 .and_then(|c| c.open_resolution_ms)
                 .map(|v| format!("{v:.1}"))),
-            opt(c10k::cpu_per_request_us(point).map(|v| format!("{v:.1}"))),
+            opt(point.cpu_per_request_us().map(|v| format!("{v:.1}"))),
             opt(point.samples.server_cpu_s.map(|v| format!("{v:.2}"))),
             opt(c10k.and_then(|c| c.fd_samples).map(|v| v.to_string())),
             opt(c10k.and_then(|c| c.fd_count_ms).map(|v| format!("{v:.1}"))),

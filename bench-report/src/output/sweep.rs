@@ -299,15 +299,10 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
     let pairs: Vec<(&String, &String)> = names
         .iter()
         .filter_map(|call| {
-            let call_variant = first(call).filter(|v| v.real_call)?;
-            let sleep = names.iter().find(|sleep| {
-                first(sleep).is_some_and(|v| {
-                    !v.real_call
-                        && v.kind.is_some()
-                        && v.kind == call_variant.kind
-                        && v.family == call_variant.family
-                })
-            })?;
+            let call_variant = first(call)?;
+            let sleep = names
+                .iter()
+                .find(|sleep| first(sleep).is_some_and(|v| real_call::twins(&v, &call_variant)))?;
             Some((sleep, call))
         })
         .collect();
@@ -341,16 +336,11 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
             }
             let unloaded = |p: &Point| p.unloaded.as_ref().and_then(|u| u.latency.mean_us);
             let busy = |p: &Point| {
-                real_call::cpu(p).map_or_else(|| "—".to_owned(), |(_, busy)| format!("{busy:.2}"))
+                real_call::busy_cores(p).map_or_else(|| "—".to_owned(), |busy| format!("{busy:.2}"))
             };
             let downstream = b
-                .samples
-                .downstream_cpu_s
-                .filter(|_| b_report.requests > 0)
-                .map_or_else(
-                    || "—".to_owned(),
-                    |cpu| format!("{:.0} µs", cpu * 1e6 / b_report.requests as f64),
-                );
+                .downstream_cpu_per_request_us()
+                .map_or_else(|| "—".to_owned(), |us| format!("{us:.0} µs"));
             let _ = writeln!(
                 md,
                 "| {x} | {}{} | {}{} | {} | {} / {} | {} / {} | {} / {} | {downstream} |",
@@ -361,8 +351,8 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
                 ratio.map_or("—".to_owned(), of_sleep),
                 ms(unloaded(a)),
                 ms(unloaded(b)),
-                cpu_per_request(a).unwrap_or_else(|| "—".to_owned()),
-                cpu_per_request(b).unwrap_or_else(|| "—".to_owned()),
+                cpu_per_request(a),
+                cpu_per_request(b),
                 busy(a),
                 busy(b),
             );
@@ -385,19 +375,16 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
     Some(md)
 }
 
-/// The server's CPU per answered request, as "20 µs".
-fn cpu_per_request(point: &Point) -> Option<String> {
-    let report = point.measured()?;
-    let cpu = point.samples.server_cpu_s?;
-    let per_request = |seconds: f64| seconds * 1e6 / report.requests as f64;
-    // /proc counts CPU time in ticks of 10 ms: none counted is less than one tick's share.
-    (report.requests > 0).then(|| {
-        if cpu > 0.0 {
-            format!("{:.0} µs", per_request(cpu))
-        } else {
-            format!("< {:.0} µs", per_request(0.01))
-        }
-    })
+/// The server's CPU per answered request, as "20 µs"; "—" where not measured.
+fn cpu_per_request(point: &Point) -> String {
+    match point.cpu_per_request_us() {
+        None => "—".to_owned(),
+        // /proc counts CPU time in ticks of 10 ms: none counted is less than one tick's share.
+        Some(us) if us <= 0.0 => point.measured().map_or_else(String::new, |r| {
+            format!("< {:.0} µs", 0.01 * 1e6 / r.requests as f64)
+        }),
+        Some(us) => format!("{us:.0} µs"),
+    }
 }
 
 /// One load where the real call parts from the sleep, and why.
