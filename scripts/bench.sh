@@ -44,6 +44,8 @@ USAGE_FILE="${BASH_SOURCE[0]}"
 source "$SCRIPT_DIR/lib.sh"
 # shellcheck source=scripts/measure-point.sh
 source "$SCRIPT_DIR/measure-point.sh"
+# The roles may run on hosts of their own (SERVER_HOST, DOWNSTREAM_HOST, LOAD_HOSTS: hosts.sh).
+HOSTS_SUPPORTED=yes
 
 main() {
   local variants=$DEFAULT_VARIANTS threads=4 connections=100 duration=10s delay_ms=10 workers=1
@@ -79,6 +81,8 @@ main() {
       variant_lookup "$name" || unknown_variant "$name"
       [[ $downstream == sleep || $V_FAMILY == rust ]] ||
         die "$name makes no real downstream call (the Python baselines only sleep): drop it, or use DOWNSTREAM=sleep"
+      [[ $V_FAMILY == rust || -z ${SERVER_HOST:-} ]] ||
+        die "$name is one of the Python baselines, which run on this machine only: drop it, or unset SERVER_HOST"
     done
   fi
   require_report

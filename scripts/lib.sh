@@ -293,6 +293,10 @@ set_placement() {
   PLACEMENT_MODE=$mode
 }
 
+# Roles on hosts of their own (SERVER_HOST, DOWNSTREAM_HOST, LOAD_HOSTS), over ssh.
+# shellcheck source=scripts/hosts.sh
+source "$REPO_ROOT/scripts/hosts.sh"
+
 # ---------------------------------------------------------------------------------------
 # Processes. TRACKED_PIDS holds every background process we started and not yet reaped.
 TRACKED_PIDS=()
@@ -532,6 +536,7 @@ write_meta() {
     echo "  \"placement\": $(json_string "$PLACEMENT_MODE"),"
     echo "  \"server_cpus\": $(json_string "$SERVER_CPUS"),"
     echo "  \"client_cpus\": $(json_string "$CLIENT_CPUS"),"
+    [[ -z $HOSTS_META_JSON ]] || echo "  \"hosts\": $HOSTS_META_JSON,"
     echo "  \"git_commit\": $(json_string "$commit"),"
     echo "  \"git_dirty\": $dirty"
     echo "}"
@@ -553,6 +558,8 @@ begin_run() {
   trap on_run_exit EXIT
   trap 'INTERRUPTED=SIGINT; exit 130' INT
   trap 'INTERRUPTED=SIGTERM; exit 143' TERM
+  [[ $HOSTS_SUPPORTED == yes ]] || hosts_refuse
+  hosts_prepare
   RUN_DIR=$(new_run_dir "$results_dir")
   lock_note "$results_dir" "run $RUN_DIR, started $(date -u +%H:%M:%SZ)"
   echo "Running since $(date -u +%H:%M:%SZ)." >"$RUN_DIR/INCOMPLETE"
@@ -605,9 +612,12 @@ on_run_exit() {
   trap '' INT TERM
   set +e
   stop_tracked_processes
+  hosts_cleanup
   if [[ -n $RUN_DIR && $RUN_FINISHED != yes ]]; then
     {
-      if [[ -n $INTERRUPTED ]]; then
+      if [[ -n $HOST_LOST ]]; then
+        printf 'Stopped at %s: %s' "$(date -u +%H:%M:%SZ)" "$HOST_LOST"
+      elif [[ -n $INTERRUPTED ]]; then
         printf 'Interrupted by %s at %s' "$INTERRUPTED" "$(date -u +%H:%M:%SZ)"
       else
         printf 'Stopped by an error (exit %s) at %s' "$status" "$(date -u +%H:%M:%SZ)"

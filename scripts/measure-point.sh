@@ -58,7 +58,8 @@ readonly MEASURE_POINT_SCRIPT="${BASH_SOURCE[0]}"
 WRK_SAMPLE_HOOK=""
 # The point being measured: its settings (P_*) and its state (POINT_*), shared by its phases.
 POINT_DIR="" POINT_PROGRESS="" POINT_SERVER_PID="" POINT_URL="" POINT_BASE_URL="" POINT_KNOWN=no
-POINT_HAS_STATS=no POINT_DOWNSTREAM_PID="" POINT_DOWNSTREAM_URL=""
+POINT_HAS_STATS=no POINT_DOWNSTREAM_PID="" POINT_DOWNSTREAM_URL="" POINT_SERVER_WATCH="" POINT_DOWNSTREAM_WATCH=""
+LOAD_PIDS=() LOAD_DESTS=() LOAD_NAMES=()
 
 # record KEY VALUE: append one line to the point's numbers.txt (VALUE escaped: numbers_append).
 record() { numbers_append "$POINT_DIR/numbers.txt" "$1=$2"; }
@@ -71,18 +72,35 @@ fail_point() {
   record failure "$1"
   log "$POINT_PROGRESS FAILED: $1"
   if [[ -n $POINT_SERVER_PID ]]; then
-    stop_pid "$POINT_SERVER_PID" "$((SERVER_GRACE_MS * 2))"
+    role_stop server "$POINT_SERVER_PID" "$(point_name server)" "$((SERVER_GRACE_MS * 2))"
     record server_exit "$ENDED"
     POINT_SERVER_PID=""
   fi
   stop_downstream
+  point_end_watches
+  hosts_reachable
   return 1
+}
+
+# point_name ROLE: the name of the point's ROLE process among the run's files on its host.
+point_name() { echo "${POINT_DIR##*/}-$1"; }
+
+# point_end_watches: the point's logs back from the hosts of its roles, and its watches ended
+# (each ends with the process it watches; a host that stopped answering, by its PID here).
+point_end_watches() {
+  local watch
+  [[ -z $(role_dest server) || -z $POINT_SERVER_WATCH ]] || role_fetch_log server "$(point_name server)" "$POINT_DIR/server.log"
+  [[ -z $(role_dest downstream) || -z $POINT_DOWNSTREAM_WATCH ]] || role_fetch_log downstream "$(point_name downstream)" "$POINT_DIR/downstream.log"
+  for watch in "$POINT_SERVER_WATCH" "$POINT_DOWNSTREAM_WATCH"; do
+    [[ -z $watch ]] || stop_pid "$watch" 3000
+  done
+  POINT_SERVER_WATCH="" POINT_DOWNSTREAM_WATCH=""
 }
 
 # stop_downstream: SIGTERM the point's downstream, if it runs (after the server that calls it).
 stop_downstream() {
   [[ -n $POINT_DOWNSTREAM_PID ]] || return 0
-  stop_pid "$POINT_DOWNSTREAM_PID" "$((SERVER_GRACE_MS * 2))"
+  role_stop downstream "$POINT_DOWNSTREAM_PID" "$(point_name downstream)" "$((SERVER_GRACE_MS * 2))"
   record downstream_exit "$ENDED"
   POINT_DOWNSTREAM_PID=""
 }
@@ -102,48 +120,82 @@ run_wrk() {
 }
 
 # run_load OUT_FILE COMMAND ARGS...: a load generator (wrk, oha) in the background (so signals
-# reach our traps at once), sampling the server every SAMPLE_SECONDS while it runs. If the
-# server dies, the generator is told to stop (SIGINT: it still prints what it measured). Sets
-# WRK_EXIT (the generator's exit), SERVER_DIED, WRK_CPU_TICKS (the generator's own CPU time,
-# to within one sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS, SAMPLE_HWM_KB, and
-# for a point with a downstream DOWNSTREAM_CPU_TICKS, DOWNSTREAM_HWM_KB (its death stops the
-# generator too: SERVER_DIED=downstream).
+# reach our traps at once), sampling the server every SAMPLE_SECONDS while it runs; with
+# LOAD_HOSTS, wrk runs on those hosts instead (remote_load_start). If the server dies, the
+# generator is told to stop (SIGINT: it still prints what it measured). Sets WRK_EXIT (the
+# generator's exit), SERVER_DIED, WRK_CPU_TICKS (the generator's own CPU time, to within one
+# sampling period), SAMPLE_THREADS_MAX, SAMPLE_CPU_TICKS, SAMPLE_HWM_KB, and for a point with
+# a downstream DOWNSTREAM_CPU_TICKS, DOWNSTREAM_HWM_KB (its death stops the generator too:
+# SERVER_DIED=downstream). A server or downstream on a host of its own is watched through
+# role_watch (its samples are read by measured_run).
 run_load() {
-  local out=$1 wrk_pid
+  local out=$1 pid
   shift
-  "${CLIENT_PIN[@]}" "$@" >"$out" 2>"$out.stderr" 9>&- &
-  wrk_pid=$!
-  track_pid "$wrk_pid"
+  if [[ -n ${LOAD_HOST_LIST[0]:-} && $1 == wrk ]]; then
+    remote_load_start "$out" "$@"
+  else
+    "${CLIENT_PIN[@]}" "$@" >"$out" 2>"$out.stderr" 9>&- &
+    LOAD_PIDS=("$!") LOAD_DESTS=("")
+    track_pid "${LOAD_PIDS[0]}"
+  fi
   SERVER_DIED=no
   WRK_CPU_TICKS=0
-  while pid_alive "$wrk_pid"; do
+  while any_alive "${LOAD_PIDS[@]}"; do
     # wrk's own CPU (it shares the cores): the last sample before it exits.
-    proc_sample "$wrk_pid" && WRK_CPU_TICKS=$PROC_CPU_TICKS
-    if [[ -n $POINT_SERVER_PID ]]; then
+    [[ -n ${LOAD_DESTS[0]} ]] || ! proc_sample "${LOAD_PIDS[0]}" || WRK_CPU_TICKS=$PROC_CPU_TICKS
+    if [[ -n $POINT_SERVER_WATCH ]]; then
+      pid_alive "$POINT_SERVER_WATCH" || load_stop_early yes
+    elif [[ -n $POINT_SERVER_PID ]]; then
       if proc_sample "$POINT_SERVER_PID" && pid_alive "$POINT_SERVER_PID"; then
         SAMPLE_CPU_TICKS=$PROC_CPU_TICKS
         SAMPLE_HWM_KB=$PROC_HWM_KB
         ((PROC_THREADS > SAMPLE_THREADS_MAX)) && SAMPLE_THREADS_MAX=$PROC_THREADS
-      elif [[ $SERVER_DIED == no ]]; then
-        SERVER_DIED=yes
-        kill -INT "$wrk_pid" 2>/dev/null || true
+      else
+        load_stop_early yes
       fi
     fi
-    if [[ -n $POINT_DOWNSTREAM_PID ]]; then
+    if [[ -n $POINT_DOWNSTREAM_WATCH ]]; then
+      pid_alive "$POINT_DOWNSTREAM_WATCH" || load_stop_early downstream
+    elif [[ -n $POINT_DOWNSTREAM_PID ]]; then
       if proc_sample "$POINT_DOWNSTREAM_PID" && pid_alive "$POINT_DOWNSTREAM_PID"; then
         DOWNSTREAM_CPU_TICKS=$PROC_CPU_TICKS
         DOWNSTREAM_HWM_KB=$PROC_HWM_KB
-      elif [[ $SERVER_DIED == no ]]; then
-        SERVER_DIED=downstream
-        kill -INT "$wrk_pid" 2>/dev/null || true
+      else
+        load_stop_early downstream
       fi
     fi
-    [[ -z $WRK_SAMPLE_HOOK ]] || "$WRK_SAMPLE_HOOK" "$wrk_pid"
+    [[ -z $WRK_SAMPLE_HOOK ]] || "$WRK_SAMPLE_HOOK" "${LOAD_PIDS[0]}"
     sleep "$SAMPLE_SECONDS"
   done
-  reap "$wrk_pid"
-  WRK_EXIT=$ENDED
+  WRK_EXIT=0
+  for pid in "${LOAD_PIDS[@]}"; do
+    reap "$pid"
+    [[ $WRK_EXIT != 0 ]] || WRK_EXIT=$ENDED
+  done
+  [[ -z ${LOAD_DESTS[0]} ]] || remote_load_finish "$out"
   [[ -s $out.stderr ]] || rm -f "$out.stderr"
+}
+
+# any_alive PID...: one of them runs.
+any_alive() {
+  local pid
+  for pid in "$@"; do pid_alive "$pid" && return 0; done
+  return 1
+}
+
+# load_stop_early WHY: the server (yes) or the downstream died: the generator is told to stop
+# (once), here or on its hosts.
+load_stop_early() {
+  [[ $SERVER_DIED == no ]] || return 0
+  SERVER_DIED=$1
+  local index
+  for index in "${!LOAD_PIDS[@]}"; do
+    if [[ -z ${LOAD_DESTS[index]} ]]; then
+      kill -INT "${LOAD_PIDS[index]}" 2>/dev/null || true
+    else
+      agent "${LOAD_DESTS[index]}" stop "$(host_state "${LOAD_DESTS[index]}")" "${LOAD_NAMES[index]}" 1000 </dev/null >/dev/null 2>&1 || true
+    fi
+  done
 }
 
 # machine_cpu_ticks: busy CPU ticks of the whole machine since boot (/proc/stat: user, nice,
@@ -217,6 +269,7 @@ point_settings() {
   POINT_DIR=$P_OUT
   mkdir "$POINT_DIR" || die "cannot create $POINT_DIR"
   POINT_SERVER_PID="" POINT_KNOWN=no POINT_HAS_STATS=no POINT_DOWNSTREAM_PID="" POINT_DOWNSTREAM_URL=""
+  POINT_SERVER_WATCH="" POINT_DOWNSTREAM_WATCH=""
   SAMPLE_THREADS_MAX=0 SAMPLE_CPU_TICKS=0 SAMPLE_HWM_KB=0 DOWNSTREAM_CPU_TICKS=0 DOWNSTREAM_HWM_KB=0
   if [[ -n $P_VARIANT ]]; then
     variant_lookup "$P_VARIANT" || unknown_variant "$P_VARIANT"
@@ -266,19 +319,22 @@ point_start() {
     return 0
   fi
   local port=${P_PORT:-$V_PORT}
-  POINT_BASE_URL="http://$P_HOST:$port"
+  role_address server "$P_HOST"
+  local listen=$ROLE_LISTEN reach=$ROLE_REACH where
+  where=$(role_where server)
+  POINT_BASE_URL="http://$reach:$port"
   POINT_URL="$POINT_BASE_URL/"
   record url "$POINT_URL"
   record started_by_harness yes
-  if port_in_use "$P_HOST" "$port"; then
-    fail_point "port $port on $P_HOST is already in use by a process this harness did not start (another run? pick other ports with BASE_PORT=...)"
+  if port_in_use "$reach" "$port"; then
+    fail_point "port $port on $reach is already in use by a process this harness did not start (another run? pick other ports with BASE_PORT=...)"
     return 1
   fi
   if [[ $P_DOWNSTREAM == http ]]; then
     point_start_downstream || return 1
     variant_lookup "$P_VARIANT" # the server's row again, after the downstream's
   fi
-  local command=("${V_COMMAND[@]}" --addr "$P_HOST:$port" --delay-ms "$P_DELAY_MS") extra=()
+  local command=("${V_COMMAND[@]}" --addr "$listen:$port" --delay-ms "$P_DELAY_MS") extra=()
   [[ $V_FAMILY == rust ]] && command+=(--workers "$P_WORKERS")
   [[ -z $POINT_DOWNSTREAM_URL ]] || command+=(--downstream "$POINT_DOWNSTREAM_URL"
     --downstream-pool "$P_DOWNSTREAM_POOL" --downstream-keep-alive-secs "$P_DOWNSTREAM_KEEP_ALIVE")
@@ -296,6 +352,10 @@ point_start() {
     fi
     return 1
   fi
+  if [[ $V_FAMILY == python && -n $where ]]; then
+    fail_point "$P_VARIANT is one of the Python baselines, which run on this machine only: drop SERVER_HOST for it"
+    return 1
+  fi
   if [[ $V_FAMILY == python && ! -d $PYTHON_BASELINES/.venv ]]; then
     step "one-time set-up of the Python baselines: baselines/python/setup.sh"
     "$PYTHON_BASELINES/setup.sh" >&2 || {
@@ -304,36 +364,41 @@ point_start() {
     }
   fi
   record command "${command[*]}"
-  step "starting ${command[*]#"$REPO_ROOT"/}"
-  # taskset (PLACEMENT=split) execs the server: $! is the server's PID all the same.
-  "${SERVER_PIN[@]}" "${command[@]}" >"$POINT_DIR/server.log" 2>&1 9>&- &
-  POINT_SERVER_PID=$!
-  track_pid "$POINT_SERVER_PID"
+  step "starting ${command[*]#"$REPO_ROOT"/}$where"
+  role_start server "$(point_name server)" "$POINT_DIR/server.log" "${command[@]}"
+  POINT_SERVER_PID=$STARTED_PID
   echo "$POINT_SERVER_PID" >"$POINT_DIR/server.pid"
   record server_pid "$POINT_SERVER_PID"
-  if ! wait_healthy "$POINT_BASE_URL/health" "$POINT_SERVER_PID"; then
-    pid_alive "$POINT_SERVER_PID" || POINT_SERVER_PID=""
+  [[ -z $where ]] || record server_host "$(role_dest server)"
+  if ! wait_healthy server "$POINT_BASE_URL/health" "$POINT_SERVER_PID"; then
+    role_alive server "$POINT_SERVER_PID" || POINT_SERVER_PID=""
+    role_fetch_log server "$(point_name server)" "$POINT_DIR/server.log"
     server_log_tail
     fail_point "$HEALTH_FAILURE"
     return 1
   fi
-  if ! pid_listens_on "$POINT_SERVER_PID" "$port"; then
-    fail_point "port $port answers, but not from the server this harness started (pid $POINT_SERVER_PID): another process listens there"
+  if ! role_listens server "$POINT_SERVER_PID" "$port"; then
+    fail_point "port $port answers, but not from the server this harness started (pid $POINT_SERVER_PID$where): another process listens there"
     return 1
   fi
-  step "healthy after ${HEALTH_MS} ms (pid $POINT_SERVER_PID)"
+  role_watch server "$POINT_SERVER_PID" "$POINT_DIR/server-samples.txt"
+  POINT_SERVER_WATCH=$WATCH_PID
+  step "healthy after ${HEALTH_MS} ms (pid $POINT_SERVER_PID$where)"
 }
 
 # point_start_downstream: the real downstream (DOWNSTREAM_VARIANT, at the point's delay) on
 # its own port, healthy and the one listening there; sets POINT_DOWNSTREAM_URL.
 point_start_downstream() {
-  local port=$P_DOWNSTREAM_PORT
-  if port_in_use "$P_HOST" "$port"; then
-    fail_point "the downstream's port $port on $P_HOST is already in use by a process this harness did not start (pick another with BASE_PORT=...)"
+  local port=$P_DOWNSTREAM_PORT where
+  role_address downstream "$P_HOST"
+  local listen=$ROLE_LISTEN reach=$ROLE_REACH
+  where=$(role_where downstream)
+  if port_in_use "$reach" "$port"; then
+    fail_point "the downstream's port $port on $reach is already in use by a process this harness did not start (pick another with BASE_PORT=...)"
     return 1
   fi
   variant_lookup "$DOWNSTREAM_VARIANT" || die "DOWNSTREAM_VARIANT $DOWNSTREAM_VARIANT is not in the variant table"
-  local command=("${V_COMMAND[@]}" --addr "$P_HOST:$port" --delay-ms "$P_DELAY_MS" --workers 1)
+  local command=("${V_COMMAND[@]}" --addr "$listen:$port" --delay-ms "$P_DELAY_MS" --workers 1)
   if [[ ! -x ${command[0]} ]]; then
     fail_point "${command[0]} not found: run 'make build' first"
     return 1
@@ -342,36 +407,39 @@ point_start_downstream() {
   record downstream_command "${command[*]}"
   record downstream_pool "$P_DOWNSTREAM_POOL"
   record downstream_keep_alive_secs "$P_DOWNSTREAM_KEEP_ALIVE"
-  step "starting the downstream: ${command[*]#"$REPO_ROOT"/}"
+  step "starting the downstream: ${command[*]#"$REPO_ROOT"/}$where"
   # A server's role, so on the servers' cores (PLACEMENT=split).
-  "${SERVER_PIN[@]}" "${command[@]}" >"$POINT_DIR/downstream.log" 2>&1 9>&- &
-  POINT_DOWNSTREAM_PID=$!
-  track_pid "$POINT_DOWNSTREAM_PID"
+  role_start downstream "$(point_name downstream)" "$POINT_DIR/downstream.log" "${command[@]}"
+  POINT_DOWNSTREAM_PID=$STARTED_PID
   record downstream_pid "$POINT_DOWNSTREAM_PID"
-  if ! wait_healthy "http://$P_HOST:$port/health" "$POINT_DOWNSTREAM_PID"; then
-    pid_alive "$POINT_DOWNSTREAM_PID" || POINT_DOWNSTREAM_PID=""
+  [[ -z $where ]] || record downstream_host "$(role_dest downstream)"
+  if ! wait_healthy downstream "http://$reach:$port/health" "$POINT_DOWNSTREAM_PID"; then
+    role_alive downstream "$POINT_DOWNSTREAM_PID" || POINT_DOWNSTREAM_PID=""
+    role_fetch_log downstream "$(point_name downstream)" "$POINT_DIR/downstream.log"
     fail_point "the downstream: $HEALTH_FAILURE (see downstream.log)"
     return 1
   fi
-  if ! pid_listens_on "$POINT_DOWNSTREAM_PID" "$port"; then
-    fail_point "port $port answers, but not from the downstream this harness started (pid $POINT_DOWNSTREAM_PID): another process listens there"
+  if ! role_listens downstream "$POINT_DOWNSTREAM_PID" "$port"; then
+    fail_point "port $port answers, but not from the downstream this harness started (pid $POINT_DOWNSTREAM_PID$where): another process listens there"
     return 1
   fi
-  POINT_DOWNSTREAM_URL="http://$P_HOST:$port/"
+  role_watch downstream "$POINT_DOWNSTREAM_PID" "$POINT_DIR/downstream-samples.txt"
+  POINT_DOWNSTREAM_WATCH=$WATCH_PID
+  POINT_DOWNSTREAM_URL="http://$reach:$port/"
   record downstream_url "$POINT_DOWNSTREAM_URL"
-  step "downstream healthy after ${HEALTH_MS} ms (pid $POINT_DOWNSTREAM_PID)"
+  step "downstream healthy after ${HEALTH_MS} ms (pid $POINT_DOWNSTREAM_PID$where)"
 }
 
-# wait_healthy URL PID: poll URL every 50 ms until it answers 200, while PID lives (one that
-# exits is reaped).
+# wait_healthy ROLE URL PID: poll URL every 50 ms until it answers 200, while ROLE's PID lives
+# (one that exits is reaped).
 wait_healthy() {
-  local url=$1 pid=$2 started deadline
+  local role=$1 url=$2 pid=$3 started deadline
   started=$(now_ms)
   deadline=$((started + HEALTH_TIMEOUT_MS))
   while (($(now_ms) < deadline)); do
-    if ! pid_alive "$pid"; then
-      reap "$pid"
-      HEALTH_FAILURE="the server exited before answering /health (exit: $ENDED)"
+    if ! role_alive "$role" "$pid"; then
+      role_reap "$role" "$pid" "$(point_name "$role")"
+      HEALTH_FAILURE="the $role exited before answering /health (exit: $ENDED)"
       return 1
     fi
     if curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; then
@@ -480,10 +548,10 @@ measured_run() {
   local out=$1 name=$2 cpu_before="" machine_before downstream_before=""
   shift 2
   machine_before=$(machine_cpu_ticks)
-  if [[ -n $POINT_SERVER_PID ]] && proc_sample "$POINT_SERVER_PID"; then
+  if [[ -n $POINT_SERVER_PID ]] && role_sample server "$POINT_SERVER_PID"; then
     cpu_before=$PROC_CPU_TICKS
   fi
-  if [[ -n $POINT_DOWNSTREAM_PID ]] && proc_sample "$POINT_DOWNSTREAM_PID"; then
+  if [[ -n $POINT_DOWNSTREAM_PID ]] && role_sample downstream "$POINT_DOWNSTREAM_PID"; then
     downstream_before=$PROC_CPU_TICKS
   fi
   record "${name}_command" "$*"
@@ -493,6 +561,17 @@ measured_run() {
   if [[ $POINT_HAS_STATS == yes ]] && stats_before=$(server_stats); then stats_started_ms=$(now_ms); fi
   run_load "$out" "$@"
   record "${name}_exit" "$WRK_EXIT"
+  # A role on a host of its own: its CPU read once more there, its peak memory and threads
+  # from the samples of its watch (one a second).
+  if [[ -n $POINT_SERVER_WATCH && $SERVER_DIED == no ]] && role_sample server "$POINT_SERVER_PID"; then
+    SAMPLE_CPU_TICKS=$PROC_CPU_TICKS
+    watch_summary "$POINT_DIR/server-samples.txt"
+    SAMPLE_HWM_KB=$PROC_HWM_KB SAMPLE_THREADS_MAX=$WATCH_THREADS_MAX
+    ((PROC_THREADS <= SAMPLE_THREADS_MAX)) || SAMPLE_THREADS_MAX=$PROC_THREADS
+  fi
+  if [[ -n $POINT_DOWNSTREAM_WATCH && $SERVER_DIED == no ]] && role_sample downstream "$POINT_DOWNSTREAM_PID"; then
+    DOWNSTREAM_CPU_TICKS=$PROC_CPU_TICKS DOWNSTREAM_HWM_KB=$PROC_HWM_KB
+  fi
   [[ -z $stats_before ]] || record_wakeups "$stats_before" "$stats_started_ms"
   # The whole machine's busy CPU during the run: server, wrk, and anything else running.
   record machine_cpu_busy_s "$(ticks_to_seconds $(($(machine_cpu_ticks) - machine_before)))"
@@ -555,22 +634,23 @@ point_stop() {
 # server died during the measured run (TOOL was stopped, its partial output left in FILE).
 point_stop_server() {
   if [[ $SERVER_DIED == downstream ]]; then
-    reap "$POINT_DOWNSTREAM_PID"
+    role_reap downstream "$POINT_DOWNSTREAM_PID" "$(point_name downstream)"
     POINT_DOWNSTREAM_PID=""
     record downstream_exit "$ENDED"
     fail_point "the downstream died during the measured run (exit: $ENDED); $1 was stopped, its partial output is in $2 (see downstream.log)"
     return 1
   fi
   if [[ -n $POINT_SERVER_PID ]]; then
-    if [[ $SERVER_DIED == yes ]] || ! pid_alive "$POINT_SERVER_PID"; then
-      reap "$POINT_SERVER_PID"
+    if [[ $SERVER_DIED == yes ]] || ! role_alive server "$POINT_SERVER_PID"; then
+      role_reap server "$POINT_SERVER_PID" "$(point_name server)"
       POINT_SERVER_PID=""
       record server_exit "$ENDED"
+      role_fetch_log server "$(point_name server)" "$POINT_DIR/server.log"
       server_log_tail
       fail_point "the server died during the measured run (exit: $ENDED); $1 was stopped, its partial output is in $2"
       return 1
     fi
-    stop_pid "$POINT_SERVER_PID" "$((SERVER_GRACE_MS * 2))"
+    role_stop server "$POINT_SERVER_PID" "$(point_name server)" "$((SERVER_GRACE_MS * 2))"
     POINT_SERVER_PID=""
     record server_exit "$ENDED"
     if [[ $ENDED == 0 ]]; then step "stopped with SIGTERM: exit 0"; else warn "${P_LABEL:-$P_VARIANT} did not stop cleanly: $ENDED"; fi
@@ -579,6 +659,7 @@ point_stop_server() {
     stop_downstream
     [[ $ENDED == 0 ]] || warn "the downstream did not stop cleanly: $ENDED"
   fi
+  point_end_watches
 }
 
 # point_verdict TOOL FILE: measured if TOOL (wrk or oha) exited 0 and bench-report reads

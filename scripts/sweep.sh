@@ -51,6 +51,8 @@ USAGE_FILE="${BASH_SOURCE[0]}"
 source "$SCRIPT_DIR/lib.sh"
 # shellcheck source=scripts/measure-point.sh
 source "$SCRIPT_DIR/measure-point.sh"
+# The roles may run on hosts of their own (SERVER_HOST, DOWNSTREAM_HOST, LOAD_HOSTS: hosts.sh).
+HOSTS_SUPPORTED=yes
 
 # The four Rust variants: the seed's three and the offload fix of async-blocking-server.
 readonly SWEEP_VARIANTS="sync-server async-server async-blocking-server async-blocking-offload"
