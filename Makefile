@@ -48,6 +48,15 @@ DOWNSTREAM_KEEP_ALIVE_SECS ?= 15
 # the generator on the first half of the allowed cores, the servers on the rest); every target
 PLACEMENT ?= shared
 export PLACEMENT
+# Each role on a host of its own, over ssh (bench, bench-one, bench-url's load, sweep): the
+# server, the downstream (DOWNSTREAM=http) and the load generators (a comma list: the
+# connections split across them, their latencies merged). Each an ssh destination; empty:
+# this machine. SSH_CONFIG: an ssh config file of its own (make lab-hosts writes one).
+SERVER_HOST ?=
+DOWNSTREAM_HOST ?=
+LOAD_HOSTS ?=
+SSH_CONFIG ?=
+export SERVER_HOST DOWNSTREAM_HOST LOAD_HOSTS SSH_CONFIG
 # Where run folders go; each run makes a new results/<run-id>/, results/latest points to it
 RESULTS_DIR ?= results
 # Empty: each variant on its own port (9000, 9001, ...); N: variants on N, N+1, ...
