@@ -141,6 +141,15 @@ TIMER_SWEEP_FLAGS = --threads $(THREADS) --delay-ms $(DELAY_MS) --timeout $(TIME
   $(if $(call given,WARMUP),--warmup $(WARMUP)) \
   $(if $(call given,RUNS),--runs $(RUNS))
 
+# Lab hosts (`make lab-hosts`): test hosts on this machine for the multi-host path, each a
+# network namespace with its own sshd (scripts/lab-hosts.sh). How many (1 to 8)
+N ?= 3
+# netem delay on each host's egress, e.g. 0.25ms (a round trip between hosts: twice it; empty: none)
+DELAY ?=
+# One cpu list per host, e.g. "0;1;0-1", or one for all: taskset for each host's sshd and
+# everything its sessions start (empty: no pinning)
+CPUS ?=
+
 ##@ Help
 .PHONY: help
 help: ## Show this list of targets
@@ -212,6 +221,15 @@ endif
 .SECONDEXPANSION:
 $(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_DIR)/%/*/numbers.txt) $(REPORT)
 	$(REPORT) summarize --quiet "$(RESULTS_DIR)/$*"
+
+.PHONY: lab-hosts
+lab-hosts: ## N test hosts lab1..labN on this machine, reached by ssh (root): make lab-hosts N=3 [DELAY=0.25ms] [CPUS="0;1;0-1"]
+	scripts/ensure-tools.sh sshd ssh ssh-keygen ip tc unshare taskset
+	scripts/lab-hosts.sh up --hosts $(N) $(if $(DELAY),--delay $(DELAY)) $(if $(CPUS),--cpus "$(CPUS)")
+
+.PHONY: lab-hosts-down
+lab-hosts-down: ## Stop and remove the test hosts of make lab-hosts (none up: nothing to do)
+	scripts/lab-hosts.sh down
 
 ##@ Test
 .PHONY: test

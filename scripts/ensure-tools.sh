@@ -2,9 +2,10 @@
 # Make sure the tools the tests and benchmarks need are installed, or say what to install.
 #
 # Usage: scripts/ensure-tools.sh TOOL... [--optional TOOL...]
-#   TOOL: a command (wrk, bats, curl, shellcheck, ab, hey, h2load, wget, python3), python3-venv (Python's
-#   venv and ensurepip modules, which Debian and Ubuntu ship apart from python3), or rustfmt
-#   and clippy (cargo's components). Tools after --optional are installed where possible,
+#   TOOL: a command (wrk, bats, curl, shellcheck, ab, hey, h2load, wget, python3; for the lab
+#   hosts sshd, ssh, ssh-keygen, ip, tc, taskset, unshare), python3-venv (Python's venv and
+#   ensurepip modules, which Debian and Ubuntu ship apart from python3), or rustfmt and clippy
+#   (cargo's components). sshd counts as present in /usr/sbin even where that is not on PATH. Tools after --optional are installed where possible,
 #   but one that cannot be is a warning, not a failure.
 # As root on Debian or Ubuntu, what is missing is installed with apt-get; rustfmt and clippy
 # with rustup wherever rustup is. Whatever is still missing is named in one message, with
@@ -29,6 +30,7 @@ present() {
     rustfmt) cargo fmt --version >/dev/null 2>&1 ;;
     clippy) cargo clippy --version >/dev/null 2>&1 ;;
     bats) command -v bats >/dev/null 2>&1 && at_least "$(bats_version)" "$BATS_MINIMUM" ;;
+    sshd) command -v sshd >/dev/null 2>&1 || [[ -x /usr/sbin/sshd ]] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -38,6 +40,10 @@ apt_package() {
   case "$1" in
     ab) echo apache2-utils ;;
     h2load) echo nghttp2-client ;;
+    sshd) echo openssh-server ;;
+    ssh | ssh-keygen) echo openssh-client ;;
+    ip | tc) echo iproute2 ;;
+    taskset | unshare) echo util-linux ;;
     *) echo "$1" ;;
   esac
 }
@@ -47,6 +53,9 @@ brew_package() {
     python3 | python3-venv) echo python ;;
     ab) echo httpd ;;
     h2load) echo nghttp2 ;;
+    sshd | ssh | ssh-keygen) echo openssh ;;
+    ip | tc) echo iproute2mac ;;
+    taskset | unshare) echo util-linux ;;
     *) echo "$1" ;;
   esac
 }

@@ -131,3 +131,18 @@ install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends wrk curl nghttp2-clien
   [[ $output == *"ensure-tools: missing ab hey h2load wget."* ]]
   [[ $output == *"sudo apt-get install apache2-utils hey nghttp2-client wget"* ]]
 }
+
+@test "the lab hosts' tools are named by their Debian packages" {
+  run ensure_tools ssh ssh-keygen ip tc taskset unshare
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *"ensure-tools: missing ssh ssh-keygen ip tc taskset unshare."* ]]
+  [[ $output == *"sudo apt-get install openssh-client iproute2 util-linux"* ]]
+}
+
+@test "sshd in /usr/sbin counts as present where /usr/sbin is not on PATH" {
+  [[ -x /usr/sbin/sshd ]] || skip "no /usr/sbin/sshd on this machine"
+  run ensure_tools sshd
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
