@@ -35,6 +35,7 @@ HOSTS_STATE=""      # this run's folder on every host (then the host's name: a h
 HOSTS_META_JSON=""  # meta.json's "hosts" array
 HOST_LOST=""        # set when a host stopped answering: the INCOMPLETE note names it
 declare -A HOST_ADDRESS=() # destination -> the address the others reach it at
+declare -A HOST_DOWN=()    # destination -> yes once it stopped answering: never asked again
 SSH_BASE=()
 
 # hosts_settings: reads the settings; HOSTS_ON=yes if a role is elsewhere. Dies on a bad one.
@@ -42,7 +43,7 @@ hosts_settings() {
   local dest
   LOAD_HOST_LIST=() HOSTS_DESTS=()
   if [[ -n $LOAD_HOSTS ]]; then
-    IFS=, read -ra LOAD_HOST_LIST <<<"$LOAD_HOSTS"
+    IFS=', ' read -ra LOAD_HOST_LIST <<<"$LOAD_HOSTS"
   fi
   for dest in "$SERVER_HOST" "$DOWNSTREAM_HOST" "${LOAD_HOST_LIST[@]}"; do
     [[ -n $dest ]] || continue
@@ -72,6 +73,7 @@ role_dest() {
 ssh_to() {
   local dest=$1
   shift
+  [[ -z ${HOST_DOWN[$dest]:-} ]] || return 255
   ssh "${SSH_BASE[@]}" "$dest" -- "$(printf '%q ' "$@")"
 }
 
@@ -80,6 +82,10 @@ ssh_to() {
 agent_argv() {
   local dest=$1
   shift
+  if [[ -n ${HOST_DOWN[$dest]:-} ]]; then
+    AGENT_ARGV=(false)
+    return
+  fi
   AGENT_ARGV=(ssh "${SSH_BASE[@]}" "$dest" -- "$(printf '%q ' bash "$HOSTS_CACHE/host-agent.sh" "$@")")
 }
 
@@ -215,12 +221,26 @@ host_lost() {
   die "$HOST_LOST, during $2"
 }
 
-# hosts_reachable: every host still answers (after a failed point); dies naming one that does not.
+# host_answers DEST: DEST answers a new ssh connection (not the run's, which may hang on a
+# host that has gone) within 3 s; one that does not is marked down and never asked again.
+host_answers() {
+  [[ -z ${HOST_DOWN[$1]:-} ]] || return 1
+  ssh "${SSH_BASE[@]}" -o ControlPath=none -o ConnectTimeout=3 "$1" -- true </dev/null >/dev/null 2>&1 && return 0
+  HOST_DOWN[$1]=yes
+  return 1
+}
+
+# hosts_reachable [ROLE...]: the hosts of ROLEs (default: every host) still answer (after a
+# failed point, or a role's process that seems gone); dies naming one that does not.
 hosts_reachable() {
   [[ $HOSTS_ON == yes ]] || return 0
-  local dest
-  for dest in "${HOSTS_DESTS[@]}"; do
-    ssh_to "$dest" true </dev/null >/dev/null 2>&1 || host_lost "$dest" "${CURRENT_POINT:-the run}"
+  local dest dests=("${HOSTS_DESTS[@]}") role
+  if (($#)); then
+    dests=()
+    for role in "$@"; do dests+=("$(role_dest "$role")"); done
+  fi
+  for dest in "${dests[@]}"; do
+    [[ -z $dest ]] || host_answers "$dest" || host_lost "$dest" "${CURRENT_POINT:-the run}"
   done
 }
 
@@ -230,6 +250,10 @@ hosts_cleanup() {
   [[ $HOSTS_ON == yes && -n $HOSTS_TMP ]] || return 0
   local dest said
   for dest in "${HOSTS_DESTS[@]}"; do
+    if [[ -n ${HOST_DOWN[$dest]:-} ]]; then
+      warn "host $dest stopped answering: what the run started there may still run (its folder there: ~/$(host_state "$dest"))"
+      continue
+    fi
     if [[ -n $HOSTS_STATE ]]; then
       said=$(agent "$dest" stop-all "$(host_state "$dest")" </dev/null 2>&1) ||
         warn "host $dest: could not check that nothing is left running there: $said"

@@ -323,11 +323,10 @@ paste_line() {
     2) load=lab1 server=lab2 downstream=lab2 ;;
     *)
       load=lab1
-      for ((i = 2; i <= hosts - 2; i++)); do load+=" lab$i"; done
+      for ((i = 2; i <= hosts - 2; i++)); do load+=",lab$i"; done
       server="lab$((hosts - 1))" downstream="lab$hosts"
       ;;
   esac
-  [[ $load != *' '* ]] || load="\"$load\""
   echo "SSH_CONFIG=$DIR/ssh_config LOAD_HOSTS=$load SERVER_HOST=$server DOWNSTREAM_HOST=$downstream"
 }
 

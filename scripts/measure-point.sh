@@ -633,6 +633,9 @@ point_stop() {
 # point_stop_server TOOL FILE: SIGTERM the server (it must exit 0); the point fails if the
 # server died during the measured run (TOOL was stopped, its partial output left in FILE).
 point_stop_server() {
+  # A role on a host of its own that seems gone: its host first (a lost host ends the run).
+  [[ $SERVER_DIED != yes ]] || hosts_reachable server
+  [[ $SERVER_DIED != downstream ]] || hosts_reachable downstream
   if [[ $SERVER_DIED == downstream ]]; then
     role_reap downstream "$POINT_DOWNSTREAM_PID" "$(point_name downstream)"
     POINT_DOWNSTREAM_PID=""

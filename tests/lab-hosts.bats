@@ -137,7 +137,7 @@ SCRIPT
 @test "down: every sshd and session process stopped, no namespace, no bridge, no DIR; down again is no error" {
   run "$LAB" up --hosts 4 --dir "$DIR"
   [ "$status" -eq 0 ]
-  [ "${lines[-1]}" = "SSH_CONFIG=$DIR/ssh_config LOAD_HOSTS=\"lab1 lab2\" SERVER_HOST=lab3 DOWNSTREAM_HOST=lab4" ]
+  [ "${lines[-1]}" = "SSH_CONFIG=$DIR/ssh_config LOAD_HOSTS=lab1,lab2 SERVER_HOST=lab3 DOWNSTREAM_HOST=lab4" ]
   local sshds left
   sshds=$(cat "$DIR"/lab*/sshd.pid)
   # A process a session left behind, detached: down stops it too (it is in lab1's namespace).
