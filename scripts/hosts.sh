@@ -402,16 +402,16 @@ remote_load_start() {
       *) rest+=("$arg") ;;
     esac
   done
-  local hosts=("${LOAD_HOST_LIST[@]}")
-  ((connections > 1)) || hosts=("${LOAD_HOST_LIST[0]}")
-  ((${#hosts[@]} <= connections)) || hosts=("${hosts[@]:0:connections}")
-  local count=${#hosts[@]} index start_ns share_c share_t name file
+  local targets=("${LOAD_HOST_LIST[@]}")
+  ((connections > 1)) || targets=("${LOAD_HOST_LIST[0]}")
+  ((${#targets[@]} <= connections)) || targets=("${targets[@]:0:connections}")
+  local count=${#targets[@]} index start_ns share_c share_t name file
   start_ns=$(($(date +%s%N) + LOAD_START_MS * 1000000))
   LOAD_PIDS=() LOAD_DESTS=() LOAD_NAMES=() LOAD_OUTS=() LOAD_MERGE=no
   # Only a measured run (with wrk-report.lua's JSON line) is merged; a warm-up is not read.
   [[ " ${rest[*]} " != *"/wrk-report.lua "* ]] || LOAD_MERGE=yes
   remote_command "${rest[@]}"
-  for index in "${!hosts[@]}"; do
+  for index in "${!targets[@]}"; do
     # The first hosts take one connection more where they do not divide evenly; each host's
     # threads divide its connections (wrk gives each thread connections / threads).
     share_c=$((connections / count + (index < connections % count ? 1 : 0)))
@@ -419,13 +419,13 @@ remote_load_start() {
     ((share_t >= 1)) || share_t=1
     ((share_t <= share_c)) || share_t=$share_c
     while ((share_c % share_t != 0)); do share_t=$((share_t - 1)); done
-    name="${POINT_DIR##*/}-$(basename "$out" .txt)-${hosts[index]}"
+    name="${POINT_DIR##*/}-$(basename "$out" .txt)-${targets[index]}"
     file=$out
-    ((count == 1)) || file="${out%.txt}-${hosts[index]}.txt"
-    agent_argv "${hosts[index]}" load "$(host_state "${hosts[index]}")" "$name" "$start_ns" -- \
-      env WRK_HISTOGRAM_FILE="$(host_state "${hosts[index]}")/$name.hist" wrk -t"$share_t" -c"$share_c" "${REMOTE_COMMAND[@]}"
+    ((count == 1)) || file="${out%.txt}-${targets[index]}.txt"
+    agent_argv "${targets[index]}" load "$(host_state "${targets[index]}")" "$name" "$start_ns" -- \
+      env WRK_HISTOGRAM_FILE="$(host_state "${targets[index]}")/$name.hist" wrk -t"$share_t" -c"$share_c" "${REMOTE_COMMAND[@]}"
     "${AGENT_ARGV[@]}" </dev/null >"$file" 2>"$file.stderr" 9>&- &
-    LOAD_PIDS+=("$!") LOAD_DESTS+=("${hosts[index]}") LOAD_NAMES+=("$name") LOAD_OUTS+=("$file")
+    LOAD_PIDS+=("$!") LOAD_DESTS+=("${targets[index]}") LOAD_NAMES+=("$name") LOAD_OUTS+=("$file")
     track_pid "$!"
   done
 }
