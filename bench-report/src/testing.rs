@@ -21,6 +21,7 @@ pub fn report(rate: f64, mean_us: f64) -> WrkReport {
         requests,
         duration_us: 10e6,
         req_per_sec: rate,
+        bytes: None,
         latency: Latency {
             mean_us: Some(mean_us),
             stdev_us: Some(0.0),
