@@ -77,6 +77,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         c10k: None,
         timer: None,
         downstream: None,
+        load_generators: None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! `bench-report merge-wrk`, the built program, on two real wrk logs of two generators run at
 //! once against one async-server (tests/fixtures/merge-wrk/: `wrk -t2 -c4` and `wrk -t1 -c2`,
 //! 1 s each, with WRK_HISTOGRAM_FILE): the merged log is read back by the report's parser as
-//! a harness log.
+//! a harness log, and a run whose point holds it and the printed numbers.txt lines gets its
+//! report, with the load generators named.
 //!
 //! Run it: `cargo test --release -p bench-report --test merge_wrk`
 
@@ -130,5 +131,54 @@ fn a_missing_or_malformed_histogram_fails_naming_it_and_writes_nothing() {
     assert!(!out.exists());
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(left.len(), 4, "{left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// numbers.txt of the point, as the harness writes it before it appends merge-wrk's lines.
+const NUMBERS: &str = "variant=async-server\nseq=1\nrun=1\nstatus=running\nthreads=3\n\
+    connections=6\nduration=1s\ndelay_ms=2\nworkers=1\nfamily=rust\nkind=async\nblocks=no\n\
+    bound_by=connections\n\
+    wrk_command=wrk -t2 -c4 -d1s --latency --timeout 10s -s /r/scripts/wrk-report.lua http://10.0.0.9:9350/\n\
+    wrk_exit=0\nstatus=ok\n";
+
+/// meta.json of a bench run whose load came from two hosts.
+const META: &str = r#"{"kind": "bench", "run_id": "two-hosts", "connections": 6, "duration": "1s",
+    "timeout": "10s", "runs": 1, "delay_ms": 2, "workers": 1, "placement": "shared",
+    "server_cpus": "0-1", "cpu_model": "AMD EPYC", "cores": 2, "kernel": "6.18",
+    "rustc": "rustc 1.95.0", "wrk_version": "wrk 4.1.0", "git_commit": "abc", "date": "today",
+    "hosts": [
+      {"role": "load", "destination": "lab1", "hostname": "lab1", "cpu_model": "AMD EPYC 7B13", "cores": 2, "kernel": "6.1.0", "arch": "x86_64"},
+      {"role": "load", "destination": "lab2", "hostname": "lab2", "cpu_model": "AMD EPYC 7B13", "cores": 2, "kernel": "6.1.0", "arch": "x86_64"},
+      {"role": "server", "destination": "srv1", "hostname": "srv1", "cpu_model": "AMD EPYC 9B14", "cores": 4, "kernel": "6.1.0", "arch": "x86_64"}
+    ]}"#;
+
+#[test]
+fn the_report_reads_the_merged_log_and_names_the_hosts() {
+    let dir = scratch("merge-wrk", "report");
+    let point = dir.join("async-server");
+    copy_fixtures(&point);
+    std::fs::write(dir.join("meta.json"), META).unwrap();
+    let output = merge(&point, &point.join("wrk.txt"));
+    assert!(output.status.success(), "{output:?}");
+    let numbers = NUMBERS.to_owned() + &String::from_utf8(output.stdout).unwrap();
+    std::fs::write(point.join("numbers.txt"), numbers).unwrap();
+
+    let output = bench_report(&["summarize", "--quiet", dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    for expected in [
+        "Machines: one per role, below; rustc 1.95.0, wrk 4.1.0; commit abc; today.",
+        "Hosts: wrk on lab1 (AMD EPYC 7B13, 2 cores, Linux 6.1.0, x86_64) and lab2 (AMD EPYC 7B13, 2 cores, Linux 6.1.0, x86_64); the servers on srv1 (AMD EPYC 9B14, 4 cores, Linux 6.1.0, x86_64). The load generators run on other machines than the servers: their CPU use is not part of the servers' figures.",
+        "| async-server | 1814 | 3.29 ms | 5.84 ms | 3.31 ms | 3.64 ms | 0 | 0 |",
+        "## Load generators",
+        "| async-server | lab1 1,214 (66.6%), lab2 608 (33.4%) |",
+        "- async-server: lab1 sent 67% of the requests against an even 50%: a faster generator than the others.",
+        "- async-server: lab2 sent 33% of the requests against an even 50%: a slow generator",
+    ] {
+        assert!(summary.contains(expected), "{expected}\n\n{summary}");
+    }
+    // The load ran apart from the servers: no single machine's cores to place them on.
+    assert!(!summary.contains("## Placement"), "{summary}");
+    assert!(!summary.contains("share these cores"), "{summary}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
