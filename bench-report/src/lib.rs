@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod chart;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod parse;

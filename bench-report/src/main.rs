@@ -7,6 +7,7 @@
 //! bench-report bound --rule workers --connections 100 --workers 1 --delay-ms 10
 //! bench-report oha results/latest/sync-server.f0.5/oha.json
 //! bench-report open-loop --rule workers --connections 100 --workers 1 --delay-ms 10 --fraction 0.5
+//! bench-report merge-wrk --out results/latest/async-server/wrk.txt lab1=wrk-lab1.txt lab2=wrk-lab2.txt
 //! ```
 
 // Counts of requests and microseconds are far below 2^52: as f64 they are exact.
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 
 use bench_report::analysis::bounds::{littles_law_bound, BoundRule};
 use bench_report::analysis::latency::{connections_for, OVER_BOUND};
+use bench_report::merge;
 use bench_report::output::format::ms;
 use bench_report::parse::{oha, wrk};
 use clap::{Parser, Subcommand};
@@ -89,6 +91,21 @@ enum Command {
         /// The offered rate, requests per second.
         #[arg(long, value_parser = positive)]
         rate: Option<f64>,
+    },
+    /// Merge the wrk logs of several load generators that loaded one server at once into one
+    /// wrk log (OUT): requests, bytes and errors summed, the rate the sum of each one's, the
+    /// latency read from their whole distributions merged in one HdrHistogram (each log's
+    /// histogram beside it: WRK_LOG with the extension .hist, written by wrk-report.lua with
+    /// WRK_HISTOGRAM_FILE). Prints the numbers.txt lines load_hosts, load_requests,
+    /// load_share_pct and load_share_off (the generators more than 10% of an even share away
+    /// from it). Exits 1 naming the file on any bad input, writing nothing.
+    MergeWrk {
+        /// The merged log to write (whole or not at all).
+        #[arg(long)]
+        out: PathBuf,
+        /// Each generator's label and wrk log (the harness's, with the JSON line).
+        #[arg(value_name = "LABEL=WRK_LOG", required = true, value_parser = merge::Input::parse)]
+        inputs: Vec<merge::Input>,
     },
 }
 
@@ -221,6 +238,18 @@ fn main() -> ExitCode {
             fraction,
             rate,
         } => open_loop(&load, fraction, rate),
+        Command::MergeWrk { out, inputs } => match merge::run(&inputs, &out) {
+            Ok(numbers) => {
+                for line in numbers {
+                    println!("{line}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("bench-report: {error}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

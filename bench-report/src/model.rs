@@ -166,6 +166,65 @@ pub struct Point {
     pub timer: Option<TimerFigures>,
     /// The real downstream the server called (`downstream=http`); `None` for a sleep.
     pub downstream: Option<Downstream>,
+    /// The hosts its load came from, where numbers.txt names them (`load_hosts`: wrk.txt
+    /// is then their logs merged by `bench-report merge-wrk`); `None` for one wrk.
+    pub load_generators: Option<LoadGenerators>,
+}
+
+/// The load generators of a point, as `bench-report merge-wrk` printed them into its
+/// numbers.txt: each host's label and the requests it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadGenerators {
+    /// Each host (`load_hosts`), with its requests (`load_requests`; `None` where not given).
+    pub hosts: Vec<(String, Option<u64>)>,
+}
+
+impl LoadGenerators {
+    /// The generators numbers.txt names, if it names any.
+    ///
+    /// # Errors
+    /// A `load_requests` that is not a list of LABEL:whole number.
+    pub fn read(numbers: &Numbers) -> Result<Option<Self>, ParseError> {
+        let Some(hosts) = numbers.text("load_hosts") else {
+            return Ok(None);
+        };
+        let requests = numbers
+            .labelled::<u64>("load_requests")?
+            .unwrap_or_default();
+        let hosts = hosts
+            .split(',')
+            .map(|host| {
+                let sent = requests
+                    .iter()
+                    .find(|(label, _)| label == host)
+                    .map(|(_, sent)| *sent);
+                (host.to_owned(), sent)
+            })
+            .collect();
+        Ok(Some(Self { hosts }))
+    }
+
+    /// Each host's share of the requests (fractions), where every host's requests are known
+    /// and some were sent.
+    pub fn shares(&self) -> Option<Vec<f64>> {
+        crate::merge::shares(&self.requests()?)
+    }
+
+    /// The hosts whose share stands off an even split (`merge::off_even`'s rule), each with
+    /// its share.
+    pub fn off_even(&self) -> Vec<(&str, f64)> {
+        let (Some(requests), Some(shares)) = (self.requests(), self.shares()) else {
+            return Vec::new();
+        };
+        crate::merge::off_even(&requests)
+            .into_iter()
+            .map(|index| (self.hosts[index].0.as_str(), shares[index]))
+            .collect()
+    }
+
+    fn requests(&self) -> Option<Vec<u64>> {
+        self.hosts.iter().map(|(_, sent)| *sent).collect()
+    }
 }
 
 /// The real downstream a point's server called, as the harness started it.
@@ -297,6 +356,7 @@ impl Point {
             None
         };
         let downstream = Downstream::read(dir, &numbers, &mut status);
+        let load_generators = LoadGenerators::read(&numbers)?;
 
         let connections = match numbers.get::<u32>("connections")? {
             Some(connections) => connections,
@@ -351,6 +411,7 @@ impl Point {
             c10k: c10k::C10kFigures::read(&numbers)?,
             timer: TimerFigures::read(&numbers)?,
             downstream,
+            load_generators,
             wrk,
             unloaded,
             open_loop,
@@ -439,6 +500,7 @@ impl Point {
             c10k: None,
             timer: None,
             downstream: None,
+            load_generators: None,
         }
     }
 
@@ -661,6 +723,47 @@ mod tests {
         let run = Run::read(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         run
+    }
+
+    #[test]
+    fn the_load_generators_numbers_txt_names() {
+        let read = |text: &str| {
+            LoadGenerators::read(&Numbers::parse(Path::new("p/numbers.txt"), text).unwrap())
+        };
+        let generators = read(
+            "load_hosts=lab1,lab2\nload_requests=lab1:1234,lab2:1200\nload_share_pct=lab1:50.7,lab2:49.3\nload_share_off=\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            generators.hosts,
+            [
+                ("lab1".to_owned(), Some(1234)),
+                ("lab2".to_owned(), Some(1200))
+            ]
+        );
+        let shares = generators.shares().unwrap();
+        assert!((shares[0] - 1234.0 / 2434.0).abs() < 1e-12);
+        assert!(generators.off_even().is_empty());
+        let off = read("load_hosts=a,b\nload_requests=a:620,b:380\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(off.off_even(), [("a", 0.62), ("b", 0.38)]);
+        // A host without its count: no shares, nobody named.
+        let partial = read("load_hosts=a,b\nload_requests=a:620\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(partial.hosts[1], ("b".to_owned(), None));
+        assert_eq!(partial.shares(), None);
+        assert!(partial.off_even().is_empty());
+        assert_eq!(read("variant=x\n").unwrap(), None);
+        let error = read("load_hosts=a\nload_requests=a=12\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "p/numbers.txt:2: load_requests='a=12' is not a list of LABEL:whole number"
+        );
     }
 
     /// A case: its name, the files of the point, and Ok: its req/s, or Err: the start of why

@@ -161,6 +161,18 @@ fn machine_with(run: &Run, client: &str) -> String {
     let memory = meta
         .number("memory_kb")
         .map_or("?".to_owned(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
+    if !meta.hosts().is_empty() {
+        return format!(
+            "**hosts of their own: {}** ({}; {})",
+            crate::output::markdown::hosts_text(
+                meta.hosts(),
+                client,
+                crate::parse::meta::Host::describe
+            ),
+            text("rustc"),
+            text("wrk_version"),
+        );
+    }
     let placement = match crate::output::markdown::placement(run) {
         Some(crate::output::markdown::Placement::Split {
             servers,

@@ -21,6 +21,7 @@ pub fn report(rate: f64, mean_us: f64) -> WrkReport {
         requests,
         duration_us: 10e6,
         req_per_sec: rate,
+        bytes: None,
         latency: Latency {
             mean_us: Some(mean_us),
             stdev_us: Some(0.0),
@@ -76,6 +77,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         c10k: None,
         timer: None,
         downstream: None,
+        load_generators: None,
     }
 }
 

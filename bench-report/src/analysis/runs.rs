@@ -52,17 +52,14 @@ fn merge_reports(reports: &[&WrkReport]) -> Option<WrkReport> {
     let first = *reports.first()?;
     let latency =
         |pick: fn(&Latency) -> Option<f64>| mean(reports.iter().map(|r| pick(&r.latency)));
-    let errors = reports.iter().fold(Errors::default(), |total, r| Errors {
-        connect: total.connect + r.errors.connect,
-        read: total.read + r.errors.read,
-        write: total.write + r.errors.write,
-        status: total.status + r.errors.status,
-        timeout: total.timeout + r.errors.timeout,
-    });
+    let errors = reports
+        .iter()
+        .fold(Errors::default(), |total, r| total + r.errors);
     Some(WrkReport {
         requests: reports.iter().map(|r| r.requests).sum(),
         duration_us: reports.iter().map(|r| r.duration_us).sum(),
         req_per_sec: mean(reports.iter().map(|r| Some(r.req_per_sec))).unwrap_or(0.0),
+        bytes: reports.iter().map(|r| r.bytes).sum(),
         latency: Latency {
             mean_us: latency(|l| l.mean_us),
             stdev_us: latency(|l| l.stdev_us),

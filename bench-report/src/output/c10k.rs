@@ -615,6 +615,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     limits_section(&mut md, run);
     md.push('\n');
     how_section(&mut md, run);
+    crate::output::markdown::load_generators_section(&mut md, run, "## Load generators");
     md
 }
 

@@ -24,6 +24,9 @@ pub struct Planned {
 
 /// The machine line of every chart title.
 pub fn machine(run: &Run) -> String {
+    if let Some(hosts) = hosts_title(run, "wrk") {
+        return hosts;
+    }
     let cpu = run
         .meta
         .text("cpu_model")
@@ -37,6 +40,26 @@ pub fn machine(run: &Run) -> String {
             run.meta.text("cores").unwrap_or_else(|| "?".to_owned())
         ),
     }
+}
+
+/// A chart title's line for a run on hosts of their own (meta.json's `hosts`): each role's
+/// hosts by name, with the servers' CPU ("the servers on srv1 (AMD EPYC 7B13, 2 cores);
+/// wrk on lab1 and lab2"); `None` for a run on one machine.
+pub fn hosts_title(run: &Run, client: &str) -> Option<String> {
+    let hosts = run.meta.hosts();
+    if hosts.is_empty() {
+        return None;
+    }
+    Some(crate::output::markdown::hosts_text(
+        hosts,
+        client,
+        |host| match (&host.cpu_model, &host.cores) {
+            (Some(cpu), Some(cores)) if host.role == "server" => {
+                format!("{} ({cpu}, {cores} cores)", host.name())
+            }
+            _ => host.name().to_owned(),
+        },
+    ))
 }
 
 /// The bench's chart: throughput against its bound, and latency, per measured point.

@@ -14,7 +14,9 @@ use crate::model::{Point, Run};
 use crate::output::csv::field;
 use crate::output::format::{ms, pct, rate, thousands};
 use crate::output::latency_charts::CHARTS;
-use crate::output::markdown::{chart_line, incomplete_banner, machine_line, placement, Placement};
+use crate::output::markdown::{
+    chart_line, hosts_line, incomplete_banner, machine_line, placement, Placement,
+};
 use crate::parse::oha::Length;
 
 /// The line every latency report carries beside its figures.
@@ -84,8 +86,9 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
         text("delay_ms"),
         text("workers"),
         machine_line(run),
-        match placement(run) {
-            Some(Placement::Split { servers, client }) => format!(
+        match (hosts_line(run, "oha and wrk"), placement(run)) {
+            (Some(hosts), _) => hosts,
+            (None, Some(Placement::Split { servers, client })) => format!(
                 "Placement: split (taskset): the servers on core(s) {servers}, oha and wrk on core(s) {client}: neither takes CPU from the other."
             ),
             _ => SHARED_CORES.to_owned(),

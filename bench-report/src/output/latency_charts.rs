@@ -38,12 +38,17 @@ pub const CHARTS: [(&str, &str); 2] = [
 /// The title lines every latency chart shares: the machine, and the load.
 fn heading(run: &Run, what: &str) -> Vec<String> {
     let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
+    let machine = crate::output::charts::hosts_title(run, "oha").unwrap_or_else(|| {
+        format!(
+            "{}, {} cores shared by oha and the servers",
+            text("cpu_model"),
+            text("cores")
+        )
+    });
     vec![
         what.to_owned(),
         format!(
-            "{}, {} cores shared by oha and the servers; oha {} -q RATE --latency-correction, {} per point, {} ms delay",
-            text("cpu_model"),
-            text("cores"),
+            "{machine}; oha {} -q RATE --latency-correction, {} per point, {} ms delay",
             text("oha_version"),
             text("duration"),
             text("delay_ms"),

@@ -13,8 +13,10 @@ use crate::analysis::observations::{
 };
 use crate::analysis::timers::{self, Attribution, Side};
 use crate::analysis::variants::{summaries, Spread, VariantSummary};
-use crate::model::{Point, Run, RunKind};
-use crate::output::format::{megabytes, ms, pct, pct_against, rate, times};
+use crate::merge::SHARE_TOLERANCE;
+use crate::model::{LoadGenerators, Point, Run, RunKind};
+use crate::output::format::{megabytes, ms, pct, pct_against, rate, thousands, times};
+use crate::parse::meta::Host;
 
 /// The bench chart's file, relative to the run folder.
 pub const SEED_CHART: &str = "charts/seed-comparison.svg";
@@ -68,6 +70,7 @@ pub fn bench(run: &Run, chart: bool) -> String {
     languages_section(&mut md, &variants);
     timer_section(&mut md, &variants);
     placement_section(&mut md, run);
+    load_generators_section(&mut md, run, "## Load generators");
     let measured = run.points.iter().any(|p| p.status.is_ok());
     if chart && measured {
         let _ = writeln!(
@@ -96,7 +99,8 @@ pub fn threads_flag(points: &[Point]) -> String {
     }
 }
 
-/// "Machine: AMD EPYC, 2 cores, Linux 6.18; rustc ..., wrk ...; commit ...; date."
+/// "Machine: AMD EPYC, 2 cores, Linux 6.18; rustc ..., wrk ...; commit ...; date."; for a
+/// run on hosts of their own, "Machines: one per role, below; ...".
 pub fn machine_line(run: &Run) -> String {
     let meta = &run.meta;
     let text = |key: &str| meta.text(key).unwrap_or_else(|| "unknown".to_owned());
@@ -105,6 +109,15 @@ pub fn machine_line(run: &Run) -> String {
     } else {
         ""
     };
+    if !meta.hosts().is_empty() {
+        return format!(
+            "Machines: one per role, below; {}, {}; commit {}{dirty}; {}.",
+            text("rustc"),
+            text("wrk_version"),
+            text("git_commit"),
+            text("date"),
+        );
+    }
     format!(
         "Machine: {}, {} cores, Linux {}; {}, {}; commit {}{dirty}; {}.",
         text("cpu_model"),
@@ -121,9 +134,13 @@ pub fn machine_line(run: &Run) -> String {
 pub const SHARED_CORES: &str =
     "wrk and the servers share these cores: the client's CPU use is part of every figure.";
 
-/// Where the servers and the load generator ran (meta.json's placement): split runs name
-/// each side's cores; shared runs, and runs from before the setting, say [`SHARED_CORES`].
+/// Where the servers and the load generator ran: on hosts of their own, each role's host
+/// ([`hosts_line`]); on one machine, meta.json's placement: split runs name each side's
+/// cores; shared runs, and runs from before the setting, say [`SHARED_CORES`].
 pub fn cores_line(run: &Run) -> String {
+    if let Some(hosts) = hosts_line(run, "wrk") {
+        return hosts;
+    }
     match placement(run) {
         Some(Placement::Split { servers, client }) => format!(
             "Placement: split (taskset): the servers on core(s) {servers}, wrk on core(s) {client}: neither takes CPU from the other, and each side's use of its own cores is given beside its figures."
@@ -146,8 +163,103 @@ pub enum Placement {
     },
 }
 
-/// The run's placement, as meta.json records it; `None` for runs from before the setting.
+/// The hosts of a run whose roles ran on hosts of their own (meta.json's `hosts`), `client`
+/// naming the load generator: "Hosts: wrk on lab1 (AMD EPYC 7B13, 2 cores, Linux 6.1, x86_64)
+/// and lab2 (...); the servers on srv1 (...); the downstream on ds1 (...)." and whether a
+/// load generator shares a machine with the servers. `None` for a run on one machine.
+pub fn hosts_line(run: &Run, client: &str) -> Option<String> {
+    let hosts = run.meta.hosts();
+    if hosts.is_empty() {
+        return None;
+    }
+    let mut line = format!("Hosts: {}.", hosts_text(hosts, client, Host::describe));
+    let (load, servers) = (role_names(hosts, "load"), role_names(hosts, "server"));
+    let shared: Vec<&str> = load
+        .iter()
+        .copied()
+        .filter(|name| servers.contains(name))
+        .collect();
+    if !shared.is_empty() {
+        let _ = write!(
+            line,
+            " {} {} both a load generator and the servers: there they share the cores, and the generator's CPU use is part of the figures.",
+            and_list(&shared),
+            if shared.len() == 1 { "runs" } else { "run" },
+        );
+    } else if !load.is_empty() && !servers.is_empty() {
+        line.push_str(
+            " The load generators run on other machines than the servers: their CPU use is not part of the servers' figures.",
+        );
+    }
+    Some(line)
+}
+
+/// The hosts by role, in the order the roles first appear: "wrk on lab1 and lab2; the
+/// servers on srv1", each host as `show` gives it.
+pub fn hosts_text(hosts: &[Host], client: &str, show: impl Fn(&Host) -> String) -> String {
+    let mut roles: Vec<&str> = Vec::new();
+    for host in hosts {
+        if !roles.contains(&host.role.as_str()) {
+            roles.push(&host.role);
+        }
+    }
+    roles
+        .iter()
+        .map(|&role| {
+            let shown: Vec<String> = hosts.iter().filter(|h| h.role == role).map(&show).collect();
+            let who = match role {
+                "load" => client.to_owned(),
+                "server" => "the servers".to_owned(),
+                "downstream" => "the downstream".to_owned(),
+                other => format!("the {other}"),
+            };
+            format!("{who} on {}", and_list(&shown))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list<T: AsRef<str>>(items: &[T]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
+/// Whether the run's load generators ran on other machines than its servers (meta.json's
+/// `hosts`): then no placement on one machine's cores applies.
+fn load_apart(run: &Run) -> bool {
+    let hosts = run.meta.hosts();
+    let (load, servers) = (role_names(hosts, "load"), role_names(hosts, "server"));
+    !load.is_empty() && !servers.is_empty() && load.iter().all(|name| !servers.contains(name))
+}
+
+/// The names of the hosts of `role`, each once.
+fn role_names<'a>(hosts: &'a [Host], role: &str) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for host in hosts.iter().filter(|h| h.role == role) {
+        if !names.contains(&host.name()) {
+            names.push(host.name());
+        }
+    }
+    names
+}
+
+/// The run's placement, as meta.json records it; `None` for runs from before the setting,
+/// and for runs whose load generators ran on other machines than the servers.
 pub fn placement(run: &Run) -> Option<Placement> {
+    if load_apart(run) {
+        return None;
+    }
     let meta = &run.meta;
     match meta.text("placement").as_deref() {
         Some("split") => Some(Placement::Split {
@@ -245,6 +357,75 @@ fn placement_section(md: &mut String, run: &Run) {
             point.label(repeated),
             core_use_text(run, point)
         );
+    }
+}
+
+/// Where a point's load came from several hosts at once (numbers.txt's `load_hosts`, its
+/// wrk.txt their logs merged): the requests each sent and its share, point by point, and a
+/// sentence for each host whose share stands off an even split. Nothing where no point had
+/// more than one.
+pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
+    let points: Vec<(&Point, &LoadGenerators)> = run
+        .points
+        .iter()
+        .filter(|p| p.status.is_ok())
+        .filter_map(|p| Some((p, p.load_generators.as_ref()?)))
+        .filter(|(_, generators)| generators.hosts.len() > 1)
+        .collect();
+    if points.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n{heading}\n\nThese points were loaded from several hosts at once, each running wrk with its part of the connections and threads from one agreed instant; their logs were merged into the point's wrk.txt (`bench-report merge-wrk`: requests and errors summed, each host's rate over its own window added up, the latency read from their whole distributions merged in one HdrHistogram, never from their percentiles). The requests each host sent, and its share:\n\n| Point | Requests by host |\n|---|---|"
+    );
+    let repeated = run.repeated();
+    let mut off = Vec::new();
+    for (point, generators) in &points {
+        let shares = generators.shares();
+        let cells: Vec<String> = generators
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(index, (host, sent))| {
+                let share = shares
+                    .as_ref()
+                    .map_or(String::new(), |s| format!(" ({:.1}%)", s[index] * 100.0));
+                format!(
+                    "{host} {}{share}",
+                    sent.map_or("?".to_owned(), |n| thousands(n as f64))
+                )
+            })
+            .collect();
+        let label = point.label(repeated);
+        let _ = writeln!(md, "| {label} | {} |", cells.join(", "));
+        let even = 1.0 / generators.hosts.len() as f64;
+        for (host, share) in generators.off_even() {
+            let (edge, why) = if share < even {
+                (
+                    1.0 - SHARE_TOLERANCE,
+                    "a slow generator (short of CPU, farther from the server, or given fewer connections)",
+                )
+            } else {
+                (1.0 + SHARE_TOLERANCE, "a faster generator than the others")
+            };
+            // Printed on the same side of the edge as it is: 55.4% of 50%, never "55%".
+            off.push(format!(
+                "- {label}: {host} sent {} of the requests against an even {}: {why}.",
+                pct_against(share, even * edge),
+                pct(even),
+            ));
+        }
+    }
+    if !off.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nA host whose share stands more than {} of an even share away from it:\n",
+            pct(SHARE_TOLERANCE)
+        );
+        for line in off {
+            let _ = writeln!(md, "{line}");
+        }
     }
 }
 
@@ -1176,6 +1357,134 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("| async-server #2 | 8400 |"), "{md}");
+    }
+
+    /// A measured point whose load came from `hosts` (label, requests).
+    fn loaded_from(seq: u32, name: &str, hosts: &[(&str, Option<u64>)]) -> Point {
+        let mut p = point(seq, name, "rust", "async", 9_000.0, 11_000.0);
+        p.load_generators = Some(LoadGenerators {
+            hosts: hosts
+                .iter()
+                .map(|(label, sent)| ((*label).to_owned(), *sent))
+                .collect(),
+        });
+        p
+    }
+
+    #[test]
+    fn load_generators_by_point_and_the_host_off_an_even_split() {
+        let points = vec![
+            loaded_from(
+                1,
+                "async-server",
+                &[
+                    ("lab1", Some(34_000)),
+                    ("lab2", Some(33_000)),
+                    ("lab3", Some(23_000)),
+                ],
+            ),
+            loaded_from(2, "sync-server", &[("lab1", Some(500)), ("lab2", None)]),
+            loaded_from(3, "async-blocking-server", &[("lab1", Some(900))]),
+        ];
+        let md = bench(&run(points, META), false);
+        assert!(md.contains("\n## Load generators\n"), "{md}");
+        assert!(
+            md.contains(
+                "| async-server | lab1 34,000 (37.8%), lab2 33,000 (36.7%), lab3 23,000 (25.6%) |"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("| sync-server | lab1 500, lab2 ? |"), "{md}");
+        // One host is no merge: not listed.
+        assert!(!md.contains("| async-blocking-server | lab1"), "{md}");
+        assert!(
+            md.contains("- async-server: lab1 sent 38% of the requests against an even 33%: a faster generator than the others.\n- async-server: lab3 sent 26% of the requests against an even 33%: a slow generator"),
+            "{md}"
+        );
+        assert!(!md.contains("lab2 sent"), "{md}");
+        let edge = vec![loaded_from(
+            1,
+            "async-server",
+            &[("a", Some(554)), ("b", Some(446))],
+        )];
+        let md = bench(&run(edge, META), false);
+        assert!(
+            md.contains(
+                "- async-server: a sent 55.4% of the requests against an even 50%: a faster"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("- async-server: b sent 44.6% of the requests against an even 50%: a slow"),
+            "{md}"
+        );
+
+        // Shares within a tenth of even: no sentence; no point with two hosts: no section.
+        let even = vec![loaded_from(
+            1,
+            "async-server",
+            &[("a", Some(520)), ("b", Some(480))],
+        )];
+        let md = bench(&run(even, META), false);
+        assert!(
+            md.contains("| async-server | a 520 (52.0%), b 480 (48.0%) |"),
+            "{md}"
+        );
+        assert!(!md.contains("even share away"), "{md}");
+        let single = vec![point(1, "async-server", "rust", "async", 9_000.0, 11_000.0)];
+        assert!(!bench(&run(single, META), false).contains("Load generators"));
+    }
+
+    #[test]
+    fn each_roles_host_instead_of_one_shared_machine() {
+        let hosts = |list: &str| {
+            run(
+                vec![point(1, "async-server", "rust", "async", 9_000.0, 11_000.0)],
+                &META.replace(
+                    r#""cores": 2}"#,
+                    &format!(r#""cores": 2, "placement": "shared", "server_cpus": "0-1", "hosts": [{list}]}}"#),
+                ),
+            )
+        };
+        let apart = hosts(
+            r#"{"role": "load", "hostname": "lab1", "cores": 2},
+               {"role": "server", "hostname": "srv1", "cpu_model": "Xeon", "cores": 8},
+               {"role": "downstream", "destination": "ds1"}"#,
+        );
+        assert_eq!(
+            cores_line(&apart),
+            "Hosts: wrk on lab1 (2 cores); the servers on srv1 (Xeon, 8 cores); the downstream on ds1. The load generators run on other machines than the servers: their CPU use is not part of the servers' figures."
+        );
+        assert_eq!(placement(&apart), None);
+        assert!(machine_line(&apart).starts_with("Machines: one per role, below; "));
+        assert_eq!(
+            crate::output::charts::machine(&apart),
+            "wrk on lab1; the servers on srv1 (Xeon, 8 cores); the downstream on ds1"
+        );
+        let md = bench(&apart, false);
+        assert!(!md.contains("## Placement"), "{md}");
+        assert!(!md.contains(SHARED_CORES), "{md}");
+
+        let together = hosts(
+            r#"{"role": "load", "hostname": "lab1"}, {"role": "load", "hostname": "srv1"},
+               {"role": "server", "hostname": "srv1"}"#,
+        );
+        assert_eq!(
+            cores_line(&together),
+            "Hosts: wrk on lab1 and srv1; the servers on srv1. srv1 runs both a load generator and the servers: there they share the cores, and the generator's CPU use is part of the figures."
+        );
+        assert_eq!(
+            placement(&together),
+            Some(Placement::Shared("0-1".to_owned()))
+        );
+
+        // Without hosts, as before.
+        let one = run(
+            vec![point(1, "async-server", "rust", "async", 9_000.0, 11_000.0)],
+            META,
+        );
+        assert_eq!(cores_line(&one), SHARED_CORES);
+        assert!(machine_line(&one).starts_with("Machine: unknown, 2 cores"));
     }
 }
 

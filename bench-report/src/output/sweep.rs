@@ -164,6 +164,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     markdown::table(&mut md, run);
     markdown::explain_columns(&mut md);
     markdown::what_to_look_at(&mut md, run, "### What to look at, point by point");
+    markdown::load_generators_section(&mut md, run, "### Load generators");
     md
 }
 

@@ -57,6 +57,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     tables(&mut md, run, &rows);
     targets_section(&mut md, &rows);
     md.push_str(COLUMNS);
+    crate::output::markdown::load_generators_section(&mut md, run, "## Load generators");
     md
 }
 

@@ -111,6 +111,37 @@ impl Numbers {
             .ok_or_else(|| ParseError::file(&self.path, format!("no {key}= line")))
     }
 
+    /// `key` as a list of labelled values, `LABEL:VALUE,LABEL:VALUE`
+    /// (`load_requests=lab1:1234,lab2:1200`), if present and not empty.
+    ///
+    /// # Errors
+    /// An item without its `:`, or a value that does not parse as `T`.
+    pub fn labelled<T: FromStr>(&self, key: &str) -> Result<Option<Vec<(String, T)>>, ParseError> {
+        let Some((value, line)) = self.values.get(key).filter(|(value, _)| !value.is_empty())
+        else {
+            return Ok(None);
+        };
+        value
+            .split(',')
+            .map(|item| {
+                let (label, item_value) = item.split_once(':')?;
+                Some((label.to_owned(), item_value.parse().ok()?))
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| {
+                ParseError::at(
+                    &self.path,
+                    *line,
+                    format!(
+                        "{key}='{}' is not a list of LABEL:{}",
+                        truncate(value),
+                        type_name::<T>()
+                    ),
+                )
+            })
+    }
+
     /// `key` as yes/no (`yes`, `no`).
     ///
     /// # Errors
@@ -246,6 +277,22 @@ mod tests {
         );
         let error = n.require::<u32>("seq").unwrap_err().to_string();
         assert_eq!(error, "p/numbers.txt: no seq= line");
+    }
+
+    #[test]
+    fn labelled_lists() {
+        let n = numbers("load_requests=lab1:1234,lab2:1200\nload_share_off=\nbad=lab1:1,lab2\n");
+        assert_eq!(
+            n.labelled::<u64>("load_requests").unwrap(),
+            Some(vec![("lab1".to_owned(), 1234), ("lab2".to_owned(), 1200)])
+        );
+        assert_eq!(n.labelled::<u64>("load_share_off").unwrap(), None);
+        assert_eq!(n.labelled::<u64>("absent").unwrap(), None);
+        let error = n.labelled::<u64>("bad").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "p/numbers.txt:3: bad='lab1:1,lab2' is not a list of LABEL:whole number"
+        );
     }
 
     #[test]

@@ -82,6 +82,21 @@ pub struct Errors {
     pub timeout: u64,
 }
 
+impl std::ops::Add for Errors {
+    type Output = Self;
+
+    /// Each kind summed (the runs of a variant, the load generators of a point).
+    fn add(self, other: Self) -> Self {
+        Self {
+            connect: self.connect + other.connect,
+            read: self.read + other.read,
+            write: self.write + other.write,
+            status: self.status + other.status,
+            timeout: self.timeout + other.timeout,
+        }
+    }
+}
+
 impl Errors {
     /// Socket errors plus non-2xx answers: everything but timeouts.
     pub fn failures(&self) -> u64 {
@@ -106,6 +121,8 @@ pub struct WrkReport {
     pub duration_us: f64,
     /// Requests per second.
     pub req_per_sec: f64,
+    /// Bytes read, as the JSON line gives them (`None` from wrk's text, which rounds them).
+    pub bytes: Option<u64>,
     /// Latency over answered requests.
     pub latency: Latency,
     /// Errors and timeouts.
@@ -120,6 +137,10 @@ struct JsonLine {
     requests: u64,
     duration_us: f64,
     requests_per_sec: f64,
+    // Older lines may lack it. Keys the line has beyond these (`merged_from` of
+    // `bench-report merge-wrk`) are ignored.
+    #[serde(default)]
+    bytes: Option<u64>,
     latency_unit: String,
     latency_mean: f64,
     latency_stdev: f64,
@@ -204,6 +225,7 @@ pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<WrkReport, Parse
             requests,
             duration_us,
             req_per_sec,
+            bytes: None,
             latency: text_figures.latency,
             errors: text_figures.errors,
             source: Source::Text,
@@ -217,6 +239,7 @@ pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<WrkReport, Parse
         requests: json.requests,
         duration_us: json.duration_us,
         req_per_sec: json.requests_per_sec,
+        bytes: json.bytes,
         // With no request answered the Lua hook reports zeros: no latency at all.
         latency: if json.requests == 0 {
             Latency::default()
@@ -408,6 +431,18 @@ mod tests {
         assert_eq!(report.latency.p99_us, Some(1_393_552.0));
         assert_eq!(report.latency.p99_9_us, Some(1_393_612.0));
         assert_eq!(report.errors.status, 0);
+        assert_eq!(report.bytes, Some(25_350));
+    }
+
+    #[test]
+    fn keys_beyond_those_read_are_ignored() {
+        // bench-report merge-wrk adds "merged_from"; older lines lack "bytes".
+        let line = r#"{"wrk_report":1,"requests":10,"duration_us":1000000,"requests_per_sec":10.000,"latency_unit":"us","latency_mean":5.0,"latency_stdev":1.0,"latency_max":9,"latency_p50":5,"latency_p75":6,"latency_p90":7,"latency_p99":9,"latency_p99_9":9,"errors_connect":0,"errors_read":0,"errors_write":0,"errors_status":0,"errors_timeout":0,"merged_from":2}"#;
+        let report = parse(Path::new("wrk.txt"), line, Origin::Harness).unwrap();
+        assert_eq!((report.requests, report.bytes), (10, None));
+        let with_bytes = line.replace("\"latency_unit\"", "\"bytes\":1300,\"latency_unit\"");
+        let report = parse(Path::new("wrk.txt"), &with_bytes, Origin::Harness).unwrap();
+        assert_eq!(report.bytes, Some(1300));
     }
 
     #[test]
