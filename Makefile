@@ -72,7 +72,10 @@ LOGS ?=
 # message, where it cannot: scripts/ensure-tools.sh. The tests also load every server with
 # the common HTTP clients (ab, hey, h2load, wget: tests/interop.bats).
 BENCH_TOOLS = wrk curl
-TEST_TOOLS = bats wrk curl ab hey h2load wget python3 python3-venv
+TEST_TOOLS = bats wrk curl ab hey h2load wget python3 python3-venv $(LAB_TOOLS)
+# The test hosts of make lab-hosts (tests/lab-hosts.bats, tests/hosts.bats): ssh, an sshd per
+# host, namespaces and links (iproute2), CPU sets and hostnames (util-linux)
+LAB_TOOLS = sshd ssh ssh-keygen ip tc unshare taskset
 LINT_TOOLS = shellcheck rustfmt clippy
 
 BENCH_FLAGS = --threads $(THREADS) --connections $(CONNECTIONS) --duration $(DURATION) \
@@ -224,7 +227,7 @@ $(RESULTS_DIR)/%/summary.md $(RESULTS_DIR)/%/summary.csv: $$(wildcard $(RESULTS_
 
 .PHONY: lab-hosts
 lab-hosts: ## N test hosts lab1..labN on this machine, reached by ssh (root): make lab-hosts N=3 [DELAY=0.25ms] [CPUS="0;1;0-1"]
-	scripts/ensure-tools.sh sshd ssh ssh-keygen ip tc unshare taskset
+	scripts/ensure-tools.sh $(LAB_TOOLS)
 	scripts/lab-hosts.sh up --hosts $(N) $(if $(DELAY),--delay $(DELAY)) $(if $(CPUS),--cpus "$(CPUS)")
 
 .PHONY: lab-hosts-down
@@ -247,7 +250,7 @@ test-rust: ## Unit and integration tests of the servers (real binaries, real soc
 
 .PHONY: test-scripts
 test-scripts: build ## bats tests of the harness (parsing, summaries, faults, short real runs; builds oha once) and the HTTP clients' interop
-	scripts/ensure-tools.sh bats wrk curl ab hey h2load wget
+	scripts/ensure-tools.sh bats wrk curl ab hey h2load wget $(LAB_TOOLS)
 	scripts/ensure-oha.sh >/dev/null
 	bats tests/
 

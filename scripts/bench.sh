@@ -86,6 +86,10 @@ main() {
     done
   fi
   require_report
+  if [[ $downstream == sleep && -n ${DOWNSTREAM_HOST:-} ]]; then
+    log "DOWNSTREAM_HOST=$DOWNSTREAM_HOST is not used: only DOWNSTREAM=http or both start a downstream"
+    DOWNSTREAM_HOST=""
+  fi
 
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
   local started_ms

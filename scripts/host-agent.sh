@@ -7,7 +7,9 @@
 # Usage: host-agent.sh COMMAND [ARGS]
 #
 #   info                          the host's facts, key=value: hostname, arch, os, kernel,
-#                                 cpu_model, cores, wrk (its version, or none)
+#                                 cpu_model, cores, cpus (the cores its processes may use),
+#                                 boot_id (hosts sharing it are one machine), wrk (its version,
+#                                 or none)
 #   start DIR NAME -- CMD...      start CMD in the background, detached (its output in
 #                                 DIR/NAME.log); prints its PID; DIR/NAME.pid holds it and
 #                                 DIR/NAME.exit, once it has ended, how ("0", "signal 9")
@@ -83,6 +85,10 @@ info() {
   echo "kernel=$(uname -r)"
   echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)"
   echo "cores=$(nproc)"
+  # The cores a process started here may use (a CPU set given to the host's sshd is inherited).
+  echo "cpus=$(awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status)"
+  # The kernel's boot id: hosts that share it are one machine (network namespaces).
+  echo "boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)"
   echo "wrk=${wrk_version%% Copyright*}"
 }
 

@@ -138,9 +138,15 @@ hosts_prepare() {
       die "load host $dest has no wrk: install it there (apt-get install wrk)"
     fi
     log "host $dest: ${fact[hostname]}, ${fact[cores]} core(s), ${fact[cpu_model]}, clock ${CLOCK_SKEW_MS} ms off (to within ${CLOCK_RTT_MS} / 2 ms)"
-    local roles
-    roles=$(host_roles "$dest")
-    entries+=("{\"destination\": $(json_string "$dest"), \"roles\": $(json_string "$roles"), \"address\": $(json_string "${HOST_ADDRESS[$dest]}"), \"hostname\": $(json_string "${fact[hostname]}"), \"cpu_model\": $(json_string "${fact[cpu_model]}"), \"cores\": ${fact[cores]}, \"kernel\": $(json_string "${fact[kernel]}"), \"arch\": $(json_string "${fact[arch]}"), \"wrk\": $(json_string "${fact[wrk]}"), \"clock_skew_ms\": $CLOCK_SKEW_MS, \"ssh_round_trip_ms\": $CLOCK_RTT_MS}")
+    local role own_boot_id same
+    own_boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo none)
+    same=false
+    [[ ${fact[boot_id]} != "$own_boot_id" ]] || same=true
+    # One entry per role the host plays.
+    for role in server downstream load; do
+      [[ ", $(host_roles "$dest"), " == *", $role, "* ]] || continue
+      entries+=("{\"role\": \"$role\", \"destination\": $(json_string "$dest"), \"address\": $(json_string "${HOST_ADDRESS[$dest]}"), \"hostname\": $(json_string "${fact[hostname]}"), \"cpu_model\": $(json_string "${fact[cpu_model]}"), \"cores\": ${fact[cores]}, \"cpus\": $(json_string "${fact[cpus]}"), \"kernel\": $(json_string "${fact[kernel]}"), \"arch\": $(json_string "${fact[arch]}"), \"wrk\": $(json_string "${fact[wrk]}"), \"boot_id\": $(json_string "${fact[boot_id]}"), \"this_machine\": $same, \"clock_skew_ms\": $CLOCK_SKEW_MS, \"ssh_round_trip_ms\": $CLOCK_RTT_MS}")
+    done
   done
   HOSTS_META_JSON="[$(
     IFS=,
@@ -405,7 +411,7 @@ remote_load_start() {
   local targets=("${LOAD_HOST_LIST[@]}")
   ((connections > 1)) || targets=("${LOAD_HOST_LIST[0]}")
   ((${#targets[@]} <= connections)) || targets=("${targets[@]:0:connections}")
-  local count=${#targets[@]} index start_ns share_c share_t name file
+  local count=${#targets[@]} index start_ns share_c share_t name file histogram
   start_ns=$(($(date +%s%N) + LOAD_START_MS * 1000000))
   LOAD_PIDS=() LOAD_DESTS=() LOAD_NAMES=() LOAD_OUTS=() LOAD_MERGE=no
   # Only a measured run (with wrk-report.lua's JSON line) is merged; a warm-up is not read.
@@ -422,8 +428,11 @@ remote_load_start() {
     name="${POINT_DIR##*/}-$(basename "$out" .txt)-${targets[index]}"
     file=$out
     ((count == 1)) || file="${out%.txt}-${targets[index]}.txt"
+    # The whole distribution only where it is merged: wrk takes a while to write it.
+    histogram=()
+    ((count == 1)) || [[ $LOAD_MERGE != yes ]] || histogram=(env WRK_HISTOGRAM_FILE="$(host_state "${targets[index]}")/$name.hist")
     agent_argv "${targets[index]}" load "$(host_state "${targets[index]}")" "$name" "$start_ns" -- \
-      env WRK_HISTOGRAM_FILE="$(host_state "${targets[index]}")/$name.hist" wrk -t"$share_t" -c"$share_c" "${REMOTE_COMMAND[@]}"
+      "${histogram[@]}" wrk -t"$share_t" -c"$share_c" "${REMOTE_COMMAND[@]}"
     "${AGENT_ARGV[@]}" </dev/null >"$file" 2>"$file.stderr" 9>&- &
     LOAD_PIDS+=("$!") LOAD_DESTS+=("${targets[index]}") LOAD_NAMES+=("$name") LOAD_OUTS+=("$file")
     track_pid "$!"

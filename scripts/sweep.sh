@@ -161,6 +161,10 @@ main() {
     *) die "unknown downstream '$downstream': sleep (the simulated wait) or both (the connections sweep also with a real call)" ;;
   esac
   require_report
+  if [[ $downstream == sleep && -n ${DOWNSTREAM_HOST:-} ]]; then
+    log "DOWNSTREAM_HOST=$DOWNSTREAM_HOST is not used: only DOWNSTREAM=http or both start a downstream"
+    DOWNSTREAM_HOST=""
+  fi
 
   # The plan: each sweep's points, variants interleaved at each x so that they meet the
   # same conditions (the machine's other load) at about the same time.

@@ -64,7 +64,7 @@ only_sshd_in() {
   grep -q 'listening variant="async-server"' "$point/server.log"
   grep -q 'stopped variant="async-server"' "$point/downstream.log"
   # meta.json: every host, as it described itself.
-  run python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(" ".join(h["destination"] + ":" + h["hostname"] + ":" + h["roles"] for h in m["hosts"]))' "$RESULTS/latest/meta.json"
+  run python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(" ".join(h["destination"] + ":" + h["hostname"] + ":" + h["role"] for h in m["hosts"]))' "$RESULTS/latest/meta.json"
   [ "$output" = "lab2:lab2:server lab3:lab3:downstream lab1:lab1:load" ]
   only_sshd_in lab1
   only_sshd_in lab2
@@ -118,8 +118,8 @@ only_sshd_in() {
   sleep 1
   # lab2 drops off the network: its link to the bridge goes down.
   ip link set dev sal-v2 down
-  local waited
-  for waited in $(seq 600); do
+  local _waited
+  for _waited in $(seq 600); do
     alive "$pid" || break
     sleep 0.1
   done

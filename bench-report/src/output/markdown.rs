@@ -172,6 +172,9 @@ pub fn hosts_line(run: &Run, client: &str) -> Option<String> {
     if hosts.is_empty() {
         return None;
     }
+    if one_machine(hosts) {
+        return Some(one_machine_line(hosts, client));
+    }
     let mut line = format!("Hosts: {}.", hosts_text(hosts, client, Host::describe));
     let (load, servers) = (role_names(hosts, "load"), role_names(hosts, "server"));
     let shared: Vec<&str> = load
@@ -192,6 +195,71 @@ pub fn hosts_line(run: &Run, client: &str) -> Option<String> {
         );
     }
     Some(line)
+}
+
+/// Whether every host of a run is one machine: the same kernel boot id (network namespaces
+/// of one kernel, as `make lab-hosts` makes them).
+fn one_machine(hosts: &[Host]) -> bool {
+    let mut ids = hosts.iter().map(|host| host.boot_id.as_deref());
+    match ids.next() {
+        Some(Some(first)) => ids.all(|id| id == Some(first)),
+        _ => false,
+    }
+}
+
+/// The hosts line of a run whose hosts are one machine: what each role ran on, and whether
+/// CPU sets kept the load generators off the servers' cores.
+fn one_machine_line(hosts: &[Host], client: &str) -> String {
+    let first = &hosts[0];
+    let known: Vec<String> = [
+        first.cpu_model.clone(),
+        first
+            .kernel
+            .as_ref()
+            .map(|kernel| format!("Linux {kernel}")),
+        first.arch.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let machine = format!("one machine ({})", known.join(", "));
+    let show = |host: &Host| match &host.cpus {
+        Some(cpus) => format!("{} (cores {cpus})", host.name()),
+        None => host.name().to_owned(),
+    };
+    let mut line = format!(
+        "Hosts: {}: {machine}, each host a network namespace of the one kernel (the same boot id), as `make lab-hosts` makes them, so they share its memory and caches.",
+        hosts_text(hosts, client, show)
+    );
+    let cores = |role: &str| -> Option<Vec<u32>> {
+        let mut all = Vec::new();
+        for host in hosts.iter().filter(|host| host.role == role) {
+            all.extend(cpu_list(host.cpus.as_deref()?)?);
+        }
+        Some(all)
+    };
+    match (cores("load"), cores("server")) {
+        (Some(load), Some(servers)) if !load.is_empty() && !servers.is_empty() => {
+            if load.iter().any(|core| servers.contains(core)) {
+                line.push_str(" The load generators and the servers share cores: the generators' CPU use is part of the figures.");
+            } else {
+                line.push_str(" The load generators and the servers run on cores of their own (CPU sets): neither takes CPU from the other.");
+            }
+        }
+        _ => {}
+    }
+    line
+}
+
+/// The kernel's cpu-list format, "0-2,5" -> [0, 1, 2, 5]; `None` where it is not one.
+fn cpu_list(text: &str) -> Option<Vec<u32>> {
+    let mut cores = Vec::new();
+    for part in text.split(',') {
+        let (first, last) = part.split_once('-').unwrap_or((part, part));
+        let (first, last): (u32, u32) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
+        cores.extend(first..=last);
+    }
+    Some(cores)
 }
 
 /// The hosts by role, in the order the roles first appear: "wrk on lab1 and lab2; the
@@ -235,14 +303,6 @@ fn and_list<T: AsRef<str>>(items: &[T]) -> String {
     }
 }
 
-/// Whether the run's load generators ran on other machines than its servers (meta.json's
-/// `hosts`): then no placement on one machine's cores applies.
-fn load_apart(run: &Run) -> bool {
-    let hosts = run.meta.hosts();
-    let (load, servers) = (role_names(hosts, "load"), role_names(hosts, "server"));
-    !load.is_empty() && !servers.is_empty() && load.iter().all(|name| !servers.contains(name))
-}
-
 /// The names of the hosts of `role`, each once.
 fn role_names<'a>(hosts: &'a [Host], role: &str) -> Vec<&'a str> {
     let mut names: Vec<&str> = Vec::new();
@@ -255,9 +315,10 @@ fn role_names<'a>(hosts: &'a [Host], role: &str) -> Vec<&'a str> {
 }
 
 /// The run's placement, as meta.json records it; `None` for runs from before the setting,
-/// and for runs whose load generators ran on other machines than the servers.
+/// and for runs whose roles ran on hosts of their own (meta.json's `hosts`: where each ran is
+/// [`hosts_line`]'s, not one machine's cores).
 pub fn placement(run: &Run) -> Option<Placement> {
-    if load_apart(run) {
+    if !run.meta.hosts().is_empty() {
         return None;
     }
     let meta = &run.meta;

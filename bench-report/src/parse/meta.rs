@@ -37,6 +37,10 @@ pub struct Host {
     pub kernel: Option<String>,
     /// Its architecture.
     pub arch: Option<String>,
+    /// The cores its processes may use (the kernel's list, "0-1"; a CPU set given to the host).
+    pub cpus: Option<String>,
+    /// Its kernel's boot id: hosts that share one are one machine (network namespaces).
+    pub boot_id: Option<String>,
 }
 
 impl Host {
@@ -88,6 +92,8 @@ impl Host {
             cores: text("cores"),
             kernel: text("kernel"),
             arch: text("arch"),
+            cpus: text("cpus"),
+            boot_id: text("boot_id"),
         })
     }
 }
