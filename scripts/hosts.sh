@@ -35,6 +35,7 @@ HOSTS_STATE=""      # this run's folder on every host (then the host's name: a h
 HOSTS_META_JSON=""  # meta.json's "hosts" array
 HOST_LOST=""        # set when a host stopped answering: the INCOMPLETE note names it
 declare -A HOST_ADDRESS=() # destination -> the address the others reach it at
+HERE_ADDRESS=""     # this machine's address as the hosts reach it (their ssh's SSH_CONNECTION)
 declare -A HOST_DOWN=()    # destination -> yes once it stopped answering: never asked again
 SSH_BASE=()
 
@@ -123,6 +124,11 @@ hosts_prepare() {
       die "cannot reach $dest ($(host_roles "$dest") host) over ssh: ${error:-ssh failed} (nothing was run)"
     HOST_ADDRESS[$dest]=$(ssh "${SSH_BASE[@]}" -G "$dest" 2>/dev/null | awk '$1 == "hostname" { print $2; exit }')
   done
+  # A role left on this machine (SERVER_HOST or DOWNSTREAM_HOST unset) is reached by the hosts
+  # at the address they see this machine's ssh come from: it listens there, not on loopback.
+  # shellcheck disable=SC2016 # expanded on the host
+  HERE_ADDRESS=$(ssh_to "${HOSTS_DESTS[0]}" sh -c 'echo ${SSH_CONNECTION%% *}' </dev/null) ||
+    die "host ${HOSTS_DESTS[0]}: cannot read SSH_CONNECTION"
   hosts_copy
   local arch entries=() key value facts
   arch=$(uname -m)
@@ -148,6 +154,13 @@ hosts_prepare() {
       entries+=("{\"role\": \"$role\", \"destination\": $(json_string "$dest"), \"address\": $(json_string "${HOST_ADDRESS[$dest]}"), \"hostname\": $(json_string "${fact[hostname]}"), \"cpu_model\": $(json_string "${fact[cpu_model]}"), \"cores\": ${fact[cores]}, \"cpus\": $(json_string "${fact[cpus]}"), \"kernel\": $(json_string "${fact[kernel]}"), \"arch\": $(json_string "${fact[arch]}"), \"wrk\": $(json_string "${fact[wrk]}"), \"boot_id\": $(json_string "${fact[boot_id]}"), \"this_machine\": $same, \"clock_skew_ms\": $CLOCK_SKEW_MS, \"ssh_round_trip_ms\": $CLOCK_RTT_MS}")
     done
   done
+  if [[ -z $SERVER_HOST ]]; then
+    # The servers stay on this machine: its entry too, so that the report names every role's.
+    facts=$(bash "$REPO_ROOT/scripts/host-agent.sh" info)
+    local -A fact=()
+    while IFS='=' read -r key value; do fact[$key]=$value; done <<<"$facts"
+    entries+=("{\"role\": \"server\", \"destination\": \"\", \"address\": $(json_string "$HERE_ADDRESS"), \"hostname\": $(json_string "${fact[hostname]}"), \"cpu_model\": $(json_string "${fact[cpu_model]}"), \"cores\": ${fact[cores]}, \"cpus\": $(json_string "${fact[cpus]}"), \"kernel\": $(json_string "${fact[kernel]}"), \"arch\": $(json_string "${fact[arch]}"), \"wrk\": $(json_string "${fact[wrk]}"), \"boot_id\": $(json_string "${fact[boot_id]}"), \"this_machine\": true}")
+  fi
   HOSTS_META_JSON="[$(
     IFS=,
     echo "${entries[*]}"
@@ -379,7 +392,11 @@ role_address() {
   local dest
   dest=$(role_dest "$1")
   ROLE_LISTEN=$2 ROLE_REACH=$2
-  [[ -n $dest ]] || return 0
+  if [[ -z $dest ]]; then
+    # Here, but loaded (or called) from other hosts: where they reach this machine.
+    [[ $HOSTS_ON != yes || -z $HERE_ADDRESS ]] || ROLE_LISTEN=$HERE_ADDRESS ROLE_REACH=$HERE_ADDRESS
+    return 0
+  fi
   ROLE_REACH=${HOST_ADDRESS[$dest]}
   if [[ $ROLE_REACH =~ ^[0-9.]+$ ]]; then ROLE_LISTEN=$ROLE_REACH; else ROLE_LISTEN=0.0.0.0; fi
 }
