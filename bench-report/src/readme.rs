@@ -125,6 +125,12 @@ fn generate(name: &str, paths: &[PathBuf]) -> Result<String, Generate> {
         }
         "languages" => Ok(languages_table(&one(name, paths)?)),
         "real-call" => Ok(real_call(&one(name, paths)?)),
+        "hosts" => match paths {
+            [here, apart] => Ok(hosts(&Run::read(here)?, &Run::read(apart)?)),
+            _ => Err(Generate::Usage(
+                "hosts takes two run folders: one machine, then hosts of their own".to_owned(),
+            )),
+        },
         "real-call-sweep" => Ok(real_call_sweep(&one(name, paths)?)),
         "versus" => Ok(versus(&one(name, paths)?)),
         "latency" => Ok(latency(&one(name, paths)?)),
@@ -608,6 +614,49 @@ fn real_call(run: &Run) -> String {
         md.push_str("This run has no variant measured both ways.\n");
     } else {
         crate::output::real_call::comparison(&mut md, &pairs);
+    }
+    md
+}
+
+/// Two runs of the same bench, one on one machine and one with its roles on hosts of their own
+/// (`SERVER_HOST`, `DOWNSTREAM_HOST`, `LOAD_HOSTS`): each variant's figures side by side.
+fn hosts(here: &Run, apart: &Run) -> String {
+    let (here_path, apart_path) = (relative(here), relative(apart));
+    let mut md = format!(
+        "Two runs of `make bench DOWNSTREAM=both RUNS=3`, one after the other ({}; the two are separate runs, minutes apart): on {} ({}), then with {} ({}).\n\n",
+        runs_text(here),
+        machine(here),
+        link(here, &here_path),
+        machine(apart),
+        link(apart, &apart_path),
+    );
+    if let Some(line) = crate::output::markdown::hosts_line(apart, "wrk") {
+        let _ = writeln!(md, "{line}\n");
+    }
+    md.push_str("| Variant | Req/sec, one machine | Req/sec, hosts | Hosts ÷ one machine | p99, one machine | p99, hosts | Unloaded, one machine | Unloaded, hosts | Server CPU / request, one machine | Server CPU / request, hosts |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    let apart_variants = summaries(apart);
+    let micros = |us: f64| format!("{us:.0} µs");
+    for v in &summaries(here) {
+        let Some(w) = apart_variants.iter().find(|w| w.name == v.name) else {
+            continue;
+        };
+        let ratio = match (v.rate(), w.rate()) {
+            (Some(one), Some(other)) if one.mean > 0.0 => pct(other.mean / one.mean),
+            _ => "—".to_owned(),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {ratio} | {} | {} | {} | {} | {} | {} |",
+            v.name,
+            spread(v.rate(), req),
+            spread(w.rate(), req),
+            spread(v.p99(), |us| ms(Some(us))),
+            spread(w.p99(), |us| ms(Some(us))),
+            spread(v.unloaded(), |us| ms(Some(us))),
+            spread(w.unloaded(), |us| ms(Some(us))),
+            spread(v.cpu_per_request_us(), micros),
+            spread(w.cpu_per_request_us(), micros),
+        );
     }
     md
 }
