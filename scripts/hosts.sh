@@ -36,7 +36,8 @@ HOSTS_META_JSON=""  # meta.json's "hosts" array
 HOST_LOST=""        # set when a host stopped answering: the INCOMPLETE note names it
 declare -A HOST_ADDRESS=() # destination -> the address the others reach it at
 HERE_ADDRESS=""     # this machine's address as the hosts reach it (their ssh's SSH_CONNECTION)
-declare -A HOST_DOWN=()    # destination -> yes once it stopped answering: never asked again
+declare -A HOST_DOWN=()
+declare -A HOST_THIS_MACHINE=() # destination -> true where it is this machine (same boot id)    # destination -> yes once it stopped answering: never asked again
 SSH_BASE=()
 
 # hosts_settings: reads the settings; HOSTS_ON=yes if a role is elsewhere. Dies on a bad one.
@@ -148,6 +149,7 @@ hosts_prepare() {
     own_boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo none)
     same=false
     [[ ${fact[boot_id]} != "$own_boot_id" ]] || same=true
+    HOST_THIS_MACHINE[$dest]=$same
     # One entry per role the host plays.
     for role in server downstream load; do
       [[ ", $(host_roles "$dest"), " == *", $role, "* ]] || continue
@@ -504,4 +506,10 @@ hosts_refuse() {
   hosts_settings
   [[ $HOSTS_ON == no ]] ||
     die "SERVER_HOST, DOWNSTREAM_HOST and LOAD_HOSTS are for make bench and make sweep; this run ($(basename "$0")) runs everything on this machine: unset them"
+}
+
+# server_here: the server runs on this machine (here, or on a host that is this machine: a
+# network namespace), so this machine's /proc/stat counts its CPU.
+server_here() {
+  [[ -z $(role_dest server) || ${HOST_THIS_MACHINE[$SERVER_HOST]:-false} == true ]]
 }

@@ -573,8 +573,9 @@ measured_run() {
     DOWNSTREAM_CPU_TICKS=$PROC_CPU_TICKS DOWNSTREAM_HWM_KB=$PROC_HWM_KB
   fi
   [[ -z $stats_before ]] || record_wakeups "$stats_before" "$stats_started_ms"
-  # The whole machine's busy CPU during the run: server, wrk, and anything else running.
-  record machine_cpu_busy_s "$(ticks_to_seconds $(($(machine_cpu_ticks) - machine_before)))"
+  # The whole machine's busy CPU during the run: server, wrk, and anything else running (not
+  # recorded where the server ran on another machine: this one's would be no figure of its).
+  ! server_here || record machine_cpu_busy_s "$(ticks_to_seconds $(($(machine_cpu_ticks) - machine_before)))"
   record client_cpu_s "$(ticks_to_seconds "$WRK_CPU_TICKS")"
   if [[ -n $cpu_before ]]; then
     record server_cpu_s "$(ticks_to_seconds $((SAMPLE_CPU_TICKS - cpu_before)))"

@@ -238,6 +238,10 @@ pub struct Downstream {
     pub pool: Option<String>,
     /// The server's `--downstream-keep-alive-secs`.
     pub keep_alive_secs: Option<String>,
+    /// The host it ran on (`DOWNSTREAM_HOST`), where not this machine.
+    pub host: Option<String>,
+    /// The host the server that called it ran on (`SERVER_HOST`), where not this machine.
+    pub server_host: Option<String>,
     /// The downstream alone, unloaded (downstream-primer.txt, `wrk -t1 -c1`).
     pub unloaded: Option<WrkReport>,
 }
@@ -261,6 +265,8 @@ impl Downstream {
             command: text("downstream_command"),
             pool: text("downstream_pool"),
             keep_alive_secs: text("downstream_keep_alive_secs"),
+            host: text("downstream_host"),
+            server_host: text("server_host"),
             unloaded,
         })
     }

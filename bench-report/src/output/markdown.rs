@@ -1534,10 +1534,23 @@ mod tests {
             cores_line(&together),
             "Hosts: wrk on lab1 and srv1; the servers on srv1. srv1 runs both a load generator and the servers: there they share the cores, and the generator's CPU use is part of the figures."
         );
+        // Where roles ran on hosts, this machine's placement says nothing of them.
+        assert_eq!(placement(&together), None);
+
+        // Hosts that share a boot id are one machine: said, with their CPU sets.
+        let lab = |load_cpus: &str| {
+            hosts(&format!(
+                r#"{{"role": "server", "hostname": "lab2", "cpu_model": "EPYC", "kernel": "6.1", "cpus": "1", "boot_id": "b"}},
+                   {{"role": "load", "hostname": "lab1", "cpus": "{load_cpus}", "boot_id": "b"}}"#
+            ))
+        };
         assert_eq!(
-            placement(&together),
-            Some(Placement::Shared("0-1".to_owned()))
+            cores_line(&lab("0")),
+            "Hosts: the servers on lab2 (cores 1); wrk on lab1 (cores 0): one machine (EPYC, Linux 6.1), each host a network namespace of the one kernel (the same boot id), as `make lab-hosts` makes them, so they share its memory and caches. The load generators and the servers run on cores of their own (CPU sets): neither takes CPU from the other."
         );
+        assert!(cores_line(&lab("0-1")).ends_with(
+            "The load generators and the servers share cores: the generators' CPU use is part of the figures."
+        ));
 
         // Without hosts, as before.
         let one = run(

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::real_call::{pairs, Pair, HOLDS_WITHIN};
 use crate::analysis::variants::VariantSummary;
+use crate::model::Downstream;
 use crate::output::format::{ms, pct, pct_against, rate, times};
 use crate::output::markdown::spread_text;
 
@@ -22,10 +23,11 @@ pub fn section(md: &mut String, variants: &[VariantSummary<'_>]) {
         .map_or("?".to_owned(), |d| d.to_string());
     let _ = writeln!(
         md,
-        "\n## The simulated wait beside a real call\n\nEach variant ran both ways in this run, interleaved: waiting {delay} ms with a sleep (the seed's model), and calling a real downstream that waits {delay} ms (`{}`, started beside it on the same cores, at {}) with the client its architecture would use: a blocking client (ureq) on sync-server's handler threads and inside async-blocking-server's async handler, an awaited one (hyper-util) in async-server. The pool keeps up to {} idle keep-alive connections for {} s and opens more when more calls run at once: it caps nothing, so the bound is the architecture's, concurrency / the latency of one call alone through the server (*Unloaded*; *Downstream alone* is the downstream's own). The downstream waits on its own timer: where that wakes nearer the deadline than the server's own sleep does, one call alone is shorter than the sleep (compare *Unloaded*). The sleep model holds where the real call's req/s is within ±{} of the sleep's.\n",
+        "\n## The simulated wait beside a real call\n\nEach variant ran both ways in this run, interleaved: waiting {delay} ms with a sleep (the seed's model), and calling a real downstream that waits {delay} ms (`{}`, started {}, at {}) with the client its architecture would use: a blocking client (ureq) on sync-server's handler threads and inside async-blocking-server's async handler, an awaited one (hyper-util) in async-server. The pool keeps up to {} idle keep-alive connections for {} s and opens more when more calls run at once: it caps nothing, so the bound is the architecture's, concurrency / the latency of one call alone through the server (*Unloaded*; *Downstream alone* is the downstream's own). The downstream waits on its own timer: where that wakes nearer the deadline than the server's own sleep does, one call alone is shorter than the sleep (compare *Unloaded*). The sleep model holds where the real call's req/s is within ±{} of the sleep's.\n",
         downstream
             .and_then(|d| d.command.as_deref())
             .map_or("?".to_owned(), short_command),
+        downstream.map_or_else(|| "beside it on the same cores".to_owned(), placed),
         downstream.map_or("?", |d| d.url.as_str()),
         downstream
             .and_then(|d| d.pool.as_deref())
@@ -166,13 +168,38 @@ fn verdict(pair: &Pair<'_, '_>) -> String {
             Some(downstream) => {
                 let _ = write!(
                     text,
-                    ", and the downstream {downstream:.0} µs more, on the same cores as wrk and the server."
+                    ", and the downstream {downstream:.0} µs more, {}.",
+                    call.example.downstream.as_ref().map_or_else(
+                        || "on the same cores as wrk and the server".to_owned(),
+                        cpu_where
+                    )
                 );
             }
             None => text.push('.'),
         }
     }
     text
+}
+
+/// Where the downstream was started: beside the server on the same cores, or on its host.
+fn placed(downstream: &Downstream) -> String {
+    match (&downstream.host, &downstream.server_host) {
+        (None, None) => "beside it on the same cores".to_owned(),
+        (Some(host), Some(server)) if host == server => format!("beside it on {host}"),
+        (Some(host), _) => format!("on {host}, a host of its own"),
+        (None, Some(_)) => "on this machine, the server on a host of its own".to_owned(),
+    }
+}
+
+/// Where the downstream's CPU was spent, for the sentence on CPU per request.
+fn cpu_where(downstream: &Downstream) -> String {
+    match &downstream.host {
+        None if downstream.server_host.is_none() => {
+            "on the same cores as wrk and the server".to_owned()
+        }
+        None => "on this machine".to_owned(),
+        Some(host) => format!("on {host}"),
+    }
 }
 
 /// The real call's req/s over the sleep's as a percentage, with the decimals it takes to
