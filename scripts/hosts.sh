@@ -203,12 +203,15 @@ hosts_copy() {
     [[ -x $BIN_DIR/$name ]] || die "$BIN_DIR/$name not found: run 'make build' first"
     files+=("$BIN_DIR/$name")
   done
+  # The open loop's generator too, where this run uses one (latency.sh sets OHA_BIN).
+  [[ -z ${OHA_BIN:-} ]] || files+=("$OHA_BIN")
   commit=$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo nocommit)
   digest=$(cat "${files[@]}" "$REPO_ROOT/scripts/wrk-report.lua" "$REPO_ROOT/scripts/host-agent.sh" | sha256sum)
   HOSTS_CACHE=".cache/bench-hosts/$commit-${digest:0:12}"
   stage="$HOSTS_TMP/stage"
   mkdir -p "$stage/bin"
   cp "${files[@]}" "$stage/bin/"
+  [[ -z ${OHA_BIN:-} ]] || mv "$stage/bin/${OHA_BIN##*/}" "$stage/bin/oha" 2>/dev/null || true
   cp "$REPO_ROOT/scripts/wrk-report.lua" "$REPO_ROOT/scripts/host-agent.sh" "$stage/"
   for dest in "${HOSTS_DESTS[@]}"; do
     if ssh_to "$dest" test -e "$HOSTS_CACHE/.complete" </dev/null; then
@@ -229,6 +232,7 @@ remote_command() {
   for arg in "$@"; do
     case "$arg" in
       "$BIN_DIR"/*) REMOTE_COMMAND+=("$HOSTS_CACHE/bin/${arg#"$BIN_DIR"/}") ;;
+      "${OHA_BIN:-/no oha}") REMOTE_COMMAND+=("$HOSTS_CACHE/bin/oha") ;;
       "$REPO_ROOT/scripts/wrk-report.lua") REMOTE_COMMAND+=("$HOSTS_CACHE/wrk-report.lua") ;;
       "$REPO_ROOT"/*) die "'$arg' is not on the hosts (only the Rust servers and wrk-report.lua are copied)" ;;
       *) REMOTE_COMMAND+=("$arg") ;;
@@ -415,11 +419,22 @@ role_where() {
 # agreed instant; each host's raw log kept, and their merge (bench-report merge-wrk, through
 # an HDR histogram of each host's full distribution) as the point's log.
 
-# remote_load_start OUT wrk ARGS...: wrk on the load hosts (one connection: the first host
-# alone); sets LOAD_PIDS (the local ssh of each), LOAD_DESTS, LOAD_NAMES and LOAD_OUTS.
+# remote_load_start OUT COMMAND ARGS...: wrk on the load hosts (one connection: the first host
+# alone), or another generator (oha) on the first; sets LOAD_PIDS (the local ssh of each),
+# LOAD_DESTS, LOAD_NAMES and LOAD_OUTS.
 remote_load_start() {
-  local out=$1 arg threads=1 connections=1 rest=()
+  local out=$1 generator=$2 arg threads=1 connections=1 rest=()
   shift 2
+  if [[ $generator != wrk ]]; then
+    remote_command "$generator" "$@"
+    LOAD_PIDS=() LOAD_DESTS=("${LOAD_HOST_LIST[0]}") LOAD_OUTS=("$out") LOAD_MERGE=no
+    LOAD_NAMES=("${POINT_DIR##*/}-$(basename "$out" | tr . -)-${LOAD_HOST_LIST[0]}")
+    agent_argv "${LOAD_HOST_LIST[0]}" load "$(host_state "${LOAD_HOST_LIST[0]}")" "${LOAD_NAMES[0]}" 0 -- "${REMOTE_COMMAND[@]}"
+    "${AGENT_ARGV[@]}" </dev/null >"$out" 2>"$out.stderr" 9>&- &
+    LOAD_PIDS+=("$!")
+    track_pid "$!"
+    return 0
+  fi
   for arg in "$@"; do
     case "$arg" in
       -t[0-9]*) threads=${arg#-t} ;;
@@ -497,7 +512,8 @@ remote_load_finish() {
   done <<<"$lines"
 }
 
-# Which scripts run roles on other hosts: bench.sh and sweep.sh set HOSTS_SUPPORTED=yes.
+# Which scripts run roles on other hosts: bench.sh, sweep.sh and latency.sh set
+# HOSTS_SUPPORTED=yes.
 HOSTS_SUPPORTED=${HOSTS_SUPPORTED:-no}
 
 # hosts_refuse: for the scripts that run everything on this machine, a clear refusal when a
@@ -505,7 +521,7 @@ HOSTS_SUPPORTED=${HOSTS_SUPPORTED:-no}
 hosts_refuse() {
   hosts_settings
   [[ $HOSTS_ON == no ]] ||
-    die "SERVER_HOST, DOWNSTREAM_HOST and LOAD_HOSTS are for make bench and make sweep; this run ($(basename "$0")) runs everything on this machine: unset them"
+    die "SERVER_HOST, DOWNSTREAM_HOST and LOAD_HOSTS are for make bench, sweep and latency; this run ($(basename "$0")) runs everything on this machine: unset them"
 }
 
 # server_here: the server runs on this machine (here, or on a host that is this machine: a

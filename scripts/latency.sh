@@ -46,6 +46,8 @@ source "$SCRIPT_DIR/lib.sh"
 source "$SCRIPT_DIR/measure-point.sh"
 # shellcheck source=scripts/open-loop-point.sh
 source "$SCRIPT_DIR/open-loop-point.sh"
+# The roles may run on hosts of their own (hosts.sh), the open loop from one load host.
+HOSTS_SUPPORTED=yes
 
 readonly DEFAULT_FRACTIONS="0.1 0.25 0.5 0.75 0.9 1.0 1.1 1.25"
 # Per-point cost beyond the primer and the load (start, /health, checks, oha's start, stop),
@@ -162,6 +164,8 @@ main() {
     return 0
   fi
 
+  [[ ${LOAD_HOSTS:-} != *[,\ ]* ]] ||
+    die "LOAD_HOSTS=$LOAD_HOSTS: the open loop runs from one load host (oha's histograms are not merged across hosts): give one"
   "$SCRIPT_DIR/ensure-tools.sh" wrk curl
   OHA_BIN=$("$SCRIPT_DIR/ensure-oha.sh") || exit 1
   readonly OHA_BIN

@@ -131,7 +131,7 @@ run_wrk() {
 run_load() {
   local out=$1 pid
   shift
-  if [[ -n ${LOAD_HOST_LIST[0]:-} && $1 == wrk ]]; then
+  if [[ -n ${LOAD_HOST_LIST[0]:-} && ($1 == wrk || $1 == "${OHA_BIN:-/no oha}") ]]; then
     remote_load_start "$out" "$@"
   else
     "${CLIENT_PIN[@]}" "$@" >"$out" 2>"$out.stderr" 9>&- &

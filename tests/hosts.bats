@@ -110,6 +110,25 @@ only_sshd_in() {
   only_sshd_in lab3
 }
 
+@test "latency: the open loop from a load host against a server host; several load hosts refused" {
+  require_binaries bench-report
+  SERVER_HOST=lab2 LOAD_HOSTS=lab1 run "$SCRIPTS/latency.sh" --variants async-server --rates 500 --duration 1s \
+    --primer 0 --results-dir "$RESULTS"
+  [ "$status" -eq 0 ]
+  local point
+  point=$(find -H "$RESULTS/latest" -mindepth 1 -maxdepth 1 -type d -name 'async-server*' | head -n 1)
+  [ "$(value status "$point/numbers.txt")" = ok ]
+  [ "$(value oha_exit "$point/numbers.txt")" = 0 ]
+  [ "$(value server_host "$point/numbers.txt")" = lab2 ]
+  grep -q 'Where the generator ran' "$RESULTS/latest/summary.md"
+  only_sshd_in lab1
+  only_sshd_in lab2
+  SERVER_HOST=lab2 LOAD_HOSTS=lab1,lab3 run "$SCRIPTS/latency.sh" --variants async-server --rates 500 --duration 1s \
+    --results-dir "$RESULTS/two"
+  [ "$status" -eq 1 ]
+  [[ $output == *"the open loop runs from one load host"* ]]
+}
+
 @test "a server host lost mid-run: the run is INCOMPLETE naming it, and the others are left clean" {
   SERVER_HOST=lab2 LOAD_HOSTS=lab1 "$SCRIPTS/bench.sh" --variants sync-server --connections 10 --duration 6s \
     --warmup 0 --primer 0 --results-dir "$RESULTS" >"$BATS_TEST_TMPDIR/bench.log" 2>&1 &

@@ -446,13 +446,18 @@ fn how_it_was_run(md: &mut String, run: &Run) {
 - **Connections per point**: rate × the delay × {CONNECTIONS_HEADROOM} (Little's law: in flight = rate × latency, with room for late answers), at least {MIN_CONNECTIONS} so one slow answer never holds up the next request due, and at most {} (more connections would raise the bound of a variant whose waits overlap, the bound the fractions refer to). Each point's connections are in the table.\n\
 - **Above the bound** requests arrive faster than they leave: a queue that grows as long as the load lasts, with no steady state. Each run is bounded by `-z {}` (the half-length runs of check 2 by half that) so that the run keeps to its time; the latencies above 100% are those of a run that long, and a longer run gives longer ones.\n\
 - **Timeouts**: `oha -t {}`, counted apart; oha aborts the requests still in flight when the run's time is up, counted as cut off.\n\
-- **The generator shares the machine**: oha sends and times every request on the same cores as the server; its CPU seconds are in summary.csv (`client_cpu_s`), with the server's and the whole machine's.",
+- {}",
         text("connections"),
         text("delay_ms"),
         text("workers"),
         text("connections"),
         text("duration"),
         text("timeout"),
+        if run.meta.hosts().is_empty() {
+            "**The generator shares the machine**: oha sends and times every request on the same cores as the server; its CPU seconds are in summary.csv (`client_cpu_s`), with the server's and the whole machine's."
+        } else {
+            "**Where the generator ran**: on its load host, as the hosts line above says; its CPU seconds are in summary.csv (`client_cpu_s`), with the server's."
+        },
     );
 }
 
