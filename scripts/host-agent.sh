@@ -26,17 +26,17 @@
 #   stop-all DIR                  stop every process of DIR still running (SIGTERM, then
 #                                 SIGKILL): the clean-up after an interrupted run
 #
-# Every process it starts is recorded in DIR by PID and start time; it signals a PID only while
+# scripts/lib.sh sources it for pid_alive, proc_sample and pid_listens_on: one copy of each,
+# here and on the hosts. Every process it starts is recorded in DIR by PID and start time; it signals a PID only while
 # both still match (never a later process given the same PID), and never a process by name.
-set -euo pipefail
 
 die() {
   printf 'host-agent (%s): %s\n' "$(hostname 2>/dev/null || echo '?')" "$*" >&2
   exit 1
 }
 
-# alive PID: running, and not a zombie.
-alive() {
+# pid_alive PID: running (not gone, not a zombie waiting to be reaped).
+pid_alive() {
   local stat
   { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
   stat=${stat##*) }
@@ -58,21 +58,36 @@ ours() {
   local pid
   [[ ! -e $1/$2.exit ]] || return 1
   pid=$(cat "$1/$2.pid" 2>/dev/null) || return 1
-  alive "$pid" && [[ $(started "$pid") == "$(cat "$1/$2.start" 2>/dev/null)" ]] || return 1
+  pid_alive "$pid" && [[ $(started "$pid") == "$(cat "$1/$2.start" 2>/dev/null)" ]] || return 1
   echo "$pid"
 }
 
-sample() {
-  local stat fields threads=0 hwm=0 key value _unit
-  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+# proc_sample PID: sets PROC_CPU_TICKS (user + system), PROC_THREADS and PROC_HWM_KB (peak
+# RSS) from /proc, or fails if PID is gone. The harness runs it ten times a second beside a
+# measured load, so it sets variables rather than printing: no fork per sample.
+proc_sample() {
+  local pid=$1 stat fields threads=0 hwm=0 key value _unit
+  { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 1
   read -ra fields <<<"${stat##*) }"
   while read -r key value _unit; do
     case "$key" in
       Threads:) threads=$value ;;
       VmHWM:) hwm=$value ;;
     esac
-  done 2>/dev/null <"/proc/$1/status" || return 1
-  echo "$((fields[11] + fields[12])) $threads $hwm"
+  done 2>/dev/null <"/proc/$pid/status" || return 1
+  # After the ")" of comm: state is field 0, utime 11, stime 12 (stat(5): 3, 14, 15).
+  # shellcheck disable=SC2034 # read by the caller
+  {
+    PROC_CPU_TICKS=$((fields[11] + fields[12]))
+    PROC_THREADS=$threads
+    PROC_HWM_KB=$hwm
+  }
+}
+
+# sample PID: proc_sample's figures on one line.
+sample() {
+  proc_sample "$1" || return 1
+  echo "$PROC_CPU_TICKS $PROC_THREADS $PROC_HWM_KB"
 }
 
 info() {
@@ -139,8 +154,8 @@ stop() {
   if pid=$(ours "$dir" "$name"); then
     kill -TERM "$pid" 2>/dev/null || true
     deadline=$(($(date +%s%3N) + grace_ms))
-    while alive "$pid" && (($(date +%s%3N) < deadline)); do sleep 0.05; done
-    if alive "$pid"; then
+    while pid_alive "$pid" && (($(date +%s%3N) < deadline)); do sleep 0.05; done
+    if pid_alive "$pid"; then
       kill -KILL "$pid" 2>/dev/null || true
       killed=" (killed: no exit within ${grace_ms}ms of SIGTERM)"
     fi
@@ -148,7 +163,9 @@ stop() {
   echo "$(ended "$dir" "$name")$killed"
 }
 
-listens() {
+# pid_listens_on PID PORT: PID holds the socket listening on PORT (so the server answering
+# there is the one started, not another's). True where /proc/net/tcp is unreadable.
+pid_listens_on() {
   local pid=$1 port=$2 inode fd target inodes
   [[ -r /proc/net/tcp ]] || return 0
   inodes=$(awk -v port=":$(printf '%04X' "$port")" \
@@ -176,7 +193,7 @@ load() {
   started "$pid" >"$dir/$name.start" || true
   echo "$pid" >"$dir/$name.pid"
   # Its CPU time: the last sample before it exits (to within 0.1 s).
-  while alive "$pid"; do
+  while pid_alive "$pid"; do
     line=$(sample "$pid" 2>/dev/null) && read -ra fields <<<"$line" && ticks=${fields[0]}
     sleep 0.1
   done
@@ -215,13 +232,13 @@ main() {
       [[ $# -ge 4 && $3 == -- ]] || die "usage: start DIR NAME -- CMD..."
       start "$@"
       ;;
-    alive) alive "$1" ;;
+    alive) pid_alive "$1" ;;
     sample) sample "$1" ;;
     watch)
       while sample "$1"; do sleep "$2"; done
       echo gone
       ;;
-    listens) listens "$1" "$2" ;;
+    listens) pid_listens_on "$1" "$2" ;;
     stop) stop "$1" "$2" "$3" ;;
     ended) ended "$1" "$2" ;;
     load)
@@ -233,4 +250,7 @@ main() {
   esac
 }
 
-main "$@"
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  set -euo pipefail
+  main "$@"
+fi

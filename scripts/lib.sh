@@ -21,6 +21,12 @@ readonly SERVER_GRACE_MS=5000
 # bench.sh holds its results lock on fd 9; every child is started with 9>&- so a server
 # never keeps the lock alive after the harness is gone.
 
+# pid_alive, proc_sample and pid_listens_on: the agent's own, the one copy used here and on a
+# host of its own (its main runs only when it is run, not sourced). Before the logging below,
+# whose die wins.
+# shellcheck source=scripts/host-agent.sh
+source "$REPO_ROOT/scripts/host-agent.sh"
+
 # ---------------------------------------------------------------------------------------
 # Logging. Everything for humans goes to stderr; stdout stays free for data.
 log() { printf '%s\n' "$*" >&2; }
@@ -308,13 +314,6 @@ untrack_pid() {
   TRACKED_PIDS=("${kept[@]}")
 }
 
-# pid_alive PID: running (not gone, not a zombie waiting to be reaped).
-pid_alive() {
-  local stat
-  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-  stat=${stat##*) }
-  [[ ${stat%% *} != Z ]]
-}
 
 # reap PID: wait for a child that has exited; sets ENDED to how it ended ("0", "1",
 # "signal 9"). Never call it in $(...): a subshell cannot wait for our children.
@@ -360,43 +359,7 @@ port_in_use() {
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
-# pid_listens_on PID PORT: PID holds the socket listening on PORT (so the server answering
-# there is the one we started, not another run's). True where /proc/net/tcp is unreadable.
-pid_listens_on() {
-  local pid=$1 port=$2 inode fd target inodes
-  [[ -r /proc/net/tcp ]] || return 0
-  inodes=$(awk -v port=":$(printf '%04X' "$port")" \
-    '$4 == "0A" && substr($2, length($2) - 4) == port { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-  for inode in $inodes; do
-    for fd in /proc/"$pid"/fd/*; do
-      target=$(readlink "$fd" 2>/dev/null) || continue
-      [[ $target == "socket:[$inode]" ]] && return 0
-    done
-  done
-  return 1
-}
 
-# proc_sample PID: sets PROC_CPU_TICKS, PROC_THREADS and PROC_HWM_KB from /proc, or fails
-# if PID is gone. It runs ten times a second beside the measured load on the same cores, so
-# it sets variables rather than printing: no $(...) subshell, no fork per sample.
-proc_sample() {
-  local pid=$1 stat fields threads=0 hwm=0 key value _unit
-  { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 1
-  read -ra fields <<<"${stat##*) }"
-  while read -r key value _unit; do
-    case "$key" in
-      Threads:) threads=$value ;;
-      VmHWM:) hwm=$value ;;
-    esac
-  done 2>/dev/null <"/proc/$pid/status" || return 1
-  # After the ")" of comm: state is field 0, utime 11, stime 12 (stat(5): 3, 14, 15).
-  # shellcheck disable=SC2034 # read by the caller
-  {
-    PROC_CPU_TICKS=$((fields[11] + fields[12]))
-    PROC_THREADS=$threads
-    PROC_HWM_KB=$hwm
-  }
-}
 
 # raise_open_files: to the hard limit, so 1000s of connections are possible.
 raise_open_files() {

@@ -9,14 +9,7 @@
 load test_helper
 
 setup_file() {
-  local reason status=0
-  reason=$("$SCRIPTS/lab-hosts.sh" check 2>&1) || status=$?
-  if ((status == 3)); then
-    echo "$reason" >"$BATS_FILE_TMPDIR/unavailable"
-  elif ip link show dev sal-br0 >/dev/null 2>&1; then
-    # Lab hosts are up (make lab-hosts): their names are the ones these tests make.
-    echo "lab hosts are up on this machine (sal-br0 exists): make lab-hosts-down first" >"$BATS_FILE_TMPDIR/unavailable"
-  fi
+  lab_unavailable >"$BATS_FILE_TMPDIR/unavailable" || rm -f "$BATS_FILE_TMPDIR/unavailable"
 }
 
 setup() {

@@ -118,3 +118,18 @@ start_server() {
   done
   return 1
 }
+
+# lab_unavailable: why this machine cannot make the test hosts of scripts/lab-hosts.sh now
+# (its check exits 3 with the reason, or lab hosts are up and their names taken), on stdout;
+# fails, printing nothing, where they can be made.
+lab_unavailable() {
+  local reason status=0
+  reason=$("$SCRIPTS/lab-hosts.sh" check 2>&1) || status=$?
+  if ((status == 3)); then
+    echo "$reason"
+  elif ip link show dev sal-br0 >/dev/null 2>&1; then
+    echo "lab hosts are up on this machine (sal-br0 exists): make lab-hosts-down first"
+  else
+    return 1
+  fi
+}
