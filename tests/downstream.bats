@@ -52,7 +52,7 @@ bench() {
   grep -q '^| sync-server | sleep | [0-9]' "$run_dir/summary.md"
   grep -q '^| sync-server+http | real call | [0-9]' "$run_dir/summary.md"
   grep -q '^| async-server+http | real call | [0-9]' "$run_dir/summary.md"
-  grep -q '^- \*\*sync-server\*\*: the real call served [0-9.]* req/s, [0-9]*% of the sleep.s [0-9.]*: \*\*the sleep model \(holds\|does not hold\)\*\*' "$run_dir/summary.md"
+  grep -q '^- \*\*sync-server\*\*: the real call served [0-9.]* req/s, [0-9.]*% of the sleep.s [0-9.]*: \*\*the sleep model \(holds\|does not hold\)\*\*' "$run_dir/summary.md"
   grep -q '^- \*\*async-server\*\*: the real call served ' "$run_dir/summary.md"
 }
 

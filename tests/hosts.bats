@@ -89,10 +89,10 @@ only_sshd_in() {
   # sync-server serves one request per 10 ms whatever the load: the total is the server's.
   local one two
   SERVER_HOST=lab2 LOAD_HOSTS=lab1 run "$SCRIPTS/bench.sh" --variants sync-server --connections 10 \
-    --duration 2s --warmup 0 --primer 0 --results-dir "$RESULTS/one"
+    --duration 1s --warmup 0 --primer 0 --results-dir "$RESULTS/one"
   [ "$status" -eq 0 ]
   SERVER_HOST=lab2 LOAD_HOSTS=lab1,lab3 run "$SCRIPTS/bench.sh" --variants sync-server --connections 10 \
-    --duration 2s --warmup 0 --primer 0 --results-dir "$RESULTS/two"
+    --duration 1s --warmup 0 --primer 0 --results-dir "$RESULTS/two"
   [ "$status" -eq 0 ]
   local point="$RESULTS/two/latest/sync-server"
   [ -s "$point/wrk-lab1.txt" ]
@@ -127,7 +127,7 @@ only_sshd_in() {
 }
 
 @test "a server host lost mid-run: the run is INCOMPLETE naming it, and the others are left clean" {
-  SERVER_HOST=lab2 LOAD_HOSTS=lab1 "$SCRIPTS/bench.sh" --variants sync-server --connections 10 --duration 6s \
+  SERVER_HOST=lab2 LOAD_HOSTS=lab1 "$SCRIPTS/bench.sh" --variants sync-server --connections 10 --duration 4s \
     --warmup 0 --primer 0 --results-dir "$RESULTS" >"$BATS_TEST_TMPDIR/bench.log" 2>&1 &
   local pid=$! status=0
   wait_for_line "$BATS_TEST_TMPDIR/bench.log" 'wrk -t'
