@@ -40,9 +40,9 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
 # shellcheck disable=SC2034 # read by parse_options (lib.sh)
 USAGE_FILE="${BASH_SOURCE[0]}"
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
-# shellcheck source=scripts/measure-point.sh
+# shellcheck source=measure-point.sh
 source "$SCRIPT_DIR/measure-point.sh"
 # The roles may run on hosts of their own (SERVER_HOST, DOWNSTREAM_HOST, LOAD_HOSTS: hosts.sh).
 HOSTS_SUPPORTED=yes

@@ -41,7 +41,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
 # shellcheck disable=SC2034 # read by parse_options (lib.sh)
 USAGE_FILE="${BASH_SOURCE[0]}"
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
 # ip, tc and sshd live in /usr/sbin, which a PATH may lack.

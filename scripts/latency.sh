@@ -40,11 +40,11 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
 # shellcheck disable=SC2034 # read by parse_options (lib.sh)
 USAGE_FILE="${BASH_SOURCE[0]}"
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
-# shellcheck source=scripts/measure-point.sh
+# shellcheck source=measure-point.sh
 source "$SCRIPT_DIR/measure-point.sh"
-# shellcheck source=scripts/open-loop-point.sh
+# shellcheck source=open-loop-point.sh
 source "$SCRIPT_DIR/open-loop-point.sh"
 # The roles may run on hosts of their own (hosts.sh), the open loop from one load host.
 HOSTS_SUPPORTED=yes

@@ -3,6 +3,7 @@
 # server process (start, wait for /health, sample /proc, stop by PID), and the lifecycle of a
 # run folder (lock, meta.json, INCOMPLETE, summary) that bench.sh and sweep.sh both use.
 #
+# shellcheck source-path=SCRIPTDIR
 # Sourced, never run:  source "$SCRIPT_DIR/lib.sh"
 # Every process started here is tracked by its PID in TRACKED_PIDS and stopped by
 # stop_tracked_processes (call it from the caller's EXIT trap); nothing is ever killed by name.
@@ -24,7 +25,7 @@ readonly SERVER_GRACE_MS=5000
 # pid_alive, proc_sample and pid_listens_on: the agent's own, the one copy used here and on a
 # host of its own (its main runs only when it is run, not sourced). Before the logging below,
 # whose die wins.
-# shellcheck source=scripts/host-agent.sh
+# shellcheck source=host-agent.sh
 source "$REPO_ROOT/scripts/host-agent.sh"
 
 # ---------------------------------------------------------------------------------------
@@ -300,7 +301,7 @@ set_placement() {
 }
 
 # Roles on hosts of their own (SERVER_HOST, DOWNSTREAM_HOST, LOAD_HOSTS), over ssh.
-# shellcheck source=scripts/hosts.sh
+# shellcheck source=hosts.sh
 source "$REPO_ROOT/scripts/hosts.sh"
 
 # ---------------------------------------------------------------------------------------

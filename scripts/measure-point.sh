@@ -685,7 +685,7 @@ point_verdict() {
 }
 
 main() {
-  # shellcheck source=scripts/lib.sh
+  # shellcheck source=lib.sh
   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
   (($#)) || {
     print_usage "$MEASURE_POINT_SCRIPT" >&2

@@ -21,7 +21,7 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
 USAGE_FILE="${BASH_SOURCE[0]}"
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
 # logs_to_points LOG_DIR RUN_DIR DELAY_MS WORKERS: one point folder per wrk log.
