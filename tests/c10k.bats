@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck source-path=SCRIPTDIR
 # scripts/c10k.sh and scripts/limits.sh: the quick C10k run of CI (sync-server and
 # async-server at 2,000 connections for 1 s, shared by the first tests), then the limit checks
 # against fake machines (the MACHINE_* figures, or a fake /proc tree), and a real run whose
@@ -17,9 +18,9 @@ setup_file() {
 
 # load_limits: the functions under test, sourced into the test's shell.
 load_limits() {
-  # shellcheck source=scripts/lib.sh
+  # shellcheck source=../scripts/lib.sh
   source "$SCRIPTS/lib.sh"
-  # shellcheck source=scripts/limits.sh
+  # shellcheck source=../scripts/limits.sh
   source "$SCRIPTS/limits.sh"
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck source-path=SCRIPTDIR
 # Every server variant of variants.table (the Rust servers and the seed's
 # Python ones) against the HTTP clients people benchmark and fetch with: ab with and without
 # -k, hey with and without keep-alive, h2load --h1, curl over HTTP/1.0 (with and without
@@ -12,6 +13,7 @@
 
 load test_helper
 # The table of variants (variant_names, variant_lookup).
+# shellcheck source=../scripts/lib.sh
 source "$REPO_ROOT/scripts/lib.sh"
 
 # Each server waits this long per `GET /`: small, so the file runs fast.

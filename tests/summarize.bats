@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck source-path=SCRIPTDIR
 # The report from the command line: bench-report summarize on a run folder, and
 # scripts/summarize-logs.sh on a folder of plain wrk logs (the seed's own three). The report's
 # analysis and prose are unit-tested in bench-report/; here: the files it writes, its errors.
@@ -17,7 +18,7 @@ point() {
 
 # load_lib: the harness's shared functions (numbers_append), sourced into the test's shell.
 load_lib() {
-  # shellcheck source=scripts/lib.sh
+  # shellcheck source=../scripts/lib.sh
   source "$SCRIPTS/lib.sh"
 }
 
