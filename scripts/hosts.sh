@@ -153,21 +153,33 @@ hosts_prepare() {
     # One entry per role the host plays.
     for role in server downstream load; do
       [[ ", $(host_roles "$dest"), " == *", $role, "* ]] || continue
-      entries+=("{\"role\": \"$role\", \"destination\": $(json_string "$dest"), \"address\": $(json_string "${HOST_ADDRESS[$dest]}"), \"hostname\": $(json_string "${fact[hostname]}"), \"cpu_model\": $(json_string "${fact[cpu_model]}"), \"cores\": ${fact[cores]}, \"cpus\": $(json_string "${fact[cpus]}"), \"kernel\": $(json_string "${fact[kernel]}"), \"arch\": $(json_string "${fact[arch]}"), \"wrk\": $(json_string "${fact[wrk]}"), \"boot_id\": $(json_string "${fact[boot_id]}"), \"this_machine\": $same, \"clock_skew_ms\": $CLOCK_SKEW_MS, \"ssh_round_trip_ms\": $CLOCK_RTT_MS}")
+      entries+=("$(host_entry "$role" "$dest" "${HOST_ADDRESS[$dest]}" "$same" \
+        ", \"clock_skew_ms\": $CLOCK_SKEW_MS, \"ssh_round_trip_ms\": $CLOCK_RTT_MS")")
     done
   done
   if [[ -z $SERVER_HOST ]]; then
     # The servers stay on this machine: its entry too, so that the report names every role's.
     facts=$(bash "$REPO_ROOT/scripts/host-agent.sh" info)
-    local -A fact=()
+    fact=()
     while IFS='=' read -r key value; do fact[$key]=$value; done <<<"$facts"
-    entries+=("{\"role\": \"server\", \"destination\": \"\", \"address\": $(json_string "$HERE_ADDRESS"), \"hostname\": $(json_string "${fact[hostname]}"), \"cpu_model\": $(json_string "${fact[cpu_model]}"), \"cores\": ${fact[cores]}, \"cpus\": $(json_string "${fact[cpus]}"), \"kernel\": $(json_string "${fact[kernel]}"), \"arch\": $(json_string "${fact[arch]}"), \"wrk\": $(json_string "${fact[wrk]}"), \"boot_id\": $(json_string "${fact[boot_id]}"), \"this_machine\": true}")
+    entries+=("$(host_entry server "" "$HERE_ADDRESS" true)")
   fi
   HOSTS_META_JSON="[$(
     IFS=,
     echo "${entries[*]}"
   )]"
   HOSTS_STATE="$HOSTS_CACHE/runs/$(date -u +%Y%m%dT%H%M%SZ)-$$"
+}
+
+# host_entry ROLE DEST ADDRESS THIS_MACHINE [MORE]: one entry of meta.json's hosts, from the
+# caller's fact array (host-agent.sh info); MORE, JSON members of its own.
+host_entry() {
+  # shellcheck disable=SC2154 # fact is the caller's
+  printf '{"role": "%s", "destination": %s, "address": %s, "hostname": %s, "cpu_model": %s, "cores": %s, "cpus": %s, "kernel": %s, "arch": %s, "wrk": %s, "boot_id": %s, "this_machine": %s%s}' \
+    "$1" "$(json_string "$2")" "$(json_string "$3")" "$(json_string "${fact[hostname]}")" \
+    "$(json_string "${fact[cpu_model]}")" "${fact[cores]}" "$(json_string "${fact[cpus]}")" \
+    "$(json_string "${fact[kernel]}")" "$(json_string "${fact[arch]}")" "$(json_string "${fact[wrk]}")" \
+    "$(json_string "${fact[boot_id]}")" "$4" "${5:-}"
 }
 
 # host_state DEST: the run's folder on DEST.
