@@ -74,7 +74,7 @@ require_loads() {
 plan_point() {
   local name=$1 option=$2 value=$3 suffix=$4 key output line
   variant_lookup "$name"
-  output=$("$REPORT" open-loop --rule "$V_BOUND_BY" --connections "$CONNECTIONS" --workers "$WORKERS" \
+  output=$("$REPORT" plan --rule "$V_BOUND_BY" --connections "$CONNECTIONS" --workers "$WORKERS" \
     --delay-ms "$DELAY_MS" "$option" "$value") || die "no plan for $name at $option $value"
   local -A load=()
   while IFS= read -r line; do

@@ -1,12 +1,13 @@
-//! bench-report: turns a run folder's raw logs into its report, and answers the harness's
-//! questions about wrk output and bounds, so that bash never parses or computes a figure.
+//! bench-report: turns a run folder's raw logs into its report. The harness asks it one thing
+//! before a point runs (`plan`: the bound and the load), and reads its progress lines from
+//! what wrk and oha wrote (`wrk`, `oha`); bash never parses or computes a figure.
 //!
 //! ```text
 //! bench-report summarize results/latest          # summary.md, summary.csv, charts/*.svg
+//! bench-report plan --rule workers --connections 100 --workers 1 --delay-ms 10
+//! bench-report plan --rule workers --connections 100 --workers 1 --delay-ms 10 --fraction 0.5
 //! bench-report wrk results/latest/async-server/wrk.txt
-//! bench-report bound --rule workers --connections 100 --workers 1 --delay-ms 10
 //! bench-report oha results/latest/sync-server.f0.5/oha.json
-//! bench-report open-loop --rule workers --connections 100 --workers 1 --delay-ms 10 --fraction 0.5
 //! bench-report merge-wrk --out results/latest/async-server/wrk.txt lab1=wrk-lab1.txt lab2=wrk-lab2.txt
 //! ```
 
@@ -64,12 +65,6 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Little's law for a variant's rule: print `concurrency=N` and `bound_req_per_sec=X`
-    /// (no bound at delay 0).
-    Bound {
-        #[command(flatten)]
-        load: BoundArgs,
-    },
     /// Read one oha JSON output and print its figures on one line (answered req/s, p50,
     /// p99, failures, timeouts, requests cut off at the end): the harness's progress line.
     /// Exits 1 naming the file if it is not oha's JSON output.
@@ -77,16 +72,20 @@ enum Command {
         /// oha's output, `oha --output-format json`.
         file: PathBuf,
     },
-    /// The load of one open-loop point: print `bound_req_per_sec`, `fraction`, `rate`,
+    /// The harness's one question before a point runs: what a variant's rule allows under a
+    /// load, as `key=value` lines. Always `concurrency` (the requests that can wait at once)
+    /// and `bound_req_per_sec` (Little's law, concurrency / delay; empty at delay 0). With
+    /// --fraction or --rate, an open-loop point's load too: `fraction`, `rate`,
     /// `connections_wanted` (rate × delay × headroom), `connections` (with the floor, and
-    /// capped at --connections) and `over_bound` (yes above the bound: a half-length run too). Exits 2 on a rate or fraction that is not a positive number,
-    /// or a fraction without a bound (delay 0).
-    OpenLoop {
+    /// capped at --connections) and `over_bound` (yes above the bound: a half-length run
+    /// too). Exits 2 on a rate or fraction that is not a positive number, or a fraction
+    /// without a bound (delay 0).
+    Plan {
         /// The bound's load; its connections are also the most an open-loop point gets.
         #[command(flatten)]
         load: BoundArgs,
         /// The offered rate as a fraction of the bound.
-        #[arg(long, value_parser = positive, conflicts_with = "rate", required_unless_present = "rate")]
+        #[arg(long, value_parser = positive, conflicts_with = "rate")]
         fraction: Option<f64>,
         /// The offered rate, requests per second.
         #[arg(long, value_parser = positive)]
@@ -109,7 +108,7 @@ enum Command {
     },
 }
 
-/// What Little's-law bound a variant has under a load (`bound` and `open-loop`).
+/// What Little's-law bound a variant has under a load (`plan`).
 #[derive(clap::Args, Debug)]
 struct BoundArgs {
     /// The variant's rule (variants.table, column bound_by): workers, connections,
@@ -223,21 +222,12 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Bound { load } => {
-            let (concurrency, bound) = load.bound();
-            println!("concurrency={concurrency}");
-            match bound {
-                Some(bound) => println!("bound_req_per_sec={bound:.1}"),
-                None => println!("bound_req_per_sec="),
-            }
-            ExitCode::SUCCESS
-        }
-        Command::Oha { file } => oha_line(&file),
-        Command::OpenLoop {
+        Command::Plan {
             load,
             fraction,
             rate,
-        } => open_loop(&load, fraction, rate),
+        } => plan(&load, fraction, rate),
+        Command::Oha { file } => oha_line(&file),
         Command::MergeWrk { out, inputs } => match merge::run(&inputs, &out) {
             Ok(numbers) => {
                 for line in numbers {
@@ -275,9 +265,10 @@ fn oha_line(file: &std::path::Path) -> ExitCode {
     }
 }
 
-/// `bench-report open-loop`: one point's load as key=value lines.
-fn open_loop(load: &BoundArgs, fraction: Option<f64>, rate: Option<f64>) -> ExitCode {
-    let (_, bound) = load.bound();
+/// `bench-report plan`: the bound, and with a fraction or a rate one open-loop point's load,
+/// as key=value lines.
+fn plan(load: &BoundArgs, fraction: Option<f64>, rate: Option<f64>) -> ExitCode {
+    let (concurrency, bound) = load.bound();
     let (fraction, rate) = match (fraction, rate, bound) {
         (Some(fraction), _, Some(bound)) => (Some(fraction), fraction * bound),
         (Some(_), _, None) => {
@@ -287,9 +278,14 @@ fn open_loop(load: &BoundArgs, fraction: Option<f64>, rate: Option<f64>) -> Exit
             return ExitCode::from(2);
         }
         (None, Some(rate), bound) => (bound.map(|b| rate / b), rate),
-        (None, None, _) => unreachable!("clap requires --fraction or --rate"),
+        (None, None, _) => {
+            println!("concurrency={concurrency}");
+            println!("bound_req_per_sec={}", bound.map_or(String::new(), plain));
+            return ExitCode::SUCCESS;
+        }
     };
     let (wanted, given) = connections_for(rate, load.delay_ms, load.connections);
+    println!("concurrency={concurrency}");
     println!("bound_req_per_sec={}", bound.map_or(String::new(), plain));
     println!("fraction={}", fraction.map_or(String::new(), plain));
     println!("rate={}", plain(rate));
