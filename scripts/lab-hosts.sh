@@ -335,6 +335,7 @@ paste_line() {
 on_exit() {
   local status=$?
   trap '' INT TERM
+  restore_output
   remove_probe
   stop_tracked_processes
   if [[ $UP_DONE == no && -n $STATE_FILE && -e $STATE_FILE ]]; then

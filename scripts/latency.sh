@@ -28,7 +28,7 @@
 #
 # The generator is oha (scripts/ensure-oha.sh builds it once per machine): -q RATE
 # --latency-correction times each request from when it was due. Each point gets rate x delay
-# x headroom connections, with a floor and capped at --connections (bench-report open-loop
+# x headroom connections, with a floor and capped at --connections (bench-report plan
 # says how many). Each point's folder, <variant>.f<fraction> (.half for the half-length run;
 # .r<rate> with --rates), holds numbers.txt, primer.txt, oha.json and server.log; the run
 # folder, its lock, meta.json (kind "latency") and the INCOMPLETE mark are lib.sh's. A server

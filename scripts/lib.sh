@@ -31,6 +31,12 @@ source "$REPO_ROOT/scripts/host-agent.sh"
 # ---------------------------------------------------------------------------------------
 # Logging. Everything for humans goes to stderr; stdout stays free for data.
 log() { printf '%s\n' "$*" >&2; }
+# The harness's own stdout and stderr, kept aside: a signal's trap runs where the signal
+# lands, which may be inside a command whose output is redirected (`{ read ...; } 2>/dev/null`
+# in pid_alive), and the clean-up it starts must still say what it stops. restore_output,
+# first in every EXIT trap, puts them back.
+exec {HARNESS_STDOUT}>&1 {HARNESS_STDERR}>&2
+restore_output() { exec 1>&"$HARNESS_STDOUT" 2>&"$HARNESS_STDERR"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
 die() {
   printf 'error: %s\n' "$*" >&2
@@ -202,7 +208,7 @@ variant_lookup() {
 }
 
 # bound_of BOUND_BY CONNECTIONS WORKERS DELAY_MS: Little's law for a variant's rule, from the
-# report program (the one place it is computed); sets BOUND_CONCURRENCY (how many requests can
+# report program (`bench-report plan`, the one place it is computed); sets BOUND_CONCURRENCY (how many requests can
 # wait at once) and BOUND_REQ_PER_SEC (empty at delay 0).
 # shellcheck disable=SC2034 # BOUND_REQ_PER_SEC is read by the callers
 bound_of() {
@@ -213,8 +219,8 @@ bound_of() {
       concurrency) BOUND_CONCURRENCY=$value ;;
       bound_req_per_sec) BOUND_REQ_PER_SEC=$value ;;
     esac
-  done < <("$REPORT" bound --rule "$1" --connections "$2" --workers "$3" --delay-ms "$4")
-  [[ -n $BOUND_CONCURRENCY ]] || die "bench-report bound failed for rule '$1'"
+  done < <("$REPORT" plan --rule "$1" --connections "$2" --workers "$3" --delay-ms "$4")
+  [[ -n $BOUND_CONCURRENCY ]] || die "bench-report plan failed for rule '$1'"
 }
 
 # queue_ms VARIANT CONNECTIONS DELAY WORKERS: how long a full queue takes to serve once where
@@ -348,6 +354,7 @@ stop_pid() {
 stop_tracked_processes() {
   local index pid
   trap '' INT TERM
+  restore_output
   for ((index = ${#TRACKED_PIDS[@]} - 1; index >= 0; index--)); do
     pid=${TRACKED_PIDS[index]}
     log "stopping process $pid that this harness started"
@@ -574,6 +581,7 @@ finish_run() {
 on_run_exit() {
   local status=$?
   trap '' INT TERM
+  restore_output
   set +e
   stop_tracked_processes
   hosts_cleanup

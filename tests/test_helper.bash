@@ -101,7 +101,8 @@ wait_for_line() {
     grep -q "$2" "$1" 2>/dev/null && return 0
     sleep 0.05
   done
-  echo "timed out waiting for '$2' in $1" >&2
+  echo "timed out waiting for '$2' in $1; its last lines:" >&2
+  tail -n 20 "$1" >&2 2>/dev/null || true
   return 1
 }
 
