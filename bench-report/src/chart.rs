@@ -23,15 +23,25 @@
 //!
 //! The variants' looks ([`variant_look`]) and the bar colours ([`BAR_COLOURS`]) are public so
 //! that prose can name them.
+//!
+//! plotters maps every value to its pixel (its linear coordinate, over log10 of the values on
+//! a log axis), draws the grid, the axes and the tick labels, the lines (its path and dashed
+//! path elements), the markers (composed on the point) and the bars (its rectangles, ordered
+//! and kept in the plot). This module adds what plotters does not do: the layout and the
+//! legend, tick planning (1, 2, 5 on log axes, labels that fit), clipping (plotters moves
+//! whatever lies outside the plot onto its edge), and the marker shapes it lacks.
 
 use std::ops::Range;
 
 use plotters::chart::{ChartBuilder, ChartContext};
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
-use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::drawing::{DrawingArea, IntoDrawingArea};
-use plotters::element::{Circle, PathElement, Polygon, Rectangle, Text};
+use plotters::element::{
+    Circle, DashedPathElement, EmptyElement, PathElement, Polygon, Rectangle, Text,
+};
 use plotters::prelude::SVGBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontTransform, IntoFont, RGBColor, TextStyle, WHITE};
@@ -290,6 +300,16 @@ pub struct VariantLook {
     pub solid_width: u32,
     /// The width of a dashed or dotted line, in pixels.
     pub dashed_width: u32,
+}
+
+impl VariantLook {
+    /// The width of a line drawn with `stroke`, in pixels.
+    fn line_width(&self, stroke: Stroke) -> u32 {
+        match stroke {
+            Stroke::Solid => self.solid_width,
+            Stroke::Dashed | Stroke::Dotted => self.dashed_width,
+        }
+    }
 }
 
 /// The look of variant `variant` (see [`VariantLook`]); the same in every chart.
@@ -611,20 +631,19 @@ impl AxisPlan {
 
     fn coord(&self) -> TickedAxis {
         TickedAxis {
-            lo: self.lo,
-            hi: self.hi,
+            linear: (self.lo..self.hi).into(),
             ticks: self.ticks.iter().map(|(at, _)| *at).collect(),
             minor: self.minor.clone(),
         }
     }
 }
 
-/// A plotters coordinate whose ticks (labelled, with grid lines) and minor grid lines are
-/// ours: plotters' own log coordinate labels neither 2 and 5 nor custom ticks.
-#[derive(Debug, Clone)]
+/// plotters' linear coordinate over an axis' units, with our ticks (labelled, with grid
+/// lines) and minor grid lines: plotters' own log coordinate labels neither 2 and 5 nor ticks
+/// given by the data, and its `with_key_points` over `f64` cannot draw a mesh (`f64` has no
+/// default label format, and the formatter trait is plotters' own).
 struct TickedAxis {
-    lo: f64,
-    hi: f64,
+    linear: RangedCoordf64,
     ticks: Vec<f64>,
     minor: Vec<f64>,
 }
@@ -634,8 +653,7 @@ impl Ranged for TickedAxis {
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        let share = (value - self.lo) / (self.hi - self.lo);
-        pixel(f64::from(limit.0) + share * f64::from(limit.1 - limit.0))
+        self.linear.map(value, limit)
     }
 
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
@@ -647,7 +665,7 @@ impl Ranged for TickedAxis {
     }
 
     fn range(&self) -> Range<f64> {
-        self.lo..self.hi
+        self.linear.range()
     }
 }
 
@@ -1002,29 +1020,24 @@ fn draw_title(root: &Area, lines: &[String]) -> Result<f64, ChartError> {
     Ok(y + 4.0)
 }
 
-/// The plot area of a panel, in pixels relative to the panel, with the axes it maps.
-struct Frame<'p> {
-    x: &'p AxisPlan,
-    y: &'p AxisPlan,
+/// A panel's plot: plotters' chart over the axes' units (log10 of the value on a log axis,
+/// where lines are clipped and ticks planned; a linear coordinate keeps every value finite).
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<TickedAxis, TickedAxis>>;
+
+/// Where a panel's plot lies, in pixels relative to the panel.
+struct Frame {
     left: f64,
     right: f64,
     top: f64,
     bottom: f64,
 }
 
-impl<'p> Frame<'p> {
-    fn new<X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
-        area: &Area,
-        chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
-        x: &'p AxisPlan,
-        y: &'p AxisPlan,
-    ) -> Self {
+impl Frame {
+    fn of(area: &Area, chart: &Plot, x: &AxisPlan, y: &AxisPlan) -> Self {
         let (base_x, base_y) = area.get_base_pixel();
         let (left, bottom) = chart.backend_coord(&(x.lo, y.lo));
         let (right, top) = chart.backend_coord(&(x.hi, y.hi));
         Frame {
-            x,
-            y,
             left: f64::from(left - base_x),
             right: f64::from(right - base_x),
             top: f64::from(top - base_y),
@@ -1032,23 +1045,11 @@ impl<'p> Frame<'p> {
         }
     }
 
-    /// The pixel of a point in axis units.
-    fn to_pixel(&self, (x, y): (f64, f64)) -> (f64, f64) {
-        (
-            self.left + (x - self.x.lo) / (self.x.hi - self.x.lo) * (self.right - self.left),
-            self.bottom + (y - self.y.lo) / (self.y.hi - self.y.lo) * (self.top - self.bottom),
-        )
-    }
-
     fn centre(&self) -> (f64, f64) {
         (
             f64::midpoint(self.left, self.right),
             f64::midpoint(self.top, self.bottom),
         )
-    }
-
-    fn contains(&self, (x, y): (f64, f64)) -> bool {
-        self.x.contains(x) && self.y.contains(y)
     }
 }
 
@@ -1098,10 +1099,9 @@ impl PanelLayout {
     fn build<'a, 'b>(
         &self,
         area: &'a Area<'b>,
-        x: TickedAxis,
-        y: TickedAxis,
-    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<TickedAxis, TickedAxis>>, ChartError>
-    {
+        x: &AxisPlan,
+        y: &AxisPlan,
+    ) -> Result<Plot<'a, 'b>, ChartError> {
         ChartBuilder::on(area)
             .margin_top(pixel(self.top))
             .margin_bottom(pixel(PANEL_PAD))
@@ -1109,7 +1109,7 @@ impl PanelLayout {
             .margin_right(pixel(self.right))
             .x_label_area_size(pixel(self.x_labels))
             .y_label_area_size(pixel(self.y_labels))
-            .build_cartesian_2d(x, y)
+            .build_cartesian_2d(x.coord(), y.coord())
             .map_err(drawing_failed)
     }
 
@@ -1160,12 +1160,7 @@ fn fitted_px(text: &str, px: f64, room: f64) -> f64 {
 }
 
 /// Draws the grid, the axes and the tick labels of a panel.
-fn draw_mesh(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<TickedAxis, TickedAxis>>,
-    x: &AxisPlan,
-    y: &AxisPlan,
-    x_grid: bool,
-) -> Result<(), ChartError> {
+fn draw_mesh(chart: &mut Plot, x: &AxisPlan, y: &AxisPlan, x_grid: bool) -> Result<(), ChartError> {
     let x_label = |position: &f64| x.label(*position);
     let y_label = |position: &f64| y.label(*position);
     let mut mesh = chart.configure_mesh();
@@ -1235,36 +1230,30 @@ fn draw_line_panel(area: &Area, panel: &LinePanel) -> Result<(), ChartError> {
         return Err(too_small(width, height, "a panel's axis labels"));
     }
 
-    let mut chart = layout.build(area, x.coord(), y.coord())?;
+    let mut chart = layout.build(area, &x, &y)?;
     draw_mesh(&mut chart, &x, &y, true)?;
-    let frame = Frame::new(area, &chart, &x, &y);
+    let frame = Frame::of(area, &chart, &x, &y);
     let x_title_top = frame.bottom + TICK_LABEL_GAP + TICK_PX * 1.2 + 6.0;
     layout.draw_titles(area, &frame, &panel.x.label, &panel.y.label, x_title_top)?;
 
+    let plot = chart.plotting_area();
     let traces: Vec<Trace> = panel
         .series
         .iter()
-        .map(|series| Trace::of(&frame, &series.points))
+        .map(|series| Trace::of(&x, &y, &series.points))
         .collect();
     // Lines first, in the series' order, then every marker over them.
     for (series, trace) in panel.series.iter().zip(&traces) {
         let look = variant_look(series.variant);
-        let width = match series.stroke {
-            Stroke::Solid => look.solid_width,
-            Stroke::Dashed | Stroke::Dotted => look.dashed_width,
-        };
+        let width = look.line_width(series.stroke);
         for line in &trace.lines {
-            stroke_line(area, line, rgb(look.colour), width, series.stroke)?;
+            draw_line(plot, line.clone(), rgb(look.colour), width, series.stroke)?;
         }
         if !series.markers {
             // A point with no neighbour would vanish without a marker: a dot instead.
             for &point in &trace.lone {
-                area.draw(&Circle::new(
-                    (pixel(point.0), pixel(point.1)),
-                    width + 1,
-                    rgb(look.colour).filled(),
-                ))
-                .map_err(drawing_failed)?;
+                plot.draw(&Circle::new(point, width + 1, rgb(look.colour).filled()))
+                    .map_err(drawing_failed)?;
             }
         }
     }
@@ -1272,13 +1261,7 @@ fn draw_line_panel(area: &Area, panel: &LinePanel) -> Result<(), ChartError> {
         if series.markers {
             let look = variant_look(series.variant);
             for &point in &trace.points {
-                draw_marker(
-                    area,
-                    point,
-                    look.marker,
-                    rgb(look.colour),
-                    look.marker_radius,
-                )?;
+                draw_marker(plot, point, &look)?;
             }
         }
     }
@@ -1288,8 +1271,9 @@ fn draw_line_panel(area: &Area, panel: &LinePanel) -> Result<(), ChartError> {
     Ok(())
 }
 
-/// A series cut into what can be drawn, in pixels: lines (broken at gaps and where the
+/// A series in axis units, cut into what can be drawn: lines (broken at gaps and where the
 /// axes' range cuts them), points with no neighbour, and every point inside the plot.
+/// plotters does not clip: it moves whatever lies outside the plot onto its edge.
 #[derive(Debug, Default)]
 struct Trace {
     lines: Vec<Vec<(f64, f64)>>,
@@ -1298,12 +1282,12 @@ struct Trace {
 }
 
 impl Trace {
-    fn of(frame: &Frame, points: &[(f64, f64)]) -> Self {
+    fn of(x: &AxisPlan, y: &AxisPlan, points: &[(f64, f64)]) -> Self {
         let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
         let mut run = Vec::new();
-        for &(x, y) in points {
-            if let (Some(x), Some(y)) = (frame.x.position(x), frame.y.position(y)) {
-                run.push((x, y));
+        for &(px, py) in points {
+            if let (Some(px), Some(py)) = (x.position(px), y.position(py)) {
+                run.push((px, py));
             } else if !run.is_empty() {
                 runs.push(std::mem::take(&mut run));
             }
@@ -1311,24 +1295,19 @@ impl Trace {
         if !run.is_empty() {
             runs.push(run);
         }
-        let x_range = (frame.x.lo, frame.x.hi);
-        let y_range = (frame.y.lo, frame.y.hi);
+        let inside = |point: &(f64, f64)| x.contains(point.0) && y.contains(point.1);
         let mut trace = Trace::default();
         for run in runs {
-            trace.points.extend(
-                run.iter()
-                    .filter(|point| frame.contains(**point))
-                    .map(|point| frame.to_pixel(*point)),
-            );
+            trace
+                .points
+                .extend(run.iter().filter(|point| inside(point)));
             if run.len() == 1 {
-                if frame.contains(run[0]) {
-                    trace.lone.push(frame.to_pixel(run[0]));
-                }
+                trace.lone.extend(run.first().filter(|point| inside(point)));
                 continue;
             }
             let mut line: Vec<(f64, f64)> = Vec::new();
             for pair in run.windows(2) {
-                let Some(cut) = clip(pair[0], pair[1], x_range, y_range) else {
+                let Some(cut) = clip(pair[0], pair[1], (x.lo, x.hi), (y.lo, y.hi)) else {
                     if line.len() > 1 {
                         trace.lines.push(std::mem::take(&mut line));
                     }
@@ -1339,9 +1318,9 @@ impl Trace {
                     if line.len() > 1 {
                         trace.lines.push(std::mem::take(&mut line));
                     }
-                    line = vec![frame.to_pixel(cut.from)];
+                    line = vec![cut.from];
                 }
-                line.push(frame.to_pixel(cut.to));
+                line.push(cut.to);
                 if cut.end_cut {
                     trace.lines.push(std::mem::take(&mut line));
                 }
@@ -1401,74 +1380,30 @@ fn clip(p: (f64, f64), q: (f64, f64), x: (f64, f64), y: (f64, f64)) -> Option<Cl
     })
 }
 
-/// Draws a line (pixels) solid, dashed or dotted. plotters' SVG backend has no dash
-/// attribute, so dashes and dots are short lines of their own, their rhythm carried on
-/// across the line's corners.
-fn stroke_line(
-    area: &Area,
-    line: &[(f64, f64)],
+/// Draws a line solid, dashed or dotted with plotters' path elements (the dashed one keeps
+/// its rhythm across the line's corners), on a plot or, in pixels, in a legend.
+fn draw_line<CT: CoordTranslate>(
+    area: &DrawingArea<SVGBackend<'_>, CT>,
+    points: Vec<CT::From>,
     colour: RGBColor,
     width: u32,
     stroke: Stroke,
-) -> Result<(), ChartError> {
+) -> Result<(), ChartError>
+where
+    CT::From: Clone,
+{
     let style = colour.stroke_width(width);
-    let pieces = match stroke {
-        Stroke::Solid => vec![line.to_vec()],
-        Stroke::Dashed => dashes(line, DASH_ON, DASH_OFF),
-        Stroke::Dotted => {
-            let dot = f64::from(width.max(2));
-            dashes(line, dot, dot + 3.0)
-        }
-    };
-    for piece in pieces {
-        let points: Vec<(i32, i32)> = piece.iter().map(|&(x, y)| (pixel(x), pixel(y))).collect();
-        area.draw(&PathElement::new(points, style))
-            .map_err(drawing_failed)?;
+    let dot = f64::from(width.max(2));
+    match stroke {
+        Stroke::Solid => area.draw(&PathElement::new(points, style)),
+        Stroke::Dashed => area.draw(&DashedPathElement::new(points, DASH_ON, DASH_OFF, style)),
+        Stroke::Dotted => area.draw(&DashedPathElement::new(points, dot, dot + 3.0, style)),
     }
-    Ok(())
+    .map_err(drawing_failed)
 }
 
-/// `line` cut into dashes `on` pixels long with gaps `off` pixels long.
-fn dashes(line: &[(f64, f64)], on: f64, off: f64) -> Vec<Vec<(f64, f64)>> {
-    let mut pieces = Vec::new();
-    let Some(&start) = line.first() else {
-        return pieces;
-    };
-    let mut current = vec![start];
-    let mut drawing = true;
-    let mut left = on;
-    for pair in line.windows(2) {
-        let (mut from, to) = (pair[0], pair[1]);
-        let mut length = (to.0 - from.0).hypot(to.1 - from.1);
-        while length > left {
-            let share = left / length;
-            let cut = (
-                from.0 + (to.0 - from.0) * share,
-                from.1 + (to.1 - from.1) * share,
-            );
-            if drawing {
-                current.push(cut);
-                pieces.push(std::mem::take(&mut current));
-            } else {
-                current = vec![cut];
-            }
-            drawing = !drawing;
-            length -= left;
-            from = cut;
-            left = if drawing { on } else { off };
-        }
-        left -= length;
-        if drawing {
-            current.push(to);
-        }
-    }
-    if drawing && current.len() > 1 {
-        pieces.push(current);
-    }
-    pieces
-}
-
-/// The corners of a marker's shape around (0, 0), for a marker of `radius`.
+/// The corners of a marker's shape around (0, 0), for a marker of `radius`: plotters has
+/// discs, triangles and crosses, but neither squares, diamonds, stars nor plus signs.
 fn marker_outline(shape: Marker, radius: f64) -> Vec<(f64, f64)> {
     let around = |corners: usize, outer: f64, inner: Option<f64>, turn: f64| {
         let steps = if inner.is_some() {
@@ -1524,33 +1459,36 @@ fn marker_outline(shape: Marker, radius: f64) -> Vec<(f64, f64)> {
     }
 }
 
-/// A filled marker with a white rim, so that markers lying on one another stay apart.
-fn draw_marker(
-    area: &Area,
-    (x, y): (f64, f64),
-    shape: Marker,
-    colour: RGBColor,
-    radius: f64,
+/// A variant's marker at `at` (on a plot, or in pixels in a legend), filled in its colour
+/// with a white rim, so that markers lying on one another stay apart.
+fn draw_marker<CT: CoordTranslate>(
+    area: &DrawingArea<SVGBackend<'_>, CT>,
+    at: CT::From,
+    look: &VariantLook,
 ) -> Result<(), ChartError> {
-    let centre = (pixel(x), pixel(y));
-    if shape == Marker::Circle {
-        let r = pixel_size(radius);
-        area.draw(&Circle::new(centre, r, colour.filled()))
-            .map_err(drawing_failed)?;
+    let colour = rgb(look.colour);
+    let rim = WHITE.stroke_width(1);
+    if look.marker == Marker::Circle {
+        let r = pixel_size(look.marker_radius);
         return area
-            .draw(&Circle::new(centre, r, WHITE.stroke_width(1)))
+            .draw(
+                &(EmptyElement::at(at)
+                    + Circle::new((0, 0), r, colour.filled())
+                    + Circle::new((0, 0), r, rim)),
+            )
             .map_err(drawing_failed);
     }
-    let corners: Vec<(i32, i32)> = marker_outline(shape, radius)
+    let corners: Vec<(i32, i32)> = marker_outline(look.marker, look.marker_radius)
         .into_iter()
-        .map(|(dx, dy)| (pixel(x + dx), pixel(y + dy)))
+        .map(|(dx, dy)| (pixel(dx), pixel(dy)))
         .collect();
-    let mut rim = corners.clone();
-    rim.push(corners[0]);
-    area.draw(&Polygon::new(corners, colour.filled()))
-        .map_err(drawing_failed)?;
-    area.draw(&PathElement::new(rim, WHITE.stroke_width(1)))
-        .map_err(drawing_failed)
+    let outline: Vec<(i32, i32)> = corners.iter().chain(corners.first()).copied().collect();
+    area.draw(
+        &(EmptyElement::at(at)
+            + Polygon::new(corners, colour.filled())
+            + PathElement::new(outline, rim)),
+    )
+    .map_err(drawing_failed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1592,15 +1530,16 @@ fn draw_bar_panel(area: &Area, panel: &BarPanel) -> Result<(), ChartError> {
         minor: Vec::new(),
     };
 
-    let mut chart = layout.build(&area, x.coord(), y.coord())?;
+    let mut chart = layout.build(&area, &x, &y)?;
     draw_mesh(&mut chart, &x, &y, false)?;
-    let frame = Frame::new(&area, &chart, &x, &y);
+    let frame = Frame::of(&area, &chart, &x, &y);
     let names_top = frame.bottom + TICK_LABEL_GAP;
     let x_title_top = names_top + count(name_lines) * names_px * 1.2 + 6.0;
     layout.draw_titles(&area, &frame, &panel.x_label, &panel.y.label, x_title_top)?;
     let names_style = text_style(names_px, INK);
+    let (base_x, _) = area.get_base_pixel();
     for (index, lines) in names.iter().enumerate() {
-        let (centre, _) = frame.to_pixel((count(index), y.lo));
+        let centre = f64::from(chart.backend_coord(&(count(index), y.lo)).0 - base_x);
         for (line_index, line) in lines.iter().enumerate() {
             let top = names_top + count(line_index) * names_px * 1.2;
             draw_text(
@@ -1612,7 +1551,7 @@ fn draw_bar_panel(area: &Area, panel: &BarPanel) -> Result<(), ChartError> {
             )?;
         }
     }
-    if draw_bars(&area, &frame, panel)? == 0 {
+    if draw_bars(chart.plotting_area(), &y, panel)? == 0 {
         draw_no_data(&area, &frame)?;
     }
     legend.draw(&legend_area)
@@ -1663,9 +1602,13 @@ fn bar_value_axis(panel: &BarPanel, plot_height: f64) -> Result<AxisPlan, ChartE
     plan_axis(&panel.y, &shown, plot_height, Direction::Vertical, "y")
 }
 
-/// Draws the bars (or "n/a" where a value is missing); returns how many bars it drew.
-fn draw_bars(area: &Area, frame: &Frame, panel: &BarPanel) -> Result<usize, ChartError> {
-    let y = frame.y;
+/// Draws the bars (or "n/a" where a value is missing) on `plot`, whose y axis is `y`;
+/// returns how many bars it drew.
+fn draw_bars<CT: CoordTranslate<From = (f64, f64)>>(
+    plot: &DrawingArea<SVGBackend<'_>, CT>,
+    y: &AxisPlan,
+    panel: &BarPanel,
+) -> Result<usize, ChartError> {
     let base = match y.scale {
         Scale::Linear => 0.0_f64.clamp(y.lo, y.hi),
         Scale::Log => y.lo,
@@ -1679,27 +1622,22 @@ fn draw_bars(area: &Area, frame: &Frame, panel: &BarPanel) -> Result<usize, Char
             let right = left + 0.8 / groups;
             let Some(top) = value.and_then(|value| y.position(value)) else {
                 // No bar: say so, or it would read as a value too small to see.
-                let (centre, bottom) = frame.to_pixel((f64::midpoint(left, right), base));
-                draw_text(
-                    area,
-                    "n/a",
-                    (centre, bottom - 3.0),
-                    &text_style(TICK_PX - 2.0, NOTE_INK),
-                    (HPos::Center, VPos::Bottom),
-                )?;
+                let style =
+                    text_style(TICK_PX - 2.0, NOTE_INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+                plot.draw(
+                    &(EmptyElement::at((f64::midpoint(left, right), base))
+                        + Text::new("n/a", (0, -3), style)),
+                )
+                .map_err(drawing_failed)?;
                 continue;
             };
-            let (x0, y0) = frame.to_pixel((left, top.clamp(y.lo, y.hi)));
-            let (x1, y1) = frame.to_pixel((right, base));
-            // Negative values hang below 0: order the corners either way.
-            let corners = [
-                (pixel(x0) + 1, pixel(y0.min(y1))),
-                (pixel(x1).max(pixel(x0) + 2), pixel(y0.max(y1))),
-            ];
-            area.draw(&Rectangle::new(corners, colour.filled()))
-                .map_err(drawing_failed)?;
-            area.draw(&Rectangle::new(corners, BAR_EDGE.stroke_width(1)))
-                .map_err(drawing_failed)?;
+            // plotters orders the corners (negative values hang below 0) and keeps them in
+            // the plot; a pixel's margin on the left keeps neighbouring bars apart.
+            for style in [colour.filled(), BAR_EDGE.stroke_width(1)] {
+                let mut bar = Rectangle::new([(left, top), (right, base)], style);
+                bar.set_margin(0, 0, 1, 0);
+                plot.draw(&bar).map_err(drawing_failed)?;
+            }
             drawn += 1;
         }
     }
@@ -1737,7 +1675,8 @@ enum Sample {
         colour: RGBColor,
         width: u32,
         stroke: Stroke,
-        marker: Option<(Marker, f64)>,
+        /// The variant's look, where its series has markers.
+        marker: Option<VariantLook>,
     },
     /// A patch of a bar's colour.
     Swatch(RGBColor),
@@ -1776,12 +1715,9 @@ fn line_legend(panels: &[Panel]) -> Legend {
             let entry = Entry {
                 sample: Sample::Line {
                     colour: rgb(look.colour),
-                    width: match line.stroke {
-                        Stroke::Solid => look.solid_width,
-                        Stroke::Dashed | Stroke::Dotted => look.dashed_width,
-                    },
+                    width: look.line_width(line.stroke),
                     stroke: line.stroke,
-                    marker: line.markers.then_some((look.marker, look.marker_radius)),
+                    marker: line.markers.then_some(look),
                 },
                 text: label.clone(),
             };
@@ -1911,9 +1847,10 @@ fn draw_sample(area: &Area, sample: &Sample, x: f64, y: f64) -> Result<(), Chart
             stroke,
             marker,
         } => {
-            stroke_line(area, &[(x, y), (x + SAMPLE_W, y)], *colour, *width, *stroke)?;
-            if let Some((shape, radius)) = marker {
-                draw_marker(area, (x + SAMPLE_W / 2.0, y), *shape, *colour, *radius)?;
+            let ends = vec![(pixel(x), pixel(y)), (pixel(x + SAMPLE_W), pixel(y))];
+            draw_line(area, ends, *colour, *width, *stroke)?;
+            if let Some(look) = marker {
+                draw_marker(area, (pixel(x + SAMPLE_W / 2.0), pixel(y)), look)?;
             }
             Ok(())
         }
@@ -2150,6 +2087,26 @@ mod tests {
                 markers(&svg, variant).len(),
                 7 + 1,
                 "variant {variant}'s markers"
+            );
+        }
+        // Each marker sits on its point: a disc centred on it, a square around it.
+        let discs: Vec<(f64, f64)> = markers(&svg, 0)
+            .iter()
+            .map(|disc| (disc.number("cx"), disc.number("cy")))
+            .collect();
+        assert_eq!(discs[..7], solid_lines(&svg, 0)[0].points()[..]);
+        for (square, point) in markers(&svg, 1)
+            .iter()
+            .zip(solid_lines(&svg, 1)[0].points())
+        {
+            let corners = square.points();
+            let centre = corners.iter().fold((0.0, 0.0), |sum, corner| {
+                (sum.0 + corner.0 / 4.0, sum.1 + corner.1 / 4.0)
+            });
+            assert_eq!(corners.len(), 4, "a square");
+            assert!(
+                (centre.0 - point.0).abs() <= 1.0 && (centre.1 - point.1).abs() <= 1.0,
+                "a square around {centre:?}, its point at {point:?}"
             );
         }
     }
@@ -2771,28 +2728,6 @@ mod tests {
         ] {
             assert_eq!(format_number(value), text, "{value}");
         }
-    }
-
-    #[test]
-    fn dashes_keep_their_rhythm_across_corners() {
-        let line = [(0.0, 0.0), (25.0, 0.0), (25.0, 25.0)];
-        let pieces = dashes(&line, 10.0, 5.0);
-        let lengths: Vec<f64> = pieces
-            .iter()
-            .map(|piece| {
-                piece
-                    .windows(2)
-                    .map(|p| (p[1].0 - p[0].0).hypot(p[1].1 - p[0].1))
-                    .sum()
-            })
-            .collect();
-        // 50 px: dashes at 0-10, 15-25 (the corner), 30-40, 45-50.
-        let expected = [10.0, 10.0, 10.0, 5.0];
-        assert_eq!(lengths.len(), expected.len(), "{lengths:?}");
-        for (length, want) in lengths.iter().zip(expected) {
-            assert!((length - want).abs() < 1e-9, "{lengths:?}");
-        }
-        assert_eq!(pieces[1].len(), 3, "the second dash turns the corner");
     }
 
     #[test]
