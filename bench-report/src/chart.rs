@@ -25,11 +25,12 @@
 //! that prose can name them.
 //!
 //! plotters maps every value to its pixel (its linear coordinate, over log10 of the values on
-//! a log axis), draws the grid, the axes and the tick labels, the lines (its path and dashed
-//! path elements), the markers (composed on the point) and the bars (its rectangles, ordered
-//! and kept in the plot). This module adds what plotters does not do: the layout and the
-//! legend, tick planning (1, 2, 5 on log axes, labels that fit), clipping (plotters moves
-//! whatever lies outside the plot onto its edge), and the marker shapes it lacks.
+//! a log axis), draws the grid, the axes with their tick labels and titles, the lines (its
+//! path and dashed path elements), the markers (composed on the point) and the bars (its
+//! rectangles, ordered and kept in the plot). This module adds what plotters does not do: the
+//! layout and the legend, tick planning (1, 2, 5 on log axes, labels that fit), clipping
+//! (plotters moves whatever lies outside the plot onto its edge), and the marker shapes it
+//! lacks.
 
 use std::ops::Range;
 
@@ -44,7 +45,7 @@ use plotters::element::{
 };
 use plotters::prelude::SVGBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, FontTransform, IntoFont, RGBColor, TextStyle, WHITE};
+use plotters::style::{Color, IntoFont, RGBColor, TextStyle, WHITE};
 
 /// How an axis maps values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,8 +351,10 @@ const LINE_SPACING: f64 = 1.3;
 const TICK_MARK: i32 = 5;
 /// plotters puts a tick label twice the tick mark's length from the axis.
 const TICK_LABEL_GAP: f64 = 10.0;
-/// Space left of every panel, and below it.
+/// Space left of every panel, and beside the legend.
 const PANEL_PAD: f64 = 6.0;
+/// Space below every panel, under its x axis' title.
+const PANEL_BOTTOM: f64 = 12.0;
 /// The least room a plot must keep inside its axes.
 const MIN_PLOT_SIDE: f64 = 40.0;
 /// The least room between two tick labels: along x beside their widths, along y in all.
@@ -1024,35 +1027,6 @@ fn draw_title(root: &Area, lines: &[String]) -> Result<f64, ChartError> {
 /// where lines are clipped and ticks planned; a linear coordinate keeps every value finite).
 type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<TickedAxis, TickedAxis>>;
 
-/// Where a panel's plot lies, in pixels relative to the panel.
-struct Frame {
-    left: f64,
-    right: f64,
-    top: f64,
-    bottom: f64,
-}
-
-impl Frame {
-    fn of(area: &Area, chart: &Plot, x: &AxisPlan, y: &AxisPlan) -> Self {
-        let (base_x, base_y) = area.get_base_pixel();
-        let (left, bottom) = chart.backend_coord(&(x.lo, y.lo));
-        let (right, top) = chart.backend_coord(&(x.hi, y.hi));
-        Frame {
-            left: f64::from(left - base_x),
-            right: f64::from(right - base_x),
-            top: f64::from(top - base_y),
-            bottom: f64::from(bottom - base_y),
-        }
-    }
-
-    fn centre(&self) -> (f64, f64) {
-        (
-            f64::midpoint(self.left, self.right),
-            f64::midpoint(self.top, self.bottom),
-        )
-    }
-}
-
 /// The room a panel keeps for its title, its axes' labels and titles.
 struct PanelLayout {
     title: Vec<String>,
@@ -1078,114 +1052,94 @@ impl PanelLayout {
         }
     }
 
-    /// Room left of the plot for the y axis: its title (rotated) and its widest tick label.
+    /// Room left of the plot for the y axis: its title (rotated, at the room's left edge) and
+    /// its widest tick label.
     fn y_label_room(widest_tick: f64) -> f64 {
-        AXIS_TITLE_PX * LINE_SPACING + 8.0 + widest_tick + TICK_LABEL_GAP + 2.0
+        AXIS_TITLE_PX * LINE_SPACING + 4.0 + widest_tick + TICK_LABEL_GAP + 2.0
     }
 
-    /// Room below the plot for the x axis: `tick_lines` lines of tick labels and its title.
+    /// Room below the plot for the x axis: `tick_lines` lines of tick labels and its title
+    /// (at the room's bottom edge).
     fn x_label_room(tick_lines: usize, tick_px: f64) -> f64 {
-        TICK_LABEL_GAP + count(tick_lines.max(1)) * tick_px * 1.2 + 8.0 + AXIS_TITLE_PX * 1.2 + 4.0
+        TICK_LABEL_GAP + count(tick_lines.max(1)) * tick_px * 1.2 + 6.0 + AXIS_TITLE_PX * 1.2
     }
 
     fn plot_height(&self, height: f64) -> f64 {
-        height - self.top - self.x_labels - PANEL_PAD
+        height - self.top - self.x_labels - PANEL_BOTTOM
     }
 
     fn plot_width(&self, width: f64) -> f64 {
         width - self.left - self.y_labels - self.right
     }
 
-    fn build<'a, 'b>(
+    /// The panel's chart in `area` (`width` x `height` pixels): its title over the plot, the
+    /// grid, the axes with their ticks, labels and titles (shrunk, down to [`MIN_TEXT_PX`],
+    /// where one is longer than its side of the plot).
+    fn plot<'a, 'b>(
         &self,
         area: &'a Area<'b>,
-        x: &AxisPlan,
-        y: &AxisPlan,
+        (x, x_title): (&AxisPlan, &str),
+        (y, y_title): (&AxisPlan, &str),
+        x_grid: bool,
     ) -> Result<Plot<'a, 'b>, ChartError> {
-        ChartBuilder::on(area)
+        let (width, height) = area.dim_in_pixel();
+        let (width, height) = (f64::from(width), f64::from(height));
+        let centre = self.left + self.y_labels + self.plot_width(width) / 2.0;
+        let style = text_style(PANEL_TITLE_PX, INK);
+        for (index, line) in self.title.iter().enumerate() {
+            let top = 8.0 + count(index) * PANEL_TITLE_PX * LINE_SPACING;
+            draw_text(area, line, (centre, top), &style, (HPos::Center, VPos::Top))?;
+        }
+        let fitted = |text: &str, room: f64| {
+            let width = text_width(text, AXIS_TITLE_PX);
+            if width <= room {
+                AXIS_TITLE_PX
+            } else {
+                (AXIS_TITLE_PX * room / width).floor().max(MIN_TEXT_PX)
+            }
+        };
+        let title_px =
+            fitted(x_title, self.plot_width(width)).min(fitted(y_title, self.plot_height(height)));
+
+        let mut chart = ChartBuilder::on(area)
             .margin_top(pixel(self.top))
-            .margin_bottom(pixel(PANEL_PAD))
+            .margin_bottom(pixel(PANEL_BOTTOM))
             .margin_left(pixel(self.left))
             .margin_right(pixel(self.right))
             .x_label_area_size(pixel(self.x_labels))
             .y_label_area_size(pixel(self.y_labels))
             .build_cartesian_2d(x.coord(), y.coord())
-            .map_err(drawing_failed)
-    }
-
-    /// The panel's title over the plot, and both axis titles.
-    fn draw_titles(
-        &self,
-        area: &Area,
-        frame: &Frame,
-        x_title: &str,
-        y_title: &str,
-        x_title_top: f64,
-    ) -> Result<(), ChartError> {
-        let (centre_x, centre_y) = frame.centre();
-        let style = text_style(PANEL_TITLE_PX, INK);
-        for (index, line) in self.title.iter().enumerate() {
-            let y = 8.0 + count(index) * PANEL_TITLE_PX * LINE_SPACING;
-            draw_text(area, line, (centre_x, y), &style, (HPos::Center, VPos::Top))?;
+            .map_err(drawing_failed)?;
+        let x_label = |position: &f64| x.label(*position);
+        let y_label = |position: &f64| y.label(*position);
+        let mut mesh = chart.configure_mesh();
+        mesh.x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .x_label_style(text_style(TICK_PX, INK))
+            .y_label_style(text_style(TICK_PX, INK))
+            .x_desc(x_title)
+            .y_desc(y_title)
+            .axis_desc_style(text_style(title_px, INK))
+            .bold_line_style(GRID.stroke_width(1))
+            .light_line_style(MINOR_GRID.stroke_width(1))
+            .axis_style(INK.stroke_width(1))
+            .set_all_tick_mark_size(TICK_MARK);
+        if !x_grid {
+            mesh.disable_x_mesh();
         }
-        let x_px = fitted_px(x_title, AXIS_TITLE_PX, frame.right - frame.left);
-        draw_text(
-            area,
-            x_title,
-            (centre_x, x_title_top),
-            &text_style(x_px, INK),
-            (HPos::Center, VPos::Top),
-        )?;
-        let y_px = fitted_px(y_title, AXIS_TITLE_PX, frame.bottom - frame.top);
-        let rotated = text_style(y_px, INK).transform(FontTransform::Rotate270);
-        draw_text(
-            area,
-            y_title,
-            (self.left + 2.0 + y_px * 0.7, centre_y),
-            &rotated,
-            (HPos::Center, VPos::Center),
-        )
+        mesh.draw().map_err(drawing_failed)?;
+        Ok(chart)
     }
 }
 
-/// The font size at which `text` fits in `room` pixels: `px`, or smaller down to
-/// [`MIN_TEXT_PX`].
-fn fitted_px(text: &str, px: f64, room: f64) -> f64 {
-    let width = text_width(text, px);
-    if width <= room || width <= 0.0 {
-        px
-    } else {
-        (px * room / width).floor().max(MIN_TEXT_PX)
-    }
-}
-
-/// Draws the grid, the axes and the tick labels of a panel.
-fn draw_mesh(chart: &mut Plot, x: &AxisPlan, y: &AxisPlan, x_grid: bool) -> Result<(), ChartError> {
-    let x_label = |position: &f64| x.label(*position);
-    let y_label = |position: &f64| y.label(*position);
-    let mut mesh = chart.configure_mesh();
-    mesh.x_label_formatter(&x_label)
-        .y_label_formatter(&y_label)
-        .x_label_style(text_style(TICK_PX, INK))
-        .y_label_style(text_style(TICK_PX, INK))
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(MINOR_GRID.stroke_width(1))
-        .axis_style(INK.stroke_width(1))
-        .set_all_tick_mark_size(TICK_MARK);
-    if !x_grid {
-        mesh.disable_x_mesh();
-    }
-    mesh.draw().map_err(drawing_failed)
-}
-
-fn draw_no_data(area: &Area, frame: &Frame) -> Result<(), ChartError> {
-    draw_text(
-        area,
-        "no data to show",
-        frame.centre(),
-        &text_style(NOTE_PX, NOTE_INK),
-        (HPos::Center, VPos::Center),
-    )
+/// Says in the middle of the plot that it has nothing to show.
+fn draw_no_data(chart: &Plot, x: &AxisPlan, y: &AxisPlan) -> Result<(), ChartError> {
+    let centre = (f64::midpoint(x.lo, x.hi), f64::midpoint(y.lo, y.hi));
+    let style = text_style(NOTE_PX, NOTE_INK).pos(Pos::new(HPos::Center, VPos::Center));
+    chart
+        .plotting_area()
+        .draw(&Text::new("no data to show", centre, style))
+        .map_err(drawing_failed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1230,12 +1184,7 @@ fn draw_line_panel(area: &Area, panel: &LinePanel) -> Result<(), ChartError> {
         return Err(too_small(width, height, "a panel's axis labels"));
     }
 
-    let mut chart = layout.build(area, &x, &y)?;
-    draw_mesh(&mut chart, &x, &y, true)?;
-    let frame = Frame::of(area, &chart, &x, &y);
-    let x_title_top = frame.bottom + TICK_LABEL_GAP + TICK_PX * 1.2 + 6.0;
-    layout.draw_titles(area, &frame, &panel.x.label, &panel.y.label, x_title_top)?;
-
+    let chart = layout.plot(area, (&x, &panel.x.label), (&y, &panel.y.label), true)?;
     let plot = chart.plotting_area();
     let traces: Vec<Trace> = panel
         .series
@@ -1266,7 +1215,7 @@ fn draw_line_panel(area: &Area, panel: &LinePanel) -> Result<(), ChartError> {
         }
     }
     if traces.iter().all(|trace| trace.points.is_empty()) {
-        draw_no_data(area, &frame)?;
+        draw_no_data(&chart, &x, &y)?;
     }
     Ok(())
 }
@@ -1530,29 +1479,21 @@ fn draw_bar_panel(area: &Area, panel: &BarPanel) -> Result<(), ChartError> {
         minor: Vec::new(),
     };
 
-    let mut chart = layout.build(&area, &x, &y)?;
-    draw_mesh(&mut chart, &x, &y, false)?;
-    let frame = Frame::of(&area, &chart, &x, &y);
-    let names_top = frame.bottom + TICK_LABEL_GAP;
-    let x_title_top = names_top + count(name_lines) * names_px * 1.2 + 6.0;
-    layout.draw_titles(&area, &frame, &panel.x_label, &panel.y.label, x_title_top)?;
-    let names_style = text_style(names_px, INK);
-    let (base_x, _) = area.get_base_pixel();
+    let chart = layout.plot(&area, (&x, &panel.x_label), (&y, &panel.y.label), false)?;
+    // The category names under the plot, each centred under its bars.
+    let names_style = text_style(names_px, INK).pos(Pos::new(HPos::Center, VPos::Top));
     for (index, lines) in names.iter().enumerate() {
-        let centre = f64::from(chart.backend_coord(&(count(index), y.lo)).0 - base_x);
         for (line_index, line) in lines.iter().enumerate() {
-            let top = names_top + count(line_index) * names_px * 1.2;
-            draw_text(
-                &area,
-                line,
-                (centre, top),
-                &names_style,
-                (HPos::Center, VPos::Top),
-            )?;
+            let below = pixel(TICK_LABEL_GAP + count(line_index) * names_px * 1.2);
+            let name = Text::new(line.clone(), (0, below), names_style.clone());
+            chart
+                .plotting_area()
+                .draw(&(EmptyElement::at((count(index), y.lo)) + name))
+                .map_err(drawing_failed)?;
         }
     }
     if draw_bars(chart.plotting_area(), &y, panel)? == 0 {
-        draw_no_data(&area, &frame)?;
+        draw_no_data(&chart, &x, &y)?;
     }
     legend.draw(&legend_area)
 }
