@@ -1232,52 +1232,50 @@ struct Trace {
 
 impl Trace {
     fn of(x: &AxisPlan, y: &AxisPlan, points: &[(f64, f64)]) -> Self {
-        let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
-        let mut run = Vec::new();
-        for &(px, py) in points {
-            if let (Some(px), Some(py)) = (x.position(px), y.position(py)) {
-                run.push((px, py));
-            } else if !run.is_empty() {
-                runs.push(std::mem::take(&mut run));
-            }
-        }
-        if !run.is_empty() {
-            runs.push(run);
-        }
+        let shown: Vec<Option<(f64, f64)>> = points
+            .iter()
+            .map(|&(px, py)| Some((x.position(px)?, y.position(py)?)))
+            .collect();
         let inside = |point: &(f64, f64)| x.contains(point.0) && y.contains(point.1);
         let mut trace = Trace::default();
-        for run in runs {
-            trace
-                .points
-                .extend(run.iter().filter(|point| inside(point)));
-            if run.len() == 1 {
-                trace.lone.extend(run.first().filter(|point| inside(point)));
+        for (index, point) in shown.iter().enumerate() {
+            let Some(point) = point.filter(inside) else {
                 continue;
-            }
-            let mut line: Vec<(f64, f64)> = Vec::new();
-            for pair in run.windows(2) {
-                let Some(cut) = clip(pair[0], pair[1], (x.lo, x.hi), (y.lo, y.hi)) else {
-                    if line.len() > 1 {
-                        trace.lines.push(std::mem::take(&mut line));
-                    }
-                    line.clear();
-                    continue;
-                };
-                if cut.start_cut || line.is_empty() {
-                    if line.len() > 1 {
-                        trace.lines.push(std::mem::take(&mut line));
-                    }
-                    line = vec![cut.from];
-                }
-                line.push(cut.to);
-                if cut.end_cut {
-                    trace.lines.push(std::mem::take(&mut line));
-                }
-            }
-            if line.len() > 1 {
-                trace.lines.push(line);
+            };
+            trace.points.push(point);
+            let neighbour = |at: Option<usize>| at.and_then(|at| shown.get(at)?.as_ref());
+            if neighbour(index.checked_sub(1)).is_none() && neighbour(Some(index + 1)).is_none() {
+                trace.lone.push(point);
             }
         }
+        let mut line: Vec<(f64, f64)> = Vec::new();
+        let mut end_line = |line: &mut Vec<(f64, f64)>| {
+            if line.len() > 1 {
+                trace.lines.push(std::mem::take(line));
+            }
+            line.clear();
+        };
+        for pair in shown.windows(2) {
+            let cut = match (pair[0], pair[1]) {
+                (Some(p), Some(q)) => clip(p, q, (x.lo, x.hi), (y.lo, y.hi)),
+                _ => None,
+            };
+            let Some(cut) = cut else {
+                end_line(&mut line);
+                continue;
+            };
+            if cut.start_cut {
+                end_line(&mut line);
+            }
+            if line.is_empty() {
+                line.push(cut.from);
+            }
+            line.push(cut.to);
+            if cut.end_cut {
+                end_line(&mut line);
+            }
+        }
+        end_line(&mut line);
         trace
     }
 }
