@@ -361,7 +361,7 @@ const MIN_PLOT_SIDE: f64 = 40.0;
 const TICK_LABEL_ROOM_X: f64 = 12.0;
 const TICK_LABEL_ROOM_Y: f64 = 1.6 * TICK_PX;
 /// An automatic axis gets at most this many ticks, and tries for at least the other.
-const MAX_TICKS: f64 = 10.0;
+const MAX_TICKS: usize = 10;
 const MIN_TICKS: usize = 4;
 /// Evenly spaced ticks come no closer than this, in pixels.
 const LINEAR_TICK_SPACING: f64 = 40.0;
@@ -850,8 +850,8 @@ fn ticks_fit(ticks: &[(f64, String)], lo: f64, hi: f64, length: f64, direction: 
     })
 }
 
-/// Evenly spaced ticks (steps of 1, 2, 2.5, 5 times a power of ten) between the values at
-/// `lo` and `hi` on an axis of `scale`, `length` pixels long: the finest step whose labels
+/// Evenly spaced ticks between the values at `lo` and `hi` on an axis of `scale`, `length`
+/// pixels long: plotters' round steps (1, 2, 5 times a power of ten), the finest whose labels
 /// fit, at most [`MAX_TICKS`] of them and one per [`LINEAR_TICK_SPACING`] pixels.
 fn linear_ticks(
     lo: f64,
@@ -861,38 +861,23 @@ fn linear_ticks(
     fits: &FitsCheck,
 ) -> Vec<(f64, String)> {
     let (value_lo, value_hi) = (from_axis(scale, lo), from_axis(scale, hi));
-    let span = value_hi - value_lo;
-    if !span.is_finite() || span <= 0.0 {
+    if !(value_hi - value_lo).is_finite() || value_hi <= value_lo {
         return Vec::new();
     }
-    let most = (length / LINEAR_TICK_SPACING).floor().clamp(2.0, MAX_TICKS);
-    let mut fallback = Vec::new();
-    let first_exponent = (span / 20.0).log10().floor();
-    for exponent in 0..5 {
-        let power = 10f64.powf(first_exponent + f64::from(exponent));
-        for mantissa in [1.0, 2.0, 2.5, 5.0] {
-            let step = mantissa * power;
-            let first = (value_lo / step - 1e-9).ceil();
-            let last = (value_hi / step + 1e-9).floor();
-            let n = last - first + 1.0;
-            if !(1.0..=most).contains(&n) {
-                continue;
-            }
-            let ticks: Vec<(f64, String)> = (0..whole(n))
-                .filter_map(|i| {
-                    let value = (first + f64::from(i)) * step;
-                    to_axis(scale, value).map(|at| (at, format_number(value)))
-                })
-                .collect();
-            if ticks.len() >= 2 && fits(&ticks) {
-                return ticks;
-            }
-            if fallback.is_empty() && ticks.len() == 1 {
-                fallback = ticks;
-            }
-        }
-    }
-    fallback
+    let values: RangedCoordf64 = (value_lo..value_hi).into();
+    let ticks = |most: usize| -> Vec<(f64, String)> {
+        values
+            .key_points(most)
+            .into_iter()
+            .filter_map(|value| to_axis(scale, value).map(|at| (at, format_number(value))))
+            .collect()
+    };
+    let most = usize::try_from(whole((length / LINEAR_TICK_SPACING).floor())).unwrap_or(0);
+    (2..=most.clamp(2, MAX_TICKS))
+        .rev()
+        .map(ticks)
+        .find(|found| found.len() >= 2 && fits(found))
+        .unwrap_or_else(|| ticks(1))
 }
 
 /// Ticks of a log axis from `lo` to `hi` (log10 units) on `length` pixels. Decades, or every
@@ -926,7 +911,7 @@ fn log_ticks(lo: f64, hi: f64, length: f64, fits: &FitsCheck) -> Vec<(f64, Strin
             &FINE_MANTISSAS,
         ] {
             let ticks = mantissa_ticks(lo, hi, mantissas);
-            if !fits(&ticks) || count(ticks.len()) > MAX_TICKS {
+            if !fits(&ticks) || ticks.len() > MAX_TICKS {
                 break;
             }
             let enough = ticks.len() >= wanted;
