@@ -25,12 +25,13 @@
 //! that prose can name them.
 //!
 //! plotters maps every value to its pixel (its linear coordinate, over log10 of the values on
-//! a log axis), draws the grid, the axes with their tick labels and titles, the lines (its
-//! path and dashed path elements), the markers (composed on the point) and the bars (its
+//! a log axis), draws the grid, the axes with their tick labels, the x axis' title, the lines
+//! (its path and dashed path elements), the markers (composed on the point) and the bars (its
 //! rectangles, ordered and kept in the plot). This module adds what plotters does not do: the
-//! layout and the legend, tick planning (1, 2, 5 on log axes, labels that fit), clipping
-//! (plotters moves whatever lies outside the plot onto its edge), and the marker shapes it
-//! lacks.
+//! layout and the legend, the y axis' title (plotters' mesh has one style for both titles,
+//! and each must shrink alone), tick planning (1, 2, 5 on log axes, labels that fit),
+//! clipping (plotters moves whatever lies outside the plot onto its edge), and the marker
+//! shapes it lacks.
 
 use std::ops::Range;
 
@@ -45,7 +46,7 @@ use plotters::element::{
 };
 use plotters::prelude::SVGBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, IntoFont, RGBColor, TextStyle, WHITE};
+use plotters::style::{Color, FontTransform, IntoFont, RGBColor, TextStyle, WHITE};
 
 /// How an axis maps values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1037,10 +1038,9 @@ impl PanelLayout {
         }
     }
 
-    /// Room left of the plot for the y axis: its title (rotated, at the room's left edge) and
-    /// its widest tick label.
+    /// Room left of the plot for the y axis: its title (rotated) and its widest tick label.
     fn y_label_room(widest_tick: f64) -> f64 {
-        AXIS_TITLE_PX * LINE_SPACING + 4.0 + widest_tick + TICK_LABEL_GAP + 2.0
+        AXIS_TITLE_PX * LINE_SPACING + 8.0 + widest_tick + TICK_LABEL_GAP + 2.0
     }
 
     /// Room below the plot for the x axis: `tick_lines` lines of tick labels and its title
@@ -1057,9 +1057,9 @@ impl PanelLayout {
         width - self.left - self.y_labels - self.right
     }
 
-    /// The panel's chart in `area` (`width` x `height` pixels): its title over the plot, the
-    /// grid, the axes with their ticks, labels and titles (shrunk, down to [`MIN_TEXT_PX`],
-    /// where one is longer than its side of the plot).
+    /// The panel's chart in `area`: its title over the plot, the grid, the axes with their
+    /// ticks, labels and titles (each shrunk, down to [`MIN_TEXT_PX`], where it is longer than
+    /// its side of the plot).
     fn plot<'a, 'b>(
         &self,
         area: &'a Area<'b>,
@@ -1083,8 +1083,13 @@ impl PanelLayout {
                 (AXIS_TITLE_PX * room / width).floor().max(MIN_TEXT_PX)
             }
         };
-        let title_px =
-            fitted(x_title, self.plot_width(width)).min(fitted(y_title, self.plot_height(height)));
+        // plotters' mesh has one style for both axis titles: it draws the x axis' title, and
+        // the y axis' is drawn here at its own size.
+        let y_px = fitted(y_title, self.plot_height(height));
+        let rotated = text_style(y_px, INK).transform(FontTransform::Rotate270);
+        let middle = self.top + self.plot_height(height) / 2.0;
+        let at = (self.left + 2.0 + y_px * 0.7, middle);
+        draw_text(area, y_title, at, &rotated, (HPos::Center, VPos::Center))?;
 
         let mut chart = ChartBuilder::on(area)
             .margin_top(pixel(self.top))
@@ -1103,8 +1108,7 @@ impl PanelLayout {
             .x_label_style(text_style(TICK_PX, INK))
             .y_label_style(text_style(TICK_PX, INK))
             .x_desc(x_title)
-            .y_desc(y_title)
-            .axis_desc_style(text_style(title_px, INK))
+            .axis_desc_style(text_style(fitted(x_title, self.plot_width(width)), INK))
             .bold_line_style(GRID.stroke_width(1))
             .light_line_style(MINOR_GRID.stroke_width(1))
             .axis_style(INK.stroke_width(1))
@@ -2520,6 +2524,43 @@ mod tests {
             let error = render_svg(&chart).expect_err(case);
             assert!(error.0.contains(reason), "{case}: {error}");
         }
+    }
+
+    #[test]
+    fn a_long_axis_title_shrinks_alone() {
+        let long = "a rather long axis title that needs more room than there is";
+        let chart = Chart {
+            width: 400,
+            height: 300,
+            ..lines_chart(
+                &["Small"],
+                LinePanel {
+                    title: String::new(),
+                    x: Axis::new(long, Scale::Linear),
+                    y: Axis::new("y", Scale::Linear),
+                    series: vec![series(
+                        Some("s"),
+                        0,
+                        Stroke::Solid,
+                        &[(0.0, 1.0), (25.0, 3.0)],
+                    )],
+                    key: Vec::new(),
+                },
+            )
+        };
+        let svg = render_svg(&chart).expect("drawn");
+        let size = |wanted: &str| {
+            elements(&svg)
+                .into_iter()
+                .find(|e| e.name == "text" && e.text == wanted)
+                .map_or_else(|| panic!("no text {wanted:?}"), |e| e.number("font-size"))
+        };
+        assert!(size(long) < AXIS_TITLE_PX - 0.5, "the long title shrinks");
+        assert!(size(long) >= MIN_TEXT_PX - 0.01, "not below the smallest");
+        assert!(
+            (size("y") - AXIS_TITLE_PX).abs() < 0.01,
+            "the short one keeps its size"
+        );
     }
 
     #[test]
