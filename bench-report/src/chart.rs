@@ -23,15 +23,27 @@
 //!
 //! The variants' looks ([`variant_look`]) and the bar colours ([`BAR_COLOURS`]) are public so
 //! that prose can name them.
+//!
+//! plotters maps every value to its pixel (its linear coordinate, over log10 of the values on
+//! a log axis), draws the grid, the axes with their tick labels, the x axis' title, the lines
+//! (its path and dashed path elements), the markers (composed on the point) and the bars (its
+//! rectangles, ordered and kept in the plot). This module adds what plotters does not do: the
+//! layout and the legend, the y axis' title (plotters' mesh has one style for both titles,
+//! and each must shrink alone), tick planning (1, 2, 5 on log axes, labels that fit),
+//! clipping (plotters moves whatever lies outside the plot onto its edge), and the marker
+//! shapes it lacks.
 
 use std::ops::Range;
 
 use plotters::chart::{ChartBuilder, ChartContext};
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
-use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::drawing::{DrawingArea, IntoDrawingArea};
-use plotters::element::{Circle, PathElement, Polygon, Rectangle, Text};
+use plotters::element::{
+    Circle, DashedPathElement, EmptyElement, PathElement, Polygon, Rectangle, Text,
+};
 use plotters::prelude::SVGBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontTransform, IntoFont, RGBColor, TextStyle, WHITE};
@@ -292,6 +304,16 @@ pub struct VariantLook {
     pub dashed_width: u32,
 }
 
+impl VariantLook {
+    /// The width of a line drawn with `stroke`, in pixels.
+    fn line_width(&self, stroke: Stroke) -> u32 {
+        match stroke {
+            Stroke::Solid => self.solid_width,
+            Stroke::Dashed | Stroke::Dotted => self.dashed_width,
+        }
+    }
+}
+
 /// The look of variant `variant` (see [`VariantLook`]); the same in every chart.
 pub fn variant_look(variant: usize) -> VariantLook {
     const RADIUS: [f64; 4] = [6.0, 5.0, 4.5, 4.0];
@@ -330,15 +352,17 @@ const LINE_SPACING: f64 = 1.3;
 const TICK_MARK: i32 = 5;
 /// plotters puts a tick label twice the tick mark's length from the axis.
 const TICK_LABEL_GAP: f64 = 10.0;
-/// Space left of every panel, and below it.
+/// Space left of every panel, and beside the legend.
 const PANEL_PAD: f64 = 6.0;
+/// Space below every panel, under its x axis' title.
+const PANEL_BOTTOM: f64 = 12.0;
 /// The least room a plot must keep inside its axes.
 const MIN_PLOT_SIDE: f64 = 40.0;
 /// The least room between two tick labels: along x beside their widths, along y in all.
 const TICK_LABEL_ROOM_X: f64 = 12.0;
 const TICK_LABEL_ROOM_Y: f64 = 1.6 * TICK_PX;
 /// An automatic axis gets at most this many ticks, and tries for at least the other.
-const MAX_TICKS: f64 = 10.0;
+const MAX_TICKS: usize = 10;
 const MIN_TICKS: usize = 4;
 /// Evenly spaced ticks come no closer than this, in pixels.
 const LINEAR_TICK_SPACING: f64 = 40.0;
@@ -611,20 +635,19 @@ impl AxisPlan {
 
     fn coord(&self) -> TickedAxis {
         TickedAxis {
-            lo: self.lo,
-            hi: self.hi,
+            linear: (self.lo..self.hi).into(),
             ticks: self.ticks.iter().map(|(at, _)| *at).collect(),
             minor: self.minor.clone(),
         }
     }
 }
 
-/// A plotters coordinate whose ticks (labelled, with grid lines) and minor grid lines are
-/// ours: plotters' own log coordinate labels neither 2 and 5 nor custom ticks.
-#[derive(Debug, Clone)]
+/// plotters' linear coordinate over an axis' units, with our ticks (labelled, with grid
+/// lines) and minor grid lines: plotters' own log coordinate labels neither 2 and 5 nor ticks
+/// given by the data, and its `with_key_points` over `f64` cannot draw a mesh (`f64` has no
+/// default label format, and the formatter trait is plotters' own).
 struct TickedAxis {
-    lo: f64,
-    hi: f64,
+    linear: RangedCoordf64,
     ticks: Vec<f64>,
     minor: Vec<f64>,
 }
@@ -634,8 +657,7 @@ impl Ranged for TickedAxis {
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        let share = (value - self.lo) / (self.hi - self.lo);
-        pixel(f64::from(limit.0) + share * f64::from(limit.1 - limit.0))
+        self.linear.map(value, limit)
     }
 
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
@@ -647,7 +669,7 @@ impl Ranged for TickedAxis {
     }
 
     fn range(&self) -> Range<f64> {
-        self.lo..self.hi
+        self.linear.range()
     }
 }
 
@@ -829,8 +851,8 @@ fn ticks_fit(ticks: &[(f64, String)], lo: f64, hi: f64, length: f64, direction: 
     })
 }
 
-/// Evenly spaced ticks (steps of 1, 2, 2.5, 5 times a power of ten) between the values at
-/// `lo` and `hi` on an axis of `scale`, `length` pixels long: the finest step whose labels
+/// Evenly spaced ticks between the values at `lo` and `hi` on an axis of `scale`, `length`
+/// pixels long: plotters' round steps (1, 2, 5 times a power of ten), the finest whose labels
 /// fit, at most [`MAX_TICKS`] of them and one per [`LINEAR_TICK_SPACING`] pixels.
 fn linear_ticks(
     lo: f64,
@@ -840,38 +862,23 @@ fn linear_ticks(
     fits: &FitsCheck,
 ) -> Vec<(f64, String)> {
     let (value_lo, value_hi) = (from_axis(scale, lo), from_axis(scale, hi));
-    let span = value_hi - value_lo;
-    if !span.is_finite() || span <= 0.0 {
+    if !(value_hi - value_lo).is_finite() || value_hi <= value_lo {
         return Vec::new();
     }
-    let most = (length / LINEAR_TICK_SPACING).floor().clamp(2.0, MAX_TICKS);
-    let mut fallback = Vec::new();
-    let first_exponent = (span / 20.0).log10().floor();
-    for exponent in 0..5 {
-        let power = 10f64.powf(first_exponent + f64::from(exponent));
-        for mantissa in [1.0, 2.0, 2.5, 5.0] {
-            let step = mantissa * power;
-            let first = (value_lo / step - 1e-9).ceil();
-            let last = (value_hi / step + 1e-9).floor();
-            let n = last - first + 1.0;
-            if !(1.0..=most).contains(&n) {
-                continue;
-            }
-            let ticks: Vec<(f64, String)> = (0..whole(n))
-                .filter_map(|i| {
-                    let value = (first + f64::from(i)) * step;
-                    to_axis(scale, value).map(|at| (at, format_number(value)))
-                })
-                .collect();
-            if ticks.len() >= 2 && fits(&ticks) {
-                return ticks;
-            }
-            if fallback.is_empty() && ticks.len() == 1 {
-                fallback = ticks;
-            }
-        }
-    }
-    fallback
+    let values: RangedCoordf64 = (value_lo..value_hi).into();
+    let ticks = |most: usize| -> Vec<(f64, String)> {
+        values
+            .key_points(most)
+            .into_iter()
+            .filter_map(|value| to_axis(scale, value).map(|at| (at, format_number(value))))
+            .collect()
+    };
+    let most = usize::try_from(whole((length / LINEAR_TICK_SPACING).floor())).unwrap_or(0);
+    (2..=most.clamp(2, MAX_TICKS))
+        .rev()
+        .map(ticks)
+        .find(|found| found.len() >= 2 && fits(found))
+        .unwrap_or_else(|| ticks(1))
 }
 
 /// Ticks of a log axis from `lo` to `hi` (log10 units) on `length` pixels. Decades, or every
@@ -905,7 +912,7 @@ fn log_ticks(lo: f64, hi: f64, length: f64, fits: &FitsCheck) -> Vec<(f64, Strin
             &FINE_MANTISSAS,
         ] {
             let ticks = mantissa_ticks(lo, hi, mantissas);
-            if !fits(&ticks) || count(ticks.len()) > MAX_TICKS {
+            if !fits(&ticks) || ticks.len() > MAX_TICKS {
                 break;
             }
             let enough = ticks.len() >= wanted;
@@ -1002,55 +1009,9 @@ fn draw_title(root: &Area, lines: &[String]) -> Result<f64, ChartError> {
     Ok(y + 4.0)
 }
 
-/// The plot area of a panel, in pixels relative to the panel, with the axes it maps.
-struct Frame<'p> {
-    x: &'p AxisPlan,
-    y: &'p AxisPlan,
-    left: f64,
-    right: f64,
-    top: f64,
-    bottom: f64,
-}
-
-impl<'p> Frame<'p> {
-    fn new<X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
-        area: &Area,
-        chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
-        x: &'p AxisPlan,
-        y: &'p AxisPlan,
-    ) -> Self {
-        let (base_x, base_y) = area.get_base_pixel();
-        let (left, bottom) = chart.backend_coord(&(x.lo, y.lo));
-        let (right, top) = chart.backend_coord(&(x.hi, y.hi));
-        Frame {
-            x,
-            y,
-            left: f64::from(left - base_x),
-            right: f64::from(right - base_x),
-            top: f64::from(top - base_y),
-            bottom: f64::from(bottom - base_y),
-        }
-    }
-
-    /// The pixel of a point in axis units.
-    fn to_pixel(&self, (x, y): (f64, f64)) -> (f64, f64) {
-        (
-            self.left + (x - self.x.lo) / (self.x.hi - self.x.lo) * (self.right - self.left),
-            self.bottom + (y - self.y.lo) / (self.y.hi - self.y.lo) * (self.top - self.bottom),
-        )
-    }
-
-    fn centre(&self) -> (f64, f64) {
-        (
-            f64::midpoint(self.left, self.right),
-            f64::midpoint(self.top, self.bottom),
-        )
-    }
-
-    fn contains(&self, (x, y): (f64, f64)) -> bool {
-        self.x.contains(x) && self.y.contains(y)
-    }
-}
+/// A panel's plot: plotters' chart over the axes' units (log10 of the value on a log axis,
+/// where lines are clipped and ticks planned; a linear coordinate keeps every value finite).
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<TickedAxis, TickedAxis>>;
 
 /// The room a panel keeps for its title, its axes' labels and titles.
 struct PanelLayout {
@@ -1082,115 +1043,92 @@ impl PanelLayout {
         AXIS_TITLE_PX * LINE_SPACING + 8.0 + widest_tick + TICK_LABEL_GAP + 2.0
     }
 
-    /// Room below the plot for the x axis: `tick_lines` lines of tick labels and its title.
+    /// Room below the plot for the x axis: `tick_lines` lines of tick labels and its title
+    /// (at the room's bottom edge).
     fn x_label_room(tick_lines: usize, tick_px: f64) -> f64 {
-        TICK_LABEL_GAP + count(tick_lines.max(1)) * tick_px * 1.2 + 8.0 + AXIS_TITLE_PX * 1.2 + 4.0
+        TICK_LABEL_GAP + count(tick_lines.max(1)) * tick_px * 1.2 + 6.0 + AXIS_TITLE_PX * 1.2
     }
 
     fn plot_height(&self, height: f64) -> f64 {
-        height - self.top - self.x_labels - PANEL_PAD
+        height - self.top - self.x_labels - PANEL_BOTTOM
     }
 
     fn plot_width(&self, width: f64) -> f64 {
         width - self.left - self.y_labels - self.right
     }
 
-    fn build<'a, 'b>(
+    /// The panel's chart in `area`: its title over the plot, the grid, the axes with their
+    /// ticks, labels and titles (each shrunk, down to [`MIN_TEXT_PX`], where it is longer than
+    /// its side of the plot).
+    fn plot<'a, 'b>(
         &self,
         area: &'a Area<'b>,
-        x: TickedAxis,
-        y: TickedAxis,
-    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<TickedAxis, TickedAxis>>, ChartError>
-    {
-        ChartBuilder::on(area)
+        (x, x_title): (&AxisPlan, &str),
+        (y, y_title): (&AxisPlan, &str),
+        x_grid: bool,
+    ) -> Result<Plot<'a, 'b>, ChartError> {
+        let (width, height) = area.dim_in_pixel();
+        let (width, height) = (f64::from(width), f64::from(height));
+        let centre = self.left + self.y_labels + self.plot_width(width) / 2.0;
+        let style = text_style(PANEL_TITLE_PX, INK);
+        for (index, line) in self.title.iter().enumerate() {
+            let top = 8.0 + count(index) * PANEL_TITLE_PX * LINE_SPACING;
+            draw_text(area, line, (centre, top), &style, (HPos::Center, VPos::Top))?;
+        }
+        let fitted = |text: &str, room: f64| {
+            let width = text_width(text, AXIS_TITLE_PX);
+            if width <= room {
+                AXIS_TITLE_PX
+            } else {
+                (AXIS_TITLE_PX * room / width).floor().max(MIN_TEXT_PX)
+            }
+        };
+        // plotters' mesh has one style for both axis titles: it draws the x axis' title, and
+        // the y axis' is drawn here at its own size.
+        let y_px = fitted(y_title, self.plot_height(height));
+        let rotated = text_style(y_px, INK).transform(FontTransform::Rotate270);
+        let middle = self.top + self.plot_height(height) / 2.0;
+        let at = (self.left + 2.0 + y_px * 0.7, middle);
+        draw_text(area, y_title, at, &rotated, (HPos::Center, VPos::Center))?;
+
+        let mut chart = ChartBuilder::on(area)
             .margin_top(pixel(self.top))
-            .margin_bottom(pixel(PANEL_PAD))
+            .margin_bottom(pixel(PANEL_BOTTOM))
             .margin_left(pixel(self.left))
             .margin_right(pixel(self.right))
             .x_label_area_size(pixel(self.x_labels))
             .y_label_area_size(pixel(self.y_labels))
-            .build_cartesian_2d(x, y)
-            .map_err(drawing_failed)
-    }
-
-    /// The panel's title over the plot, and both axis titles.
-    fn draw_titles(
-        &self,
-        area: &Area,
-        frame: &Frame,
-        x_title: &str,
-        y_title: &str,
-        x_title_top: f64,
-    ) -> Result<(), ChartError> {
-        let (centre_x, centre_y) = frame.centre();
-        let style = text_style(PANEL_TITLE_PX, INK);
-        for (index, line) in self.title.iter().enumerate() {
-            let y = 8.0 + count(index) * PANEL_TITLE_PX * LINE_SPACING;
-            draw_text(area, line, (centre_x, y), &style, (HPos::Center, VPos::Top))?;
+            .build_cartesian_2d(x.coord(), y.coord())
+            .map_err(drawing_failed)?;
+        let x_label = |position: &f64| x.label(*position);
+        let y_label = |position: &f64| y.label(*position);
+        let mut mesh = chart.configure_mesh();
+        mesh.x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .x_label_style(text_style(TICK_PX, INK))
+            .y_label_style(text_style(TICK_PX, INK))
+            .x_desc(x_title)
+            .axis_desc_style(text_style(fitted(x_title, self.plot_width(width)), INK))
+            .bold_line_style(GRID.stroke_width(1))
+            .light_line_style(MINOR_GRID.stroke_width(1))
+            .axis_style(INK.stroke_width(1))
+            .set_all_tick_mark_size(TICK_MARK);
+        if !x_grid {
+            mesh.disable_x_mesh();
         }
-        let x_px = fitted_px(x_title, AXIS_TITLE_PX, frame.right - frame.left);
-        draw_text(
-            area,
-            x_title,
-            (centre_x, x_title_top),
-            &text_style(x_px, INK),
-            (HPos::Center, VPos::Top),
-        )?;
-        let y_px = fitted_px(y_title, AXIS_TITLE_PX, frame.bottom - frame.top);
-        let rotated = text_style(y_px, INK).transform(FontTransform::Rotate270);
-        draw_text(
-            area,
-            y_title,
-            (self.left + 2.0 + y_px * 0.7, centre_y),
-            &rotated,
-            (HPos::Center, VPos::Center),
-        )
+        mesh.draw().map_err(drawing_failed)?;
+        Ok(chart)
     }
 }
 
-/// The font size at which `text` fits in `room` pixels: `px`, or smaller down to
-/// [`MIN_TEXT_PX`].
-fn fitted_px(text: &str, px: f64, room: f64) -> f64 {
-    let width = text_width(text, px);
-    if width <= room || width <= 0.0 {
-        px
-    } else {
-        (px * room / width).floor().max(MIN_TEXT_PX)
-    }
-}
-
-/// Draws the grid, the axes and the tick labels of a panel.
-fn draw_mesh(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<TickedAxis, TickedAxis>>,
-    x: &AxisPlan,
-    y: &AxisPlan,
-    x_grid: bool,
-) -> Result<(), ChartError> {
-    let x_label = |position: &f64| x.label(*position);
-    let y_label = |position: &f64| y.label(*position);
-    let mut mesh = chart.configure_mesh();
-    mesh.x_label_formatter(&x_label)
-        .y_label_formatter(&y_label)
-        .x_label_style(text_style(TICK_PX, INK))
-        .y_label_style(text_style(TICK_PX, INK))
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(MINOR_GRID.stroke_width(1))
-        .axis_style(INK.stroke_width(1))
-        .set_all_tick_mark_size(TICK_MARK);
-    if !x_grid {
-        mesh.disable_x_mesh();
-    }
-    mesh.draw().map_err(drawing_failed)
-}
-
-fn draw_no_data(area: &Area, frame: &Frame) -> Result<(), ChartError> {
-    draw_text(
-        area,
-        "no data to show",
-        frame.centre(),
-        &text_style(NOTE_PX, NOTE_INK),
-        (HPos::Center, VPos::Center),
-    )
+/// Says in the middle of the plot that it has nothing to show.
+fn draw_no_data(chart: &Plot, x: &AxisPlan, y: &AxisPlan) -> Result<(), ChartError> {
+    let centre = (f64::midpoint(x.lo, x.hi), f64::midpoint(y.lo, y.hi));
+    let style = text_style(NOTE_PX, NOTE_INK).pos(Pos::new(HPos::Center, VPos::Center));
+    chart
+        .plotting_area()
+        .draw(&Text::new("no data to show", centre, style))
+        .map_err(drawing_failed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1235,36 +1173,25 @@ fn draw_line_panel(area: &Area, panel: &LinePanel) -> Result<(), ChartError> {
         return Err(too_small(width, height, "a panel's axis labels"));
     }
 
-    let mut chart = layout.build(area, x.coord(), y.coord())?;
-    draw_mesh(&mut chart, &x, &y, true)?;
-    let frame = Frame::new(area, &chart, &x, &y);
-    let x_title_top = frame.bottom + TICK_LABEL_GAP + TICK_PX * 1.2 + 6.0;
-    layout.draw_titles(area, &frame, &panel.x.label, &panel.y.label, x_title_top)?;
-
+    let chart = layout.plot(area, (&x, &panel.x.label), (&y, &panel.y.label), true)?;
+    let plot = chart.plotting_area();
     let traces: Vec<Trace> = panel
         .series
         .iter()
-        .map(|series| Trace::of(&frame, &series.points))
+        .map(|series| Trace::of(&x, &y, &series.points))
         .collect();
     // Lines first, in the series' order, then every marker over them.
     for (series, trace) in panel.series.iter().zip(&traces) {
         let look = variant_look(series.variant);
-        let width = match series.stroke {
-            Stroke::Solid => look.solid_width,
-            Stroke::Dashed | Stroke::Dotted => look.dashed_width,
-        };
+        let width = look.line_width(series.stroke);
         for line in &trace.lines {
-            stroke_line(area, line, rgb(look.colour), width, series.stroke)?;
+            draw_line(plot, line.clone(), rgb(look.colour), width, series.stroke)?;
         }
         if !series.markers {
             // A point with no neighbour would vanish without a marker: a dot instead.
             for &point in &trace.lone {
-                area.draw(&Circle::new(
-                    (pixel(point.0), pixel(point.1)),
-                    width + 1,
-                    rgb(look.colour).filled(),
-                ))
-                .map_err(drawing_failed)?;
+                plot.draw(&Circle::new(point, width + 1, rgb(look.colour).filled()))
+                    .map_err(drawing_failed)?;
             }
         }
     }
@@ -1272,24 +1199,19 @@ fn draw_line_panel(area: &Area, panel: &LinePanel) -> Result<(), ChartError> {
         if series.markers {
             let look = variant_look(series.variant);
             for &point in &trace.points {
-                draw_marker(
-                    area,
-                    point,
-                    look.marker,
-                    rgb(look.colour),
-                    look.marker_radius,
-                )?;
+                draw_marker(plot, point, &look)?;
             }
         }
     }
     if traces.iter().all(|trace| trace.points.is_empty()) {
-        draw_no_data(area, &frame)?;
+        draw_no_data(&chart, &x, &y)?;
     }
     Ok(())
 }
 
-/// A series cut into what can be drawn, in pixels: lines (broken at gaps and where the
+/// A series in axis units, cut into what can be drawn: lines (broken at gaps and where the
 /// axes' range cuts them), points with no neighbour, and every point inside the plot.
+/// plotters does not clip: it moves whatever lies outside the plot onto its edge.
 #[derive(Debug, Default)]
 struct Trace {
     lines: Vec<Vec<(f64, f64)>>,
@@ -1298,58 +1220,51 @@ struct Trace {
 }
 
 impl Trace {
-    fn of(frame: &Frame, points: &[(f64, f64)]) -> Self {
-        let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
-        let mut run = Vec::new();
-        for &(x, y) in points {
-            if let (Some(x), Some(y)) = (frame.x.position(x), frame.y.position(y)) {
-                run.push((x, y));
-            } else if !run.is_empty() {
-                runs.push(std::mem::take(&mut run));
-            }
-        }
-        if !run.is_empty() {
-            runs.push(run);
-        }
-        let x_range = (frame.x.lo, frame.x.hi);
-        let y_range = (frame.y.lo, frame.y.hi);
+    fn of(x: &AxisPlan, y: &AxisPlan, points: &[(f64, f64)]) -> Self {
+        let shown: Vec<Option<(f64, f64)>> = points
+            .iter()
+            .map(|&(px, py)| Some((x.position(px)?, y.position(py)?)))
+            .collect();
+        let inside = |point: &(f64, f64)| x.contains(point.0) && y.contains(point.1);
         let mut trace = Trace::default();
-        for run in runs {
-            trace.points.extend(
-                run.iter()
-                    .filter(|point| frame.contains(**point))
-                    .map(|point| frame.to_pixel(*point)),
-            );
-            if run.len() == 1 {
-                if frame.contains(run[0]) {
-                    trace.lone.push(frame.to_pixel(run[0]));
-                }
+        for (index, point) in shown.iter().enumerate() {
+            let Some(point) = point.filter(inside) else {
                 continue;
-            }
-            let mut line: Vec<(f64, f64)> = Vec::new();
-            for pair in run.windows(2) {
-                let Some(cut) = clip(pair[0], pair[1], x_range, y_range) else {
-                    if line.len() > 1 {
-                        trace.lines.push(std::mem::take(&mut line));
-                    }
-                    line.clear();
-                    continue;
-                };
-                if cut.start_cut || line.is_empty() {
-                    if line.len() > 1 {
-                        trace.lines.push(std::mem::take(&mut line));
-                    }
-                    line = vec![frame.to_pixel(cut.from)];
-                }
-                line.push(frame.to_pixel(cut.to));
-                if cut.end_cut {
-                    trace.lines.push(std::mem::take(&mut line));
-                }
-            }
-            if line.len() > 1 {
-                trace.lines.push(line);
+            };
+            trace.points.push(point);
+            let neighbour = |at: Option<usize>| at.and_then(|at| shown.get(at)?.as_ref());
+            if neighbour(index.checked_sub(1)).is_none() && neighbour(Some(index + 1)).is_none() {
+                trace.lone.push(point);
             }
         }
+        let mut line: Vec<(f64, f64)> = Vec::new();
+        let mut end_line = |line: &mut Vec<(f64, f64)>| {
+            if line.len() > 1 {
+                trace.lines.push(std::mem::take(line));
+            }
+            line.clear();
+        };
+        for pair in shown.windows(2) {
+            let cut = match (pair[0], pair[1]) {
+                (Some(p), Some(q)) => clip(p, q, (x.lo, x.hi), (y.lo, y.hi)),
+                _ => None,
+            };
+            let Some(cut) = cut else {
+                end_line(&mut line);
+                continue;
+            };
+            if cut.start_cut {
+                end_line(&mut line);
+            }
+            if line.is_empty() {
+                line.push(cut.from);
+            }
+            line.push(cut.to);
+            if cut.end_cut {
+                end_line(&mut line);
+            }
+        }
+        end_line(&mut line);
         trace
     }
 }
@@ -1401,74 +1316,30 @@ fn clip(p: (f64, f64), q: (f64, f64), x: (f64, f64), y: (f64, f64)) -> Option<Cl
     })
 }
 
-/// Draws a line (pixels) solid, dashed or dotted. plotters' SVG backend has no dash
-/// attribute, so dashes and dots are short lines of their own, their rhythm carried on
-/// across the line's corners.
-fn stroke_line(
-    area: &Area,
-    line: &[(f64, f64)],
+/// Draws a line solid, dashed or dotted with plotters' path elements (the dashed one keeps
+/// its rhythm across the line's corners), on a plot or, in pixels, in a legend.
+fn draw_line<CT: CoordTranslate>(
+    area: &DrawingArea<SVGBackend<'_>, CT>,
+    points: Vec<CT::From>,
     colour: RGBColor,
     width: u32,
     stroke: Stroke,
-) -> Result<(), ChartError> {
+) -> Result<(), ChartError>
+where
+    CT::From: Clone,
+{
     let style = colour.stroke_width(width);
-    let pieces = match stroke {
-        Stroke::Solid => vec![line.to_vec()],
-        Stroke::Dashed => dashes(line, DASH_ON, DASH_OFF),
-        Stroke::Dotted => {
-            let dot = f64::from(width.max(2));
-            dashes(line, dot, dot + 3.0)
-        }
-    };
-    for piece in pieces {
-        let points: Vec<(i32, i32)> = piece.iter().map(|&(x, y)| (pixel(x), pixel(y))).collect();
-        area.draw(&PathElement::new(points, style))
-            .map_err(drawing_failed)?;
+    let dot = f64::from(width.max(2));
+    match stroke {
+        Stroke::Solid => area.draw(&PathElement::new(points, style)),
+        Stroke::Dashed => area.draw(&DashedPathElement::new(points, DASH_ON, DASH_OFF, style)),
+        Stroke::Dotted => area.draw(&DashedPathElement::new(points, dot, dot + 3.0, style)),
     }
-    Ok(())
+    .map_err(drawing_failed)
 }
 
-/// `line` cut into dashes `on` pixels long with gaps `off` pixels long.
-fn dashes(line: &[(f64, f64)], on: f64, off: f64) -> Vec<Vec<(f64, f64)>> {
-    let mut pieces = Vec::new();
-    let Some(&start) = line.first() else {
-        return pieces;
-    };
-    let mut current = vec![start];
-    let mut drawing = true;
-    let mut left = on;
-    for pair in line.windows(2) {
-        let (mut from, to) = (pair[0], pair[1]);
-        let mut length = (to.0 - from.0).hypot(to.1 - from.1);
-        while length > left {
-            let share = left / length;
-            let cut = (
-                from.0 + (to.0 - from.0) * share,
-                from.1 + (to.1 - from.1) * share,
-            );
-            if drawing {
-                current.push(cut);
-                pieces.push(std::mem::take(&mut current));
-            } else {
-                current = vec![cut];
-            }
-            drawing = !drawing;
-            length -= left;
-            from = cut;
-            left = if drawing { on } else { off };
-        }
-        left -= length;
-        if drawing {
-            current.push(to);
-        }
-    }
-    if drawing && current.len() > 1 {
-        pieces.push(current);
-    }
-    pieces
-}
-
-/// The corners of a marker's shape around (0, 0), for a marker of `radius`.
+/// The corners of a marker's shape around (0, 0), for a marker of `radius`: plotters has
+/// discs, triangles and crosses, but neither squares, diamonds, stars nor plus signs.
 fn marker_outline(shape: Marker, radius: f64) -> Vec<(f64, f64)> {
     let around = |corners: usize, outer: f64, inner: Option<f64>, turn: f64| {
         let steps = if inner.is_some() {
@@ -1524,33 +1395,36 @@ fn marker_outline(shape: Marker, radius: f64) -> Vec<(f64, f64)> {
     }
 }
 
-/// A filled marker with a white rim, so that markers lying on one another stay apart.
-fn draw_marker(
-    area: &Area,
-    (x, y): (f64, f64),
-    shape: Marker,
-    colour: RGBColor,
-    radius: f64,
+/// A variant's marker at `at` (on a plot, or in pixels in a legend), filled in its colour
+/// with a white rim, so that markers lying on one another stay apart.
+fn draw_marker<CT: CoordTranslate>(
+    area: &DrawingArea<SVGBackend<'_>, CT>,
+    at: CT::From,
+    look: &VariantLook,
 ) -> Result<(), ChartError> {
-    let centre = (pixel(x), pixel(y));
-    if shape == Marker::Circle {
-        let r = pixel_size(radius);
-        area.draw(&Circle::new(centre, r, colour.filled()))
-            .map_err(drawing_failed)?;
+    let colour = rgb(look.colour);
+    let rim = WHITE.stroke_width(1);
+    if look.marker == Marker::Circle {
+        let r = pixel_size(look.marker_radius);
         return area
-            .draw(&Circle::new(centre, r, WHITE.stroke_width(1)))
+            .draw(
+                &(EmptyElement::at(at)
+                    + Circle::new((0, 0), r, colour.filled())
+                    + Circle::new((0, 0), r, rim)),
+            )
             .map_err(drawing_failed);
     }
-    let corners: Vec<(i32, i32)> = marker_outline(shape, radius)
+    let corners: Vec<(i32, i32)> = marker_outline(look.marker, look.marker_radius)
         .into_iter()
-        .map(|(dx, dy)| (pixel(x + dx), pixel(y + dy)))
+        .map(|(dx, dy)| (pixel(dx), pixel(dy)))
         .collect();
-    let mut rim = corners.clone();
-    rim.push(corners[0]);
-    area.draw(&Polygon::new(corners, colour.filled()))
-        .map_err(drawing_failed)?;
-    area.draw(&PathElement::new(rim, WHITE.stroke_width(1)))
-        .map_err(drawing_failed)
+    let outline: Vec<(i32, i32)> = corners.iter().chain(corners.first()).copied().collect();
+    area.draw(
+        &(EmptyElement::at(at)
+            + Polygon::new(corners, colour.filled())
+            + PathElement::new(outline, rim)),
+    )
+    .map_err(drawing_failed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1592,28 +1466,21 @@ fn draw_bar_panel(area: &Area, panel: &BarPanel) -> Result<(), ChartError> {
         minor: Vec::new(),
     };
 
-    let mut chart = layout.build(&area, x.coord(), y.coord())?;
-    draw_mesh(&mut chart, &x, &y, false)?;
-    let frame = Frame::new(&area, &chart, &x, &y);
-    let names_top = frame.bottom + TICK_LABEL_GAP;
-    let x_title_top = names_top + count(name_lines) * names_px * 1.2 + 6.0;
-    layout.draw_titles(&area, &frame, &panel.x_label, &panel.y.label, x_title_top)?;
-    let names_style = text_style(names_px, INK);
+    let chart = layout.plot(&area, (&x, &panel.x_label), (&y, &panel.y.label), false)?;
+    // The category names under the plot, each centred under its bars.
+    let names_style = text_style(names_px, INK).pos(Pos::new(HPos::Center, VPos::Top));
     for (index, lines) in names.iter().enumerate() {
-        let (centre, _) = frame.to_pixel((count(index), y.lo));
         for (line_index, line) in lines.iter().enumerate() {
-            let top = names_top + count(line_index) * names_px * 1.2;
-            draw_text(
-                &area,
-                line,
-                (centre, top),
-                &names_style,
-                (HPos::Center, VPos::Top),
-            )?;
+            let below = pixel(TICK_LABEL_GAP + count(line_index) * names_px * 1.2);
+            let name = Text::new(line.clone(), (0, below), names_style.clone());
+            chart
+                .plotting_area()
+                .draw(&(EmptyElement::at((count(index), y.lo)) + name))
+                .map_err(drawing_failed)?;
         }
     }
-    if draw_bars(&area, &frame, panel)? == 0 {
-        draw_no_data(&area, &frame)?;
+    if draw_bars(chart.plotting_area(), &y, panel)? == 0 {
+        draw_no_data(&chart, &x, &y)?;
     }
     legend.draw(&legend_area)
 }
@@ -1663,9 +1530,13 @@ fn bar_value_axis(panel: &BarPanel, plot_height: f64) -> Result<AxisPlan, ChartE
     plan_axis(&panel.y, &shown, plot_height, Direction::Vertical, "y")
 }
 
-/// Draws the bars (or "n/a" where a value is missing); returns how many bars it drew.
-fn draw_bars(area: &Area, frame: &Frame, panel: &BarPanel) -> Result<usize, ChartError> {
-    let y = frame.y;
+/// Draws the bars (or "n/a" where a value is missing) on `plot`, whose y axis is `y`;
+/// returns how many bars it drew.
+fn draw_bars<CT: CoordTranslate<From = (f64, f64)>>(
+    plot: &DrawingArea<SVGBackend<'_>, CT>,
+    y: &AxisPlan,
+    panel: &BarPanel,
+) -> Result<usize, ChartError> {
     let base = match y.scale {
         Scale::Linear => 0.0_f64.clamp(y.lo, y.hi),
         Scale::Log => y.lo,
@@ -1679,27 +1550,22 @@ fn draw_bars(area: &Area, frame: &Frame, panel: &BarPanel) -> Result<usize, Char
             let right = left + 0.8 / groups;
             let Some(top) = value.and_then(|value| y.position(value)) else {
                 // No bar: say so, or it would read as a value too small to see.
-                let (centre, bottom) = frame.to_pixel((f64::midpoint(left, right), base));
-                draw_text(
-                    area,
-                    "n/a",
-                    (centre, bottom - 3.0),
-                    &text_style(TICK_PX - 2.0, NOTE_INK),
-                    (HPos::Center, VPos::Bottom),
-                )?;
+                let style =
+                    text_style(TICK_PX - 2.0, NOTE_INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+                plot.draw(
+                    &(EmptyElement::at((f64::midpoint(left, right), base))
+                        + Text::new("n/a", (0, -3), style)),
+                )
+                .map_err(drawing_failed)?;
                 continue;
             };
-            let (x0, y0) = frame.to_pixel((left, top.clamp(y.lo, y.hi)));
-            let (x1, y1) = frame.to_pixel((right, base));
-            // Negative values hang below 0: order the corners either way.
-            let corners = [
-                (pixel(x0) + 1, pixel(y0.min(y1))),
-                (pixel(x1).max(pixel(x0) + 2), pixel(y0.max(y1))),
-            ];
-            area.draw(&Rectangle::new(corners, colour.filled()))
-                .map_err(drawing_failed)?;
-            area.draw(&Rectangle::new(corners, BAR_EDGE.stroke_width(1)))
-                .map_err(drawing_failed)?;
+            // plotters orders the corners (negative values hang below 0) and keeps them in
+            // the plot; a pixel's margin on the left keeps neighbouring bars apart.
+            for style in [colour.filled(), BAR_EDGE.stroke_width(1)] {
+                let mut bar = Rectangle::new([(left, top), (right, base)], style);
+                bar.set_margin(0, 0, 1, 0);
+                plot.draw(&bar).map_err(drawing_failed)?;
+            }
             drawn += 1;
         }
     }
@@ -1737,7 +1603,8 @@ enum Sample {
         colour: RGBColor,
         width: u32,
         stroke: Stroke,
-        marker: Option<(Marker, f64)>,
+        /// The variant's look, where its series has markers.
+        marker: Option<VariantLook>,
     },
     /// A patch of a bar's colour.
     Swatch(RGBColor),
@@ -1776,12 +1643,9 @@ fn line_legend(panels: &[Panel]) -> Legend {
             let entry = Entry {
                 sample: Sample::Line {
                     colour: rgb(look.colour),
-                    width: match line.stroke {
-                        Stroke::Solid => look.solid_width,
-                        Stroke::Dashed | Stroke::Dotted => look.dashed_width,
-                    },
+                    width: look.line_width(line.stroke),
                     stroke: line.stroke,
-                    marker: line.markers.then_some((look.marker, look.marker_radius)),
+                    marker: line.markers.then_some(look),
                 },
                 text: label.clone(),
             };
@@ -1911,9 +1775,10 @@ fn draw_sample(area: &Area, sample: &Sample, x: f64, y: f64) -> Result<(), Chart
             stroke,
             marker,
         } => {
-            stroke_line(area, &[(x, y), (x + SAMPLE_W, y)], *colour, *width, *stroke)?;
-            if let Some((shape, radius)) = marker {
-                draw_marker(area, (x + SAMPLE_W / 2.0, y), *shape, *colour, *radius)?;
+            let ends = vec![(pixel(x), pixel(y)), (pixel(x + SAMPLE_W), pixel(y))];
+            draw_line(area, ends, *colour, *width, *stroke)?;
+            if let Some(look) = marker {
+                draw_marker(area, (pixel(x + SAMPLE_W / 2.0), pixel(y)), look)?;
             }
             Ok(())
         }
@@ -2150,6 +2015,26 @@ mod tests {
                 markers(&svg, variant).len(),
                 7 + 1,
                 "variant {variant}'s markers"
+            );
+        }
+        // Each marker sits on its point: a disc centred on it, a square around it.
+        let discs: Vec<(f64, f64)> = markers(&svg, 0)
+            .iter()
+            .map(|disc| (disc.number("cx"), disc.number("cy")))
+            .collect();
+        assert_eq!(discs[..7], solid_lines(&svg, 0)[0].points()[..]);
+        for (square, point) in markers(&svg, 1)
+            .iter()
+            .zip(solid_lines(&svg, 1)[0].points())
+        {
+            let corners = square.points();
+            let centre = corners.iter().fold((0.0, 0.0), |sum, corner| {
+                (sum.0 + corner.0 / 4.0, sum.1 + corner.1 / 4.0)
+            });
+            assert_eq!(corners.len(), 4, "a square");
+            assert!(
+                (centre.0 - point.0).abs() <= 1.0 && (centre.1 - point.1).abs() <= 1.0,
+                "a square around {centre:?}, its point at {point:?}"
             );
         }
     }
@@ -2642,6 +2527,43 @@ mod tests {
     }
 
     #[test]
+    fn a_long_axis_title_shrinks_alone() {
+        let long = "a rather long axis title that needs more room than there is";
+        let chart = Chart {
+            width: 400,
+            height: 300,
+            ..lines_chart(
+                &["Small"],
+                LinePanel {
+                    title: String::new(),
+                    x: Axis::new(long, Scale::Linear),
+                    y: Axis::new("y", Scale::Linear),
+                    series: vec![series(
+                        Some("s"),
+                        0,
+                        Stroke::Solid,
+                        &[(0.0, 1.0), (25.0, 3.0)],
+                    )],
+                    key: Vec::new(),
+                },
+            )
+        };
+        let svg = render_svg(&chart).expect("drawn");
+        let size = |wanted: &str| {
+            elements(&svg)
+                .into_iter()
+                .find(|e| e.name == "text" && e.text == wanted)
+                .map_or_else(|| panic!("no text {wanted:?}"), |e| e.number("font-size"))
+        };
+        assert!(size(long) < AXIS_TITLE_PX - 0.5, "the long title shrinks");
+        assert!(size(long) >= MIN_TEXT_PX - 0.01, "not below the smallest");
+        assert!(
+            (size("y") - AXIS_TITLE_PX).abs() < 0.01,
+            "the short one keeps its size"
+        );
+    }
+
+    #[test]
     fn no_size_and_no_panel_count_makes_it_panic() {
         let long = "a rather long axis title that needs more room than there is";
         for width in [MIN_WIDTH, 300, 500, 2000] {
@@ -2771,28 +2693,6 @@ mod tests {
         ] {
             assert_eq!(format_number(value), text, "{value}");
         }
-    }
-
-    #[test]
-    fn dashes_keep_their_rhythm_across_corners() {
-        let line = [(0.0, 0.0), (25.0, 0.0), (25.0, 25.0)];
-        let pieces = dashes(&line, 10.0, 5.0);
-        let lengths: Vec<f64> = pieces
-            .iter()
-            .map(|piece| {
-                piece
-                    .windows(2)
-                    .map(|p| (p[1].0 - p[0].0).hypot(p[1].1 - p[0].1))
-                    .sum()
-            })
-            .collect();
-        // 50 px: dashes at 0-10, 15-25 (the corner), 30-40, 45-50.
-        let expected = [10.0, 10.0, 10.0, 5.0];
-        assert_eq!(lengths.len(), expected.len(), "{lengths:?}");
-        for (length, want) in lengths.iter().zip(expected) {
-            assert!((length - want).abs() < 1e-9, "{lengths:?}");
-        }
-        assert_eq!(pieces[1].len(), 3, "the second dash turns the corner");
     }
 
     #[test]
