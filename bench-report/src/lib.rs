@@ -22,7 +22,7 @@ mod testing;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use model::{Run, RunKind};
+use model::Run;
 use parse::ParseError;
 
 /// Why a report could not be written.
@@ -84,13 +84,8 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), ReportError> 
 /// drawn is not an error: it is left out, named in [`Written::warnings`] and in summary.md.
 pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
     let run = Run::read(dir)?;
-    let planned = match run.kind {
-        RunKind::Sweep => output::charts::sweep(&run),
-        RunKind::C10k => output::c10k::charts(&run),
-        RunKind::TimerSweep => output::timer_sweep::charts(&run),
-        RunKind::Bench | RunKind::Logs => output::charts::bench(&run).into_iter().collect(),
-        RunKind::Latency => output::latency_charts::latency(&run, &output::latency::variants(&run)),
-    };
+    let report = output::report_for(run.kind);
+    let planned = report.charts(&run);
     let charts_dir = dir.join("charts");
     let mut written = Written::default();
     let mut drawn: Vec<&str> = Vec::new();
@@ -112,22 +107,9 @@ pub fn write_report(dir: &Path) -> Result<Written, ReportError> {
                 .push(format!("chart {} not drawn: {error}", svg_path.display())),
         }
     }
-    let summary = match run.kind {
-        RunKind::Sweep => output::sweep::summary(&run, &drawn),
-        RunKind::C10k => output::c10k::summary(&run, &drawn),
-        RunKind::TimerSweep => output::timer_sweep::summary(&run, &drawn),
-        RunKind::Bench | RunKind::Logs => {
-            output::markdown::bench(&run, drawn.contains(&"seed-comparison"))
-        }
-        RunKind::Latency => output::latency::summary(&run, &drawn),
-    };
-    let csv = match run.kind {
-        RunKind::Latency => output::latency::csv(&run),
-        _ => output::csv::write(&run),
-    };
-    write_atomically(&dir.join("summary.csv"), &csv)?;
-    if run.kind == RunKind::C10k {
-        write_atomically(&dir.join("c10k.csv"), &output::c10k::csv(&run))?;
+    let summary = report.summary(&run, &drawn);
+    for (file, contents) in report.csv(&run) {
+        write_atomically(&dir.join(file), &contents)?;
     }
     write_atomically(&dir.join("summary.md"), &summary)?;
     written.summary = summary;

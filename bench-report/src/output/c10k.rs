@@ -849,6 +849,24 @@ pub fn charts(run: &Run) -> Vec<Planned> {
     planned
 }
 
+/// The report of a C10k sweep.
+pub struct C10kReport;
+
+impl super::RunReport for C10kReport {
+    fn charts(&self, run: &Run) -> Vec<Planned> {
+        charts(run)
+    }
+    fn summary(&self, run: &Run, drawn: &[&str]) -> String {
+        summary(run, drawn)
+    }
+    fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
+        vec![
+            ("summary.csv", super::csv::write(run)),
+            ("c10k.csv", csv(run)),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

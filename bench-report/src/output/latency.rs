@@ -555,3 +555,18 @@ fn cell(point: &Point, column: &str) -> String {
         _ => String::new(),
     }
 }
+
+/// The report of a latency run (open loop).
+pub struct LatencyReport;
+
+impl super::RunReport for LatencyReport {
+    fn charts(&self, run: &Run) -> Vec<super::charts::Planned> {
+        super::latency_charts::latency(run, &variants(run))
+    }
+    fn summary(&self, run: &Run, drawn: &[&str]) -> String {
+        summary(run, drawn)
+    }
+    fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
+        vec![("summary.csv", csv(run))]
+    }
+}

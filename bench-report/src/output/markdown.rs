@@ -1298,6 +1298,21 @@ pub fn signed_rate(value: f64) -> String {
     }
 }
 
+/// The report of a bench run, or of a folder of wrk logs.
+pub struct BenchReport;
+
+impl super::RunReport for BenchReport {
+    fn charts(&self, run: &Run) -> Vec<super::charts::Planned> {
+        super::charts::bench(run).into_iter().collect()
+    }
+    fn summary(&self, run: &Run, drawn: &[&str]) -> String {
+        bench(run, drawn.contains(&"seed-comparison"))
+    }
+    fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
+        vec![("summary.csv", super::csv::write(run))]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

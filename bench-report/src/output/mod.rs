@@ -1,5 +1,12 @@
-//! Writers: each output (markdown, CSV, chart descriptions) from the model and the analysis.
+//! Writers: each kind of run's report, behind one trait ([`RunReport`]), and what they share.
 //! Figures are printed by [`format`] alone, so a figure reads the same everywhere.
+//!
+//! - [`markdown`]: a bench run (and a folder of wrk logs), and the parts of its prose that
+//!   the other kinds share (the table of points, the machine and its hosts, what to look at);
+//! - [`sweep`], [`latency`] (with [`latency_charts`]), [`c10k`], [`timer_sweep`]: the other
+//!   kinds, each with its summary, its CSV and its charts;
+//! - [`charts`]: the bench and sweep charts; [`csv`]: summary.csv of the closed-loop runs;
+//!   [`real_call`]: the real downstream call's section, in bench and sweep reports.
 
 pub mod c10k;
 pub mod charts;
@@ -11,3 +18,27 @@ pub mod markdown;
 pub mod real_call;
 pub mod sweep;
 pub mod timer_sweep;
+
+use crate::model::{Run, RunKind};
+use charts::Planned;
+
+/// One kind of run's report: what [`crate::write_report`] writes into its folder.
+pub trait RunReport {
+    /// The charts to draw into charts/ (each with its data as CSV).
+    fn charts(&self, run: &Run) -> Vec<Planned>;
+    /// summary.md, given the charts that could be drawn (their file names).
+    fn summary(&self, run: &Run, drawn: &[&str]) -> String;
+    /// The CSV files beside summary.md, as (file name, contents): summary.csv first.
+    fn csv(&self, run: &Run) -> Vec<(&'static str, String)>;
+}
+
+/// The report of a kind of run.
+pub fn report_for(kind: RunKind) -> &'static dyn RunReport {
+    match kind {
+        RunKind::Bench | RunKind::Logs => &markdown::BenchReport,
+        RunKind::Sweep => &sweep::SweepReport,
+        RunKind::Latency => &latency::LatencyReport,
+        RunKind::C10k => &c10k::C10kReport,
+        RunKind::TimerSweep => &timer_sweep::TimerSweepReport,
+    }
+}

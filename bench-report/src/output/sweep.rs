@@ -754,3 +754,18 @@ fn how_it_was_run(md: &mut String, run: &Run) {
         );
     }
 }
+
+/// The report of a sweep.
+pub struct SweepReport;
+
+impl super::RunReport for SweepReport {
+    fn charts(&self, run: &Run) -> Vec<super::charts::Planned> {
+        super::charts::sweep(run)
+    }
+    fn summary(&self, run: &Run, drawn: &[&str]) -> String {
+        summary(run, drawn)
+    }
+    fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
+        vec![("summary.csv", super::csv::write(run))]
+    }
+}

@@ -349,6 +349,21 @@ fn series(
     }
 }
 
+/// The report of a timer sweep.
+pub struct TimerSweepReport;
+
+impl super::RunReport for TimerSweepReport {
+    fn charts(&self, run: &Run) -> Vec<Planned> {
+        charts(run)
+    }
+    fn summary(&self, run: &Run, drawn: &[&str]) -> String {
+        summary(run, drawn)
+    }
+    fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
+        vec![("summary.csv", super::csv::write(run))]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
