@@ -47,12 +47,13 @@ bench() {
     dead "$(value downstream_pid "$numbers")"
     dead "$(cat "$run_dir/$name+http/server.pid")"
   done
-  # The report: both ways side by side, a verdict per variant.
+  # The report: both ways side by side, a verdict per variant (its wording is pinned by the
+  # report's own tests, bench-report/tests/reference.rs: here, only that each is there).
   grep -q '^## The simulated wait beside a real call$' "$run_dir/summary.md"
   grep -q '^| sync-server | sleep | [0-9]' "$run_dir/summary.md"
   grep -q '^| sync-server+http | real call | [0-9]' "$run_dir/summary.md"
   grep -q '^| async-server+http | real call | [0-9]' "$run_dir/summary.md"
-  grep -q '^- \*\*sync-server\*\*: the real call served [0-9.]* req/s, [0-9.]*% of the sleep.s [0-9.]*: \*\*the sleep model \(holds\|does not hold\)\*\*' "$run_dir/summary.md"
+  grep -q '^- \*\*sync-server\*\*: the real call served ' "$run_dir/summary.md"
   grep -q '^- \*\*async-server\*\*: the real call served ' "$run_dir/summary.md"
 }
 
@@ -109,7 +110,7 @@ bench() {
   [ "$(value downstream "$run_dir/sync-server.c10.d10.w1/numbers.txt")" = sleep ]
   grep -q '^## The simulated wait beside a real call (connections, at 10 ms)$' "$run_dir/summary.md"
   grep -q '^| 10 | [0-9.]* | [0-9.]* | [0-9.]*% | ' "$run_dir/summary.md"
-  grep -q '^sync-server+http \(parts from sync-server by more than ±5%:\|stays within ±5% of sync-server at every connection count measured\.\)$' "$run_dir/summary.md"
+  grep -q '^sync-server+http \(parts\|stays\)' "$run_dir/summary.md"
   grep -q '^,sync-server+http,measured,10,[0-9]' "$run_dir/charts/throughput-vs-connections.csv"
   run "$SCRIPTS/sweep.sh" --results-dir "$RESULTS" --downstream http --dry-run
   [ "$status" -eq 1 ]
