@@ -70,13 +70,43 @@ impl Status {
     }
 }
 
+/// Which servers a variant is: the project's own (Rust) or the seed's (Python).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// The three Rust servers and their variants.
+    Rust,
+    /// The seed's own Python servers (baselines/python).
+    Python,
+}
+
+impl std::str::FromStr for Family {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "rust" => Ok(Self::Rust),
+            "python" => Ok(Self::Python),
+            other => Err(format!("unknown family '{other}' (rust or python)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Rust => "rust",
+            Self::Python => "python",
+        })
+    }
+}
+
 /// What the variant is, from the harness's table of variants (variants.table).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Variant {
     /// Its name: sync-server, python-async, ...
     pub name: String,
     /// rust or python; `None` for a server the table does not know.
-    pub family: Option<String>,
+    pub family: Option<Family>,
     /// Its role in the seed's comparison: sync, async, async-blocking, or another name.
     pub kind: Option<String>,
     /// Whether the simulated wait blocks the thread that serves requests.
@@ -331,7 +361,7 @@ impl Point {
         };
         let variant = Variant {
             name: numbers.require::<String>("variant")?,
-            family: numbers.text("family").map(str::to_owned),
+            family: numbers.get::<Family>("family")?,
             kind: numbers.text("kind").map(str::to_owned),
             blocks: numbers.yes_no("blocks")?,
             bound_rule,
@@ -470,7 +500,7 @@ impl Point {
             dir: dir.to_owned(),
             variant: Variant {
                 name: numbers.text("variant").unwrap_or(&folder).to_owned(),
-                family: numbers.text("family").map(str::to_owned),
+                family: numbers.get::<Family>("family").ok().flatten(),
                 kind: numbers.text("kind").map(str::to_owned),
                 blocks: numbers.yes_no("blocks").ok().flatten(),
                 // No bound without the load it depends on.
@@ -864,6 +894,17 @@ mod tests {
                     ("wrk.txt", whole),
                 ],
                 Err("numbers.txt:9: workers='one' is not a whole number"),
+            ),
+            (
+                "a family the table does not have",
+                vec![
+                    (
+                        "numbers.txt",
+                        MEASURED.replace("family=rust", "family=ruby"),
+                    ),
+                    ("wrk.txt", fixture("wrk/async-server-with-json.txt")),
+                ],
+                Err("numbers.txt:10: family='ruby' is not a known family (rust or python)"),
             ),
             (
                 "an escaped failure of several lines, on one line",

@@ -44,7 +44,7 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         dir: PathBuf::from(name),
         variant: Variant {
             name: name.to_owned(),
-            family: Some(family.to_owned()),
+            family: Some(family.parse().expect("rust or python")),
             kind: Some(kind.to_owned()),
             blocks: Some(blocks),
             bound_rule: Some(if blocks {

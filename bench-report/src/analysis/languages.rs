@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use crate::analysis::variants::VariantSummary;
+use crate::model::Family;
 use crate::parse::wrk::{self, WrkReport};
 
 /// The architectures compared, in the seed's order.
@@ -55,18 +56,18 @@ pub struct Pair<'r, 'a> {
 
 /// The architectures measured in both languages, in [`KINDS`] order.
 pub fn pairs<'r, 'a>(variants: &'r [VariantSummary<'a>]) -> Vec<Pair<'r, 'a>> {
-    let find = |family: &str, kind: &str| {
-        variants.iter().find(|v| {
-            v.family.as_deref() == Some(family) && v.kind.as_deref() == Some(kind) && v.runs() > 0
-        })
+    let find = |family: Family, kind: &str| {
+        variants
+            .iter()
+            .find(|v| v.sleeps_in(family) && v.kind.as_deref() == Some(kind) && v.runs() > 0)
     };
     KINDS
         .iter()
         .filter_map(|kind| {
             Some(Pair {
                 kind,
-                rust: find("rust", kind)?,
-                python: find("python", kind)?,
+                rust: find(Family::Rust, kind)?,
+                python: find(Family::Python, kind)?,
             })
         })
         .collect()

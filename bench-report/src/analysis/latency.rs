@@ -299,7 +299,7 @@ pub fn comparisons<'a>(run: &'a Run, variants: &[String]) -> Vec<Comparison<'a>>
         run.points
             .iter()
             .find(|p| p.variant.name == name)
-            .map(|p| (p.variant.family.clone(), p.variant.kind.clone()))
+            .map(|p| (p.variant.family, p.variant.kind.clone()))
     };
     let mut found = Vec::new();
     for async_name in variants {

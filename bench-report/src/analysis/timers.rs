@@ -5,6 +5,7 @@
 //! to the load is the rest (the extra wait each one adds under load).
 
 use crate::analysis::variants::VariantSummary;
+use crate::model::Family;
 
 /// One side of the comparison: its throughput and mean latency under load, and alone.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,9 +43,9 @@ pub fn pair<'r, 'a>(
     variants: &'r [VariantSummary<'a>],
 ) -> Option<(&'r VariantSummary<'a>, &'r VariantSummary<'a>, Side, Side)> {
     let find = |kind: &str| {
-        variants.iter().find(|v| {
-            v.family.as_deref() == Some("rust") && v.kind.as_deref() == Some(kind) && v.runs() > 0
-        })
+        variants
+            .iter()
+            .find(|v| v.sleeps_in(Family::Rust) && v.kind.as_deref() == Some(kind) && v.runs() > 0)
     };
     let side = |v: &VariantSummary<'_>| {
         Some(Side {

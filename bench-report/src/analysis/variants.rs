@@ -2,7 +2,7 @@
 //! so a figure quoted from a run with RUNS > 1 carries its range.
 
 use crate::analysis::bounds::{derive, Derived};
-use crate::model::{Point, Run};
+use crate::model::{Family, Point, Run};
 
 /// A figure over repeated runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,6 +68,11 @@ pub struct VariantSummary<'a> {
 }
 
 impl VariantSummary<'_> {
+    /// Whether it is one of `family`'s servers, waiting the simulated delay (not a real call).
+    pub fn sleeps_in(&self, family: Family) -> bool {
+        self.example.variant.family == Some(family) && !self.real_call
+    }
+
     /// How many runs were measured.
     pub fn runs(&self) -> usize {
         self.measured.len()
@@ -183,11 +188,11 @@ pub fn summaries(run: &Run) -> Vec<VariantSummary<'_>> {
         let index = known.unwrap_or_else(|| {
             summaries.push(VariantSummary {
                 name: point.variant.name.clone(),
-                family: point.variant.family.as_ref().map(|family| {
+                family: point.variant.family.map(|family| {
                     if point.variant.real_call {
                         format!("{family}, real call")
                     } else {
-                        family.clone()
+                        family.to_string()
                     }
                 }),
                 real_call: point.variant.real_call,

@@ -95,7 +95,7 @@ fn value(point: &Point, column: &str) -> String {
             "SKIPPED" => "skipped".to_owned(),
             _ => "running".to_owned(),
         },
-        "family" => opt(point.variant.family.as_ref()),
+        "family" => opt(point.variant.family),
         "kind" => opt(point.variant.kind.as_ref()),
         "threads" => opt(point.load.threads),
         "connections" => point.load.connections.to_string(),

@@ -524,7 +524,7 @@ fn cell(point: &Point, column: &str) -> String {
             Length::Half => "half".to_owned(),
         },
         "status" => point.status.outcome().to_lowercase(),
-        "family" => opt(point.variant.family.clone()),
+        "family" => opt(point.variant.family.map(|family| family.to_string())),
         "kind" => opt(point.variant.kind.clone()),
         "fraction" => fixed(load.fraction, 3),
         "offered_req_per_sec" => format!("{:.3}", load.rate),

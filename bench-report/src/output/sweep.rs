@@ -10,7 +10,7 @@ use crate::analysis::real_call::{self, Why, HOLDS_WITHIN};
 use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Base, Sweep};
 use crate::analysis::timers::{self, Side};
-use crate::model::{Point, Run};
+use crate::model::{Family, Point, Run};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
 use crate::output::markdown::{
     self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
@@ -217,7 +217,7 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
             sweep::curve(run, Sweep::Connections, base, name)
                 .first()
                 .is_some_and(|m| {
-                    m.point.variant.family.as_deref() == Some("rust")
+                    m.point.variant.family == Some(Family::Rust)
                         && m.point.variant.kind.as_deref() == Some(kind)
                         && !m.point.variant.real_call
                 })

@@ -198,6 +198,7 @@ fn type_name<T>() -> &'static str {
         "f64" | "f32" => "number",
         "u8" | "u16" | "u32" | "u64" | "usize" => "whole number",
         "i32" | "i64" => "integer",
+        _ if name.ends_with("::Family") => "known family (rust or python)",
         _ => name,
     }
 }
