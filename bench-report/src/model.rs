@@ -641,7 +641,7 @@ impl Run {
     /// The folder cannot be listed, or meta.json is malformed.
     pub fn read(dir: &Path) -> Result<Self, ParseError> {
         let meta = Meta::read(&dir.join("meta.json"))?;
-        let kind = match meta.text("kind").as_deref() {
+        let kind = match meta.kind.as_deref() {
             Some("sweep") => RunKind::Sweep,
             Some("bench") => RunKind::Bench,
             Some("latency") => RunKind::Latency,
@@ -687,8 +687,8 @@ impl Run {
 
     /// The run's id: as meta.json gives it, else its folder's name (resolving a `latest` link).
     pub fn id(&self) -> String {
-        if let Some(id) = self.meta.text("run_id") {
-            return id;
+        if let Some(id) = &self.meta.run_id {
+            return id.to_string();
         }
         let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
         dir.file_name()
@@ -713,7 +713,7 @@ impl Run {
 
     /// The machine's cores, from meta.json (this machine's for logs from elsewhere).
     pub fn cores(&self) -> Option<f64> {
-        self.meta.number("cores")
+        self.meta.cores.map(|cores| cores as f64)
     }
 }
 

@@ -18,6 +18,7 @@ use crate::model::Run;
 use crate::output::format::{ms, pct, pct_against, rate, thousands, times};
 use crate::output::markdown::{spread_text as spread, timer_sentence};
 use crate::output::sweep as sweep_output;
+use crate::parse::meta::or_unknown;
 use crate::parse::ParseError;
 use crate::ReportError;
 
@@ -163,20 +164,19 @@ fn machine(run: &Run) -> String {
 /// The machine, with `client` the load generator that shares its cores with the servers.
 fn machine_with(run: &Run, client: &str) -> String {
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
-    let memory = meta
-        .number("memory_kb")
-        .map_or("?".to_owned(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
-    if !meta.hosts().is_empty() {
+    let memory = meta.memory_kb.map_or("?".to_owned(), |kb| {
+        format!("{:.0}", kb as f64 / 1024.0 / 1024.0)
+    });
+    if !meta.hosts.is_empty() {
         return format!(
             "**hosts of their own: {}** ({}; {})",
             crate::output::markdown::hosts_text(
-                meta.hosts(),
+                &meta.hosts,
                 client,
                 crate::parse::meta::Host::describe
             ),
-            text("rustc"),
-            text("wrk_version"),
+            or_unknown(meta.rustc.as_ref()),
+            or_unknown(meta.wrk_version.as_ref()),
         );
     }
     let placement = match crate::output::markdown::placement(run) {
@@ -188,16 +188,16 @@ fn machine_with(run: &Run, client: &str) -> String {
         ),
         _ => format!(
             "**{client} and the servers sharing the same {} cores**",
-            text("cores")
+            or_unknown(meta.cores)
         ),
     };
     format!(
         "{} ({} cores, {memory} GiB, Linux {}; {}; {}), {placement}",
-        text("cpu_model"),
-        text("cores"),
-        text("kernel"),
-        text("rustc"),
-        text("wrk_version"),
+        or_unknown(meta.cpu_model.as_ref()),
+        or_unknown(meta.cores),
+        or_unknown(meta.kernel.as_ref()),
+        or_unknown(meta.rustc.as_ref()),
+        or_unknown(meta.wrk_version.as_ref()),
     )
 }
 
@@ -216,8 +216,8 @@ fn chart_images<'a>(
 }
 
 fn runs_text(run: &Run) -> String {
-    match run.meta.number("runs") {
-        Some(runs) if runs > 1.0 => format!(
+    match run.meta.runs {
+        Some(runs) if runs > 1 => format!(
             "{runs} interleaved runs per variant, each figure their mean with the smallest and largest in brackets"
         ),
         _ => "one run per variant".to_owned(),
@@ -244,7 +244,8 @@ fn link(run: &Run, root_relative: &str) -> String {
 
 fn short_commit(run: &Run) -> String {
     run.meta
-        .text("git_commit")
+        .git_commit
+        .as_ref()
         .map_or("?".to_owned(), |c| c.chars().take(7).collect())
 }
 
@@ -767,10 +768,8 @@ fn timer_sweep(run: &Run) -> String {
         &machine(run),
         &format!(
             "slacks {} µs at {} connections, tokio's timer beside them; {}",
-            run.meta.text("slacks_us").unwrap_or_else(|| "?".to_owned()),
-            run.meta
-                .text("connections_list")
-                .unwrap_or_else(|| "?".to_owned()),
+            or_unknown(run.meta.slacks_us.as_ref()),
+            or_unknown(run.meta.connections_list.as_ref()),
             runs_text(run),
         ),
     );

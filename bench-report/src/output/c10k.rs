@@ -15,6 +15,7 @@ use crate::output::markdown::{
     chart_line, cores_line, incomplete_banner, machine_line, threads_flag,
 };
 use crate::output::sweep::{load_text, variants};
+use crate::parse::meta::{or, or_unknown, Text};
 use crate::parse::wrk::Errors;
 
 /// The charts of a C10k run: file (without extension), what it shows.
@@ -124,9 +125,7 @@ fn breaks_text(run: &Run, point: &Point, why: &Breaks) -> String {
             let mut text = format!(
                 "the server was never seen holding all {} connections at once during the {} run (at most {}, in {} counts of its descriptors)",
                 thousands(f64::from(point.load.connections)),
-                run.meta
-                    .text("duration")
-                    .unwrap_or_else(|| "measured".to_owned()),
+                or(run.meta.duration.as_ref(), "measured"),
                 held_max.map_or("?".to_owned(), |h| thousands(f64::from(h))),
                 point
                     .c10k
@@ -390,31 +389,35 @@ fn points_table(md: &mut String, run: &Run, names: &[String]) {
 /// The machine's limits, from meta.json.
 fn limits_section(md: &mut String, run: &Run) {
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
-    let number = |key: &str| meta.number(key).map_or_else(|| text(key), thousands);
+    // A limit as the machine gave it: a number with its thousands, or "unlimited".
+    let limit = |value: Option<&Text>| match value.and_then(|text| text.parse::<f64>().ok()) {
+        Some(number) => thousands(number),
+        None => or_unknown(value),
+    };
+    let number = |value: Option<u64>| value.map_or_else(|| "?".to_owned(), |n| thousands(n as f64));
     md.push_str("## This machine's limits\n\n");
     let _ = writeln!(
         md,
         "- Open files: {} per process (hard limit {}), for the server and for wrk alike: the harness raises its soft limits (open files, processes) to the hard ones before any load, and its log says so; fs.file-max {}.",
-        number("limit_open_files"),
-        number("limit_open_files_hard"),
-        number("file_max"),
+        limit(meta.limit_open_files.as_ref()),
+        limit(meta.limit_open_files_hard.as_ref()),
+        number(meta.file_max),
     );
     let _ = writeln!(
         md,
         "- Tasks (every thread is one): kernel.pid_max {}, kernel.threads-max {}, ulimit -u {}; {} were running when the run started. A point may bring them to {}% of pid_max and of threads-max (the machine is shared).",
-        number("pid_max"),
-        number("threads_max"),
-        number("limit_user_processes"),
-        number("tasks_at_start"),
-        text("tasks_share_pct"),
+        number(meta.pid_max),
+        number(meta.threads_max),
+        limit(meta.limit_user_processes.as_ref()),
+        number(meta.tasks_at_start),
+        or_unknown(meta.tasks_share_pct),
     );
     let _ = writeln!(
         md,
         "- Memory: {} available at the start; a point may take up to {}% of it, counted with generous figures per connection (variants.table and scripts/limits.sh).",
-        meta.number("memory_available_kb")
-            .map_or("?".to_owned(), |kb| format!("{} MiB", thousands(kb / 1024.0))),
-        text("memory_share_pct"),
+        meta.memory_available_kb
+            .map_or("?".to_owned(), |kb| format!("{} MiB", thousands(kb as f64 / 1024.0))),
+        or_unknown(meta.memory_share_pct),
     );
     let mut backlogs: Vec<String> = Vec::new();
     for name in variants(run) {
@@ -430,13 +433,13 @@ fn limits_section(md: &mut String, run: &Run) {
     let _ = writeln!(
         md,
         "- Accept backlog: net.core.somaxconn {} caps every listen() backlog; the servers got {} (ss, Send-Q of the listening socket). Connections beyond it wait for the server's accept(): the kernel drops their SYN and the client retries it after 1 s, 3 s, ...",
-        number("somaxconn"),
+        number(meta.somaxconn),
         if backlogs.is_empty() { "—".to_owned() } else { backlogs.join(", ") },
     );
     let _ = writeln!(
         md,
         "- Local ports: net.ipv4.ip_local_port_range {}: each of wrk's connections to one server takes one.",
-        text("local_port_range"),
+        or_unknown(meta.local_port_range.as_ref()),
     );
     md.push_str(
         "\nEach point's needs were compared with these before the run and again just before the point (scripts/limits.sh); a point that would exceed one was skipped, and is listed above with the limit and the figure it would need.\n",
@@ -499,7 +502,6 @@ fn others_line(md: &mut String, run: &Run) {
 /// How the figures were taken.
 fn how_section(md: &mut String, run: &Run) {
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let span = |values: Vec<f64>| -> String {
         let low = values.iter().copied().reduce(f64::min);
         let high = values.iter().copied().reduce(f64::max);
@@ -530,28 +532,27 @@ fn how_section(md: &mut String, run: &Run) {
     let _ = writeln!(
         md,
         "- Each point: a fresh server, the checks of `make bench`, one connection alone for {} (`wrk -t1 -c1`, the unloaded latency), then {} measured with no warm-up: opening the connections is part of what is measured, and wrk's req/sec is over the whole run, the opening included.",
-        text("primer"),
-        text("duration"),
+        or_unknown(meta.primer.as_ref()),
+        or_unknown(meta.duration.as_ref()),
     );
     let _ = writeln!(
         md,
         "- Peak RSS is the server's VmHWM and Threads the most it ran, from /proc/PID/status every {} s during the measured run. CPU per request: the server's CPU seconds in that run / the requests wrk counted.",
-        text("sample_period_s"),
+        or_unknown(meta.sample_period_s.as_ref()),
     );
-    let per_descriptor_us = match (
-        meta.number("fd_count_us"),
-        meta.number("fd_count_budget_pct"),
-    ) {
-        (Some(cost), Some(budget)) if budget > 0.0 => format!("{:.0} µs", cost * 100.0 / budget),
+    let per_descriptor_us = match (meta.fd_count_us, meta.fd_count_budget_pct) {
+        (Some(cost), Some(budget)) if budget > 0 => {
+            format!("{:.0} µs", cost as f64 * 100.0 / budget as f64)
+        }
         _ => "?".to_owned(),
     };
     let _ = writeln!(
         md,
         "- Open descriptors: counted from /proc/PID/fd (a glob in bash, no fork) at the {} s samples, but after a count of N descriptors not again for N × {per_descriptor_us} (a count costs ~{} µs a descriptor: this keeps counting near {}% of one core), until the server held every connection, then every {} s. Counting took {counting} of wall time per point; sampling and counting together cost the harness {harness} of CPU per point, on the cores the load ran on.",
-        text("sample_period_s"),
-        text("fd_count_us"),
-        text("fd_count_budget_pct"),
-        text("fd_interval_after_open_s"),
+        or_unknown(meta.sample_period_s.as_ref()),
+        or_unknown(meta.fd_count_us),
+        or_unknown(meta.fd_count_budget_pct),
+        or_unknown(meta.fd_interval_after_open_s),
     );
     let _ = writeln!(
         md,
@@ -559,7 +560,7 @@ fn how_section(md: &mut String, run: &Run) {
     );
     others_line(md, run);
     if let Some(elapsed) = run.elapsed_s {
-        let predicted = meta.whole("predicted_s").unwrap_or(0);
+        let predicted = meta.predicted_s.unwrap_or(0);
         let _ = writeln!(
             md,
             "- The whole run took {} min {} s of wall time (the plan estimated {} min {} s).",
@@ -576,18 +577,17 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     let names = variants(run);
     let costs = c10k::costs(run, &names);
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let mut md = format!("# C10k run {}\n\n", run.id());
     incomplete_banner(&mut md, run, "The tables");
     let _ = writeln!(
         md,
         "What one connection costs each variant, and where each one breaks: {} at {} connections, {} ms per request, 1 worker; `wrk {} -d{} --timeout {}` per point.\n{}\n{}\n",
         names.join(" "),
-        text("connections_list"),
-        text("delay_ms"),
+        or_unknown(meta.connections_list.as_ref()),
+        or_unknown(meta.delay_ms),
         threads_flag(&run.points),
-        text("duration"),
-        text("timeout"),
+        or_unknown(meta.duration.as_ref()),
+        or_unknown(meta.timeout.as_ref()),
         machine_line(run),
         cores_line(run),
     );

@@ -10,6 +10,7 @@ use crate::chart::{Axis, BarGroup, BarPanel, Chart, LinePanel, Panel, Scale, Ser
 use crate::model::{Point, Run};
 use crate::output::csv::field;
 use crate::output::sweep::{base, load_text, variants};
+use crate::parse::meta::{or, or_unknown};
 
 /// A chart to draw and the data it shows.
 #[derive(Debug, Clone)]
@@ -27,17 +28,14 @@ pub fn machine(run: &Run) -> String {
     if let Some(hosts) = hosts_title(run, "wrk") {
         return hosts;
     }
-    let cpu = run
-        .meta
-        .text("cpu_model")
-        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cpu = or(run.meta.cpu_model.as_ref(), "unknown CPU");
     match crate::output::markdown::placement(run) {
         Some(crate::output::markdown::Placement::Split { servers, client }) => {
             format!("{cpu}, the servers on core(s) {servers}, wrk on core(s) {client}")
         }
         _ => format!(
             "{cpu}, {} cores shared by wrk and the servers",
-            run.meta.text("cores").unwrap_or_else(|| "?".to_owned())
+            or_unknown(run.meta.cores)
         ),
     }
 }
@@ -46,7 +44,7 @@ pub fn machine(run: &Run) -> String {
 /// hosts by name, with the servers' CPU ("the servers on srv1 (AMD EPYC 7B13, 2 cores);
 /// wrk on lab1 and lab2"); `None` for a run on one machine.
 pub fn hosts_title(run: &Run, client: &str) -> Option<String> {
-    let hosts = run.meta.hosts();
+    let hosts = &run.meta.hosts;
     if hosts.is_empty() {
         return None;
     }
@@ -106,16 +104,15 @@ pub fn bench(run: &Run) -> Option<Planned> {
         latency(|l| l.max_us),
     );
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let chart = Chart {
         title: vec![
             format!(
                 "The seed's comparison: wrk {} -c{} -d{}, {} ms delay, {} worker(s)",
                 crate::output::markdown::threads_flag(&run.points),
-                text("connections"),
-                text("duration"),
-                text("delay_ms"),
-                text("workers")
+                or_unknown(meta.connections),
+                or_unknown(meta.duration.as_ref()),
+                or_unknown(meta.delay_ms),
+                or_unknown(meta.workers)
             ),
             machine(run),
         ],

@@ -17,6 +17,7 @@ use crate::output::latency_charts::CHARTS;
 use crate::output::markdown::{
     chart_line, hosts_line, incomplete_banner, machine_line, placement, Placement,
 };
+use crate::parse::meta::or_unknown;
 use crate::parse::oha::Length;
 
 /// The line every latency report carries beside its figures.
@@ -71,20 +72,19 @@ pub fn variants(run: &Run) -> Vec<String> {
 /// summary.md of a latency run. `drawn` lists the charts that were drawn.
 pub fn summary(run: &Run, drawn: &[&str]) -> String {
     let names = variants(run);
-    let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
     let mut md = format!("# Latency against offered load {}\n\n", run.id());
     incomplete_banner(&mut md, run, "The charts and tables");
     let _ = writeln!(
         md,
         "Each variant ({}) loaded open-loop by oha {}: `oha -q RATE --latency-correction -z {} -c CONNECTIONS -t {}`, at fixed rates that are fractions of its Little's-law bound ({}). oha sends each request when it is due, whether or not the last one was answered, and times it from that moment, so time spent waiting for a free connection counts: unlike wrk's closed loop, the load does not slow down when the server does. Each point is a fresh server: started, checked, one request at a time for {} (`wrk -t1 -c1`: its unloaded latency), then the load. Each request to `/` waits {} ms; {} worker(s).\n\n{}\n{}\n",
         names.join(", "),
-        text("oha_version"),
-        text("duration"),
-        text("timeout"),
-        text("fractions"),
-        text("primer"),
-        text("delay_ms"),
-        text("workers"),
+        or_unknown(run.meta.oha_version.as_ref()),
+        or_unknown(run.meta.duration.as_ref()),
+        or_unknown(run.meta.timeout.as_ref()),
+        or_unknown(run.meta.fractions.as_ref()),
+        or_unknown(run.meta.primer.as_ref()),
+        or_unknown(run.meta.delay_ms),
+        or_unknown(run.meta.workers),
         machine_line(run),
         match (hosts_line(run, "oha and wrk"), placement(run)) {
             (Some(hosts), _) => hosts,
@@ -438,7 +438,6 @@ fn table(md: &mut String, run: &Run) {
 }
 
 fn how_it_was_run(md: &mut String, run: &Run) {
-    let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
     let _ = writeln!(
         md,
         "## How this run was made, and why so\n\n\
@@ -447,13 +446,13 @@ fn how_it_was_run(md: &mut String, run: &Run) {
 - **Above the bound** requests arrive faster than they leave: a queue that grows as long as the load lasts, with no steady state. Each run is bounded by `-z {}` (the half-length runs of check 2 by half that) so that the run keeps to its time; the latencies above 100% are those of a run that long, and a longer run gives longer ones.\n\
 - **Timeouts**: `oha -t {}`, counted apart; oha aborts the requests still in flight when the run's time is up, counted as cut off.\n\
 - {}",
-        text("connections"),
-        text("delay_ms"),
-        text("workers"),
-        text("connections"),
-        text("duration"),
-        text("timeout"),
-        if run.meta.hosts().is_empty() {
+        or_unknown(run.meta.connections),
+        or_unknown(run.meta.delay_ms),
+        or_unknown(run.meta.workers),
+        or_unknown(run.meta.connections),
+        or_unknown(run.meta.duration.as_ref()),
+        or_unknown(run.meta.timeout.as_ref()),
+        if run.meta.hosts.is_empty() {
             "**The generator shares the machine**: oha sends and times every request on the same cores as the server; its CPU seconds are in summary.csv (`client_cpu_s`), with the server's and the whole machine's."
         } else {
             "**Where the generator ran**: on its load host, as the hosts line above says; its CPU seconds are in summary.csv (`client_cpu_s`), with the server's."

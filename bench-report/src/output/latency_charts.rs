@@ -10,6 +10,7 @@ use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::Run;
 use crate::output::charts::Planned;
 use crate::output::csv::field;
+use crate::parse::meta::or_unknown;
 use crate::parse::oha::Length;
 use crate::parse::wrk::Latency;
 
@@ -37,21 +38,20 @@ pub const CHARTS: [(&str, &str); 2] = [
 
 /// The title lines every latency chart shares: the machine, and the load.
 fn heading(run: &Run, what: &str) -> Vec<String> {
-    let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
     let machine = crate::output::charts::hosts_title(run, "oha").unwrap_or_else(|| {
         format!(
             "{}, {} cores shared by oha and the servers",
-            text("cpu_model"),
-            text("cores")
+            or_unknown(run.meta.cpu_model.as_ref()),
+            or_unknown(run.meta.cores)
         )
     });
     vec![
         what.to_owned(),
         format!(
             "{machine}; oha {} -q RATE --latency-correction, {} per point, {} ms delay",
-            text("oha_version"),
-            text("duration"),
-            text("delay_ms"),
+            or_unknown(run.meta.oha_version.as_ref()),
+            or_unknown(run.meta.duration.as_ref()),
+            or_unknown(run.meta.delay_ms),
         ),
     ]
 }

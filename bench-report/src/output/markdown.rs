@@ -16,7 +16,7 @@ use crate::analysis::variants::{summaries, Spread, VariantSummary};
 use crate::merge::SHARE_TOLERANCE;
 use crate::model::{LoadGenerators, Point, Run, RunKind};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate, thousands, times};
-use crate::parse::meta::Host;
+use crate::parse::meta::{or, or_unknown, Host};
 
 /// The bench chart's file, relative to the run folder.
 pub const SEED_CHART: &str = "charts/seed-comparison.svg";
@@ -103,30 +103,29 @@ pub fn threads_flag(points: &[Point]) -> String {
 /// run on hosts of their own, "Machines: one per role, below; ...".
 pub fn machine_line(run: &Run) -> String {
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "unknown".to_owned());
-    let dirty = if meta.flag("git_dirty") == Some(true) {
+    let dirty = if meta.git_dirty == Some(true) {
         " (with uncommitted changes)"
     } else {
         ""
     };
-    if !meta.hosts().is_empty() {
+    if !meta.hosts.is_empty() {
         return format!(
             "Machines: one per role, below; {}, {}; commit {}{dirty}; {}.",
-            text("rustc"),
-            text("wrk_version"),
-            text("git_commit"),
-            text("date"),
+            or(meta.rustc.as_ref(), "unknown"),
+            or(meta.wrk_version.as_ref(), "unknown"),
+            or(meta.git_commit.as_ref(), "unknown"),
+            or(meta.date.as_ref(), "unknown"),
         );
     }
     format!(
         "Machine: {}, {} cores, Linux {}; {}, {}; commit {}{dirty}; {}.",
-        text("cpu_model"),
-        text("cores"),
-        text("kernel"),
-        text("rustc"),
-        text("wrk_version"),
-        text("git_commit"),
-        text("date"),
+        or(meta.cpu_model.as_ref(), "unknown"),
+        or(meta.cores, "unknown"),
+        or(meta.kernel.as_ref(), "unknown"),
+        or(meta.rustc.as_ref(), "unknown"),
+        or(meta.wrk_version.as_ref(), "unknown"),
+        or(meta.git_commit.as_ref(), "unknown"),
+        or(meta.date.as_ref(), "unknown"),
     )
 }
 
@@ -168,7 +167,7 @@ pub enum Placement {
 /// and lab2 (...); the servers on srv1 (...); the downstream on ds1 (...)." and whether a
 /// load generator shares a machine with the servers. `None` for a run on one machine.
 pub fn hosts_line(run: &Run, client: &str) -> Option<String> {
-    let hosts = run.meta.hosts();
+    let hosts = &run.meta.hosts;
     if hosts.is_empty() {
         return None;
     }
@@ -318,18 +317,16 @@ fn role_names<'a>(hosts: &'a [Host], role: &str) -> Vec<&'a str> {
 /// and for runs whose roles ran on hosts of their own (meta.json's `hosts`: where each ran is
 /// [`hosts_line`]'s, not one machine's cores).
 pub fn placement(run: &Run) -> Option<Placement> {
-    if !run.meta.hosts().is_empty() {
+    if !run.meta.hosts.is_empty() {
         return None;
     }
     let meta = &run.meta;
-    match meta.text("placement").as_deref() {
+    match meta.placement.as_deref() {
         Some("split") => Some(Placement::Split {
-            servers: meta.text("server_cpus").unwrap_or_else(|| "?".to_owned()),
-            client: meta.text("client_cpus").unwrap_or_else(|| "?".to_owned()),
+            servers: or_unknown(meta.server_cpus.as_ref()),
+            client: or_unknown(meta.client_cpus.as_ref()),
         }),
-        Some("shared") => Some(Placement::Shared(
-            meta.text("server_cpus").unwrap_or_else(|| "?".to_owned()),
-        )),
+        Some("shared") => Some(Placement::Shared(or_unknown(meta.server_cpus.as_ref()))),
         _ => None,
     }
 }
@@ -495,40 +492,39 @@ fn bench_context(run: &Run) -> String {
     if run.kind == RunKind::Logs {
         let delay = run.points.iter().find_map(|p| p.load.delay_ms);
         let workers = run.points.first().map_or(1, |p| p.load.workers);
-        let source = meta.text("logs").unwrap_or_else(|| "elsewhere".to_owned());
+        let source = meta.logs.as_ref().map_or("elsewhere", |logs| &logs.0);
         return format!(
             "wrk logs from `{source}`; delay per request: {}, {workers} worker(s). Machine: unknown (logs from elsewhere).",
             delay.map_or("unknown (no bound computed)".to_owned(), |d| format!("{d} ms")),
         );
     }
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let mut context = format!(
         "Load: `wrk {} -c{} -d{} --timeout {} --latency`",
         threads_flag(&run.points),
-        text("connections"),
-        text("duration"),
-        text("timeout"),
+        or_unknown(meta.connections),
+        or_unknown(meta.duration.as_ref()),
+        or_unknown(meta.timeout.as_ref()),
     );
-    match meta.text("warmup").as_deref() {
+    match meta.warmup.as_deref() {
         Some("0") | None => context.push_str(" with no warm-up;"),
         Some(warmup) => {
             let _ = write!(context, " after a {warmup} warm-up;");
         }
     }
-    let _ = write!(context, " {} run(s) per variant;", text("runs"));
-    if let Some(url) = meta.text("url") {
+    let _ = write!(context, " {} run(s) per variant;", or_unknown(meta.runs));
+    if let Some(url) = &meta.url {
         let _ = write!(
             context,
             " server at {url}, not started by the harness (a bound is shown only if it was named after a variant, assuming a {} ms delay and {} worker(s)).",
-            text("delay_ms"),
-            text("workers"),
+            or_unknown(meta.delay_ms),
+            or_unknown(meta.workers),
         );
     } else {
         let _ = write!(
             context,
             " each request to `/` waits {} ms; {} worker(s).",
-            text("delay_ms"),
-            text("workers"),
+            or_unknown(meta.delay_ms),
+            or_unknown(meta.workers),
         );
     }
     let _ = write!(context, "\n{}\n{}", machine_line(run), cores_line(run));

@@ -17,7 +17,7 @@ use crate::output::markdown::{
     threads_flag,
 };
 use crate::output::real_call::of_sleep;
-use crate::parse::duration_seconds;
+use crate::parse::meta::{or_unknown, Span};
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.
 pub const CHARTS: [(&str, &str, Sweep); 4] = [
@@ -45,18 +45,16 @@ pub const CHARTS: [(&str, &str, Sweep); 4] = [
 
 /// The server-common grace after SIGTERM, as the harness recorded it (older runs: 5 s).
 fn grace_s(run: &Run) -> f64 {
-    run.meta
-        .number("stop_grace_ms")
-        .map_or(5.0, |ms| ms / 1000.0)
+    run.meta.stop_grace_ms.map_or(5.0, |ms| ms as f64 / 1000.0)
 }
 
 /// The base settings of a sweep, from its meta.json.
 pub fn base(run: &Run) -> Base {
     Base {
-        delay_ms: run.meta.whole("delay_ms").unwrap_or(10),
+        delay_ms: run.meta.delay_ms.unwrap_or(10),
         connections: run
             .meta
-            .whole("base_connections")
+            .base_connections
             .and_then(|c| u32::try_from(c).ok())
             .unwrap_or(100),
     }
@@ -66,8 +64,9 @@ pub fn base(run: &Run) -> Base {
 pub fn variants(run: &Run) -> Vec<String> {
     let mut names: Vec<String> = run
         .meta
-        .text("variants")
-        .map(|list| list.split_whitespace().map(str::to_owned).collect())
+        .variants
+        .as_ref()
+        .map(|list| list.items().map(str::to_owned).collect())
         .unwrap_or_default();
     for name in run.variant_names() {
         if !names.contains(&name) {
@@ -89,7 +88,7 @@ pub fn load_text(run: &Run) -> String {
     format!(
         "wrk {}, {} per point",
         threads_flag(&run.points),
-        run.meta.text("duration").unwrap_or_else(|| "?".to_owned())
+        or_unknown(run.meta.duration.as_ref())
     )
 }
 
@@ -98,22 +97,21 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     let base = base(run);
     let names = variants(run);
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let mut md = format!("# Sweep {}\n\n", run.id());
     incomplete_banner(&mut md, run, "The charts and tables");
     let _ = writeln!(
         md,
         "Sweep of {}: connections {} at {} ms; delay {} ms at {} connections; workers {} at {} connections and {} ms (variants whose wait blocks a thread). {}, `--timeout {}`.\n{}\n{}\n",
         names.join(" "),
-        text("connections_list"),
+        or_unknown(meta.connections_list.as_ref()),
         base.delay_ms,
-        text("delays"),
+        or_unknown(meta.delays.as_ref()),
         base.connections,
-        text("workers_list"),
+        or_unknown(meta.workers_list.as_ref()),
         base.connections,
         base.delay_ms,
         load_text(run),
-        text("timeout"),
+        or_unknown(meta.timeout.as_ref()),
         machine_line(run),
         cores_line(run),
     );
@@ -688,12 +686,11 @@ fn explain_line(md: &mut String, run: &Run, base: Base, sweep: Sweep, name: &str
 /// How the sweep was run, and why so, in numbers.
 fn how_it_was_run(md: &mut String, run: &Run) {
     let meta = &run.meta;
-    let text = |key: &str| meta.text(key).unwrap_or_else(|| "?".to_owned());
     let (duration, warmup, timeout, primer) = (
-        text("duration"),
-        text("warmup"),
-        text("timeout"),
-        text("primer"),
+        or_unknown(meta.duration.as_ref()),
+        or_unknown(meta.warmup.as_ref()),
+        or_unknown(meta.timeout.as_ref()),
+        or_unknown(meta.primer.as_ref()),
     );
     md.push_str("## How this sweep was run, and why so\n\n");
     let _ = writeln!(
@@ -711,18 +708,17 @@ fn how_it_was_run(md: &mut String, run: &Run) {
         let _ = writeln!(
             md,
             "- The warm-up is skipped where the wait blocks a thread and the queue, connections × delay / threads, exceeds {} ms (here: {}): such a server has nothing to warm, and it would owe the warm-up's closed connections that long of answers before the measured run could start.",
-            text("warmup_max_queue_ms"),
+            or_unknown(meta.warmup_max_queue_ms),
             if not_warmed.is_empty() { "no point".to_owned() } else { not_warmed.join(" ") }
         );
     }
-    let max_connections = meta.text("connections_list").and_then(|list| {
-        list.split_whitespace()
-            .filter_map(|c| c.parse::<u64>().ok())
-            .max()
-    });
-    let delay = meta.number("delay_ms").unwrap_or(0.0);
-    let duration_s = duration_seconds(&duration);
-    let timeout_s = duration_seconds(&timeout);
+    let max_connections = meta
+        .connections_list
+        .as_ref()
+        .and_then(|list| list.items().filter_map(|c| c.parse::<u64>().ok()).max());
+    let delay = meta.delay_ms.unwrap_or(0) as f64;
+    let duration_s = meta.duration.as_ref().and_then(Span::seconds);
+    let timeout_s = meta.timeout.as_ref().and_then(Span::seconds);
     if let (Some(max), Some(duration_s)) = (max_connections, duration_s) {
         let queue_s = max as f64 * delay / 1000.0;
         if queue_s >= duration_s {
@@ -743,7 +739,7 @@ fn how_it_was_run(md: &mut String, run: &Run) {
         grace_s(run)
     );
     if let Some(elapsed) = run.elapsed_s {
-        let predicted = meta.whole("predicted_s").unwrap_or(0);
+        let predicted = meta.predicted_s.unwrap_or(0);
         let _ = writeln!(
             md,
             "- The whole sweep took {} min {} s of wall time (the plan estimated {} min {} s).",

@@ -17,6 +17,7 @@ use crate::output::markdown::{
     chart_line, core_use, cores_line, incomplete_banner, machine_line, spread_text, threads_flag,
     CoreUse,
 };
+use crate::parse::meta::or_unknown;
 
 /// The chart's file, without extension, and what it shows.
 pub const CHART: (&str, &str) = (
@@ -28,22 +29,21 @@ pub const CHART: (&str, &str) = (
 pub fn summary(run: &Run, drawn: &[&str]) -> String {
     let mut md = format!("# Timer sweep {}\n\n", run.id());
     incomplete_banner(&mut md, run, "The chart and tables");
-    let text = |key: &str| run.meta.text(key).unwrap_or_else(|| "?".to_owned());
     let _ = writeln!(
         md,
         "async-server on tokio's timer (`--timer tokio`) and on the timerfd (`--timer timerfd --timer-slack S`) at each slack S of {} µs, at {} connections, {} ms per request, 1 worker; `wrk {} -d{} --timeout {}` per point {}, each point a fresh server with its unloaded latency first (`wrk -t1 -c1 -d{}`); {} run(s), interleaved.\n{}\n{}\n",
-        text("slacks_us"),
-        text("connections_list"),
-        text("delay_ms"),
+        or_unknown(run.meta.slacks_us.as_ref()),
+        or_unknown(run.meta.connections_list.as_ref()),
+        or_unknown(run.meta.delay_ms),
         threads_flag(&run.points),
-        text("duration"),
-        text("timeout"),
-        match text("warmup").as_str() {
+        or_unknown(run.meta.duration.as_ref()),
+        or_unknown(run.meta.timeout.as_ref()),
+        match or_unknown(run.meta.warmup.as_ref()).as_str() {
             "0" => "with no warm-up".to_owned(),
             warmup => format!("after a {warmup} warm-up"),
         },
-        text("primer"),
-        text("runs"),
+        or_unknown(run.meta.primer.as_ref()),
+        or_unknown(run.meta.runs),
         machine_line(run),
         cores_line(run),
     );
@@ -268,7 +268,7 @@ pub fn charts(run: &Run) -> Vec<Planned> {
                     "{}; wrk {}, {} per point",
                     machine(run),
                     threads_flag(&run.points),
-                    run.meta.text("duration").unwrap_or_else(|| "?".to_owned())
+                    or_unknown(run.meta.duration.as_ref())
                 ),
             ],
             width: 1100,

@@ -1,46 +1,385 @@
 //! A run's `meta.json`: its settings, the machine, the tools and the commit, written by the
-//! harness (scripts/lib.sh, `write_meta`). Every field is optional here: a folder of logs
-//! from elsewhere has no meta.json at all, and older runs lack newer keys.
-//!
-//! One key is read typed as the file is parsed: `hosts`, the machines of a run whose load
-//! generators, servers and downstream ran on hosts of their own (`"hosts": [{"role": "load",
-//! "destination": "lab1", "hostname": "lab1", "cpu_model": "...", "cores": 2, "kernel": "...",
-//! "arch": "x86_64"}, ...]`), so that a malformed list is an error naming the file.
+//! harness (scripts/lib.sh, `write_meta`), read here into one typed struct. Every field is
+//! optional: a folder of logs from elsewhere has no meta.json at all, and older runs lack
+//! newer keys. The harness writes a whole number as a JSON number and anything else as a
+//! string, so a text field may arrive as a number ("connections_list": 100) and a count as
+//! a string ("open_files_limit": "20000"); "" is no value. A field of the wrong type, such
+//! as a count that is not a number, is an error naming the file and its line.
 
+use std::fmt;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde::de::{Deserializer, Error as _};
+use serde::Deserialize;
+use serde_json::Value;
 
-use super::ParseError;
+use super::{duration_seconds, ParseError};
 
-/// The fields of a `meta.json`, as JSON values.
-#[derive(Debug, Clone, Default)]
+/// Text as the harness wrote it (a number or a boolean as JSON writes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Text {
+    /// The whitespace-separated items of a list ("sync-server async-server", "100 1000").
+    pub fn items(&self) -> impl Iterator<Item = &str> {
+        self.0.split_whitespace()
+    }
+}
+
+/// A duration as wrk takes it ("10s", "1m", 0 for none), kept as written for the report to
+/// quote, with its length in seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span(pub String);
+
+impl std::ops::Deref for Span {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Span {
+    /// Its length in seconds (`None` where it is not a duration wrk reads).
+    pub fn seconds(&self) -> Option<f64> {
+        duration_seconds(&self.0)
+    }
+
+    /// Whether it is no time at all ("0").
+    pub fn is_zero(&self) -> bool {
+        self.seconds() == Some(0.0)
+    }
+}
+
+/// "" and null are no value; a number or a boolean is its JSON text.
+fn text_of(value: Value) -> Option<String> {
+    match value {
+        Value::String(text) if text.is_empty() => None,
+        Value::String(text) => Some(text),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self(
+            text_of(Value::deserialize(deserializer)?).unwrap_or_default(),
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Text::deserialize(deserializer).map(|text| Self(text.0))
+    }
+}
+
+/// A text field: "" and null are `None`.
+fn text<'de, D: Deserializer<'de>, T: From<Text>>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(text_of(Value::deserialize(d)?).map(|text| T::from(Text(text))))
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> Self {
+        text.0
+    }
+}
+
+impl From<Text> for Span {
+    fn from(text: Text) -> Self {
+        Self(text.0)
+    }
+}
+
+/// A count: a JSON number or a string holding one; "" and null are `None`.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Number(number) => number
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("not a whole number: {number}"))),
+        Value::String(text) if text.is_empty() => Ok(None),
+        Value::String(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("not a whole number: \"{text}\""))),
+        Value::Null => Ok(None),
+        other => Err(D::Error::custom(format!("not a whole number: {other}"))),
+    }
+}
+
+/// The fields of a `meta.json` that the report reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Meta {
-    fields: Map<String, Value>,
-    hosts: Vec<Host>,
+    // The run.
+    /// Its folder's name, a UTC timestamp.
+    #[serde(deserialize_with = "text")]
+    pub run_id: Option<Text>,
+    /// When it started (UTC).
+    #[serde(deserialize_with = "text")]
+    pub date: Option<Text>,
+    /// bench, sweep, latency, c10k or timer-sweep; none for logs from elsewhere.
+    #[serde(deserialize_with = "text")]
+    pub kind: Option<Text>,
+    /// The variants asked for, in order.
+    #[serde(deserialize_with = "text")]
+    pub variants: Option<Text>,
+    /// The URL loaded instead of the servers (`make bench-url`).
+    #[serde(deserialize_with = "text")]
+    pub url: Option<Text>,
+    /// Where the logs came from (`make summary-logs`).
+    #[serde(deserialize_with = "text")]
+    pub logs: Option<Text>,
+    /// The downstream mode: sleep, http or both.
+    #[serde(deserialize_with = "text")]
+    pub downstream: Option<Text>,
+    /// Set for a quick run (`QUICK=1`).
+    #[serde(deserialize_with = "text")]
+    pub quick: Option<Text>,
+    // The load.
+    /// wrk's threads.
+    #[serde(deserialize_with = "count")]
+    pub threads: Option<u64>,
+    /// The connections.
+    #[serde(deserialize_with = "count")]
+    pub connections: Option<u64>,
+    /// The wait per request.
+    #[serde(deserialize_with = "count")]
+    pub delay_ms: Option<u64>,
+    /// The handler threads of the servers that take `--workers`.
+    #[serde(deserialize_with = "count")]
+    pub workers: Option<u64>,
+    /// The interleaved runs per variant.
+    #[serde(deserialize_with = "count")]
+    pub runs: Option<u64>,
+    /// The measured run per point.
+    #[serde(deserialize_with = "text")]
+    pub duration: Option<Span>,
+    /// wrk's `--timeout`.
+    #[serde(deserialize_with = "text")]
+    pub timeout: Option<Span>,
+    /// The warm-up at full load before the measured run (0: none).
+    #[serde(deserialize_with = "text")]
+    pub warmup: Option<Span>,
+    /// The one-connection primer: the unloaded latency.
+    #[serde(deserialize_with = "text")]
+    pub primer: Option<Span>,
+    // A sweep's axes and base, and what the plan predicted.
+    /// The connections swept.
+    #[serde(deserialize_with = "text")]
+    pub connections_list: Option<Text>,
+    /// The delays swept (ms).
+    #[serde(deserialize_with = "text")]
+    pub delays: Option<Text>,
+    /// The workers swept.
+    #[serde(deserialize_with = "text")]
+    pub workers_list: Option<Text>,
+    /// The connections of the delay and workers sweeps.
+    #[serde(deserialize_with = "count")]
+    pub base_connections: Option<u64>,
+    /// The longest queue a warm-up may leave behind.
+    #[serde(deserialize_with = "count")]
+    pub warmup_max_queue_ms: Option<u64>,
+    /// The wall time the plan predicted.
+    #[serde(deserialize_with = "count")]
+    pub predicted_s: Option<u64>,
+    // A latency run's and a timer sweep's.
+    /// The offered loads, as fractions of each bound.
+    #[serde(deserialize_with = "text")]
+    pub fractions: Option<Text>,
+    /// The offered loads, in requests per second, where given instead.
+    #[serde(deserialize_with = "text")]
+    pub rates: Option<Text>,
+    /// oha's version.
+    #[serde(deserialize_with = "text")]
+    pub oha_version: Option<Text>,
+    /// The timerfd slacks swept.
+    #[serde(deserialize_with = "text")]
+    pub slacks_us: Option<Text>,
+    // A C10k run's limits, as the machine had them at its start.
+    /// The open-files limit (a number, or unlimited).
+    #[serde(deserialize_with = "text")]
+    pub limit_open_files: Option<Text>,
+    /// Its hard limit.
+    #[serde(deserialize_with = "text")]
+    pub limit_open_files_hard: Option<Text>,
+    /// The processes limit (`ulimit -u`).
+    #[serde(deserialize_with = "text")]
+    pub limit_user_processes: Option<Text>,
+    /// kernel.pid_max.
+    #[serde(deserialize_with = "count")]
+    pub pid_max: Option<u64>,
+    /// kernel.threads-max.
+    #[serde(deserialize_with = "count")]
+    pub threads_max: Option<u64>,
+    /// The tasks running at the start.
+    #[serde(deserialize_with = "count")]
+    pub tasks_at_start: Option<u64>,
+    /// fs.file-max.
+    #[serde(deserialize_with = "count")]
+    pub file_max: Option<u64>,
+    /// MemAvailable at the start.
+    #[serde(deserialize_with = "count")]
+    pub memory_available_kb: Option<u64>,
+    /// net.core.somaxconn.
+    #[serde(deserialize_with = "count")]
+    pub somaxconn: Option<u64>,
+    /// net.ipv4.ip_local_port_range, "LOW-HIGH".
+    #[serde(deserialize_with = "text")]
+    pub local_port_range: Option<Text>,
+    /// The share of pid_max and threads-max a point may take.
+    #[serde(deserialize_with = "count")]
+    pub tasks_share_pct: Option<u64>,
+    /// The share of the open-files limits a point may take.
+    #[serde(deserialize_with = "count")]
+    pub files_share_pct: Option<u64>,
+    /// The share of the available memory a point may take.
+    #[serde(deserialize_with = "count")]
+    pub memory_share_pct: Option<u64>,
+    /// The period of the server's samples.
+    #[serde(deserialize_with = "text")]
+    pub sample_period_s: Option<Text>,
+    /// The share of a core the descriptor counts may take.
+    #[serde(deserialize_with = "count")]
+    pub fd_count_budget_pct: Option<u64>,
+    /// What a count costs per descriptor.
+    #[serde(deserialize_with = "count")]
+    pub fd_count_us: Option<u64>,
+    /// The period of the counts once every connection is open.
+    #[serde(deserialize_with = "count")]
+    pub fd_interval_after_open_s: Option<u64>,
+    // The machine, the tools and the commit.
+    /// The machine's name.
+    #[serde(deserialize_with = "text")]
+    pub hostname: Option<Text>,
+    /// Its CPU.
+    #[serde(deserialize_with = "text")]
+    pub cpu_model: Option<Text>,
+    /// Its cores.
+    #[serde(deserialize_with = "count")]
+    pub cores: Option<u64>,
+    /// Its memory.
+    #[serde(deserialize_with = "count")]
+    pub memory_kb: Option<u64>,
+    /// Its kernel's release.
+    #[serde(deserialize_with = "text")]
+    pub kernel: Option<Text>,
+    /// Its OS.
+    #[serde(deserialize_with = "text")]
+    pub os: Option<Text>,
+    /// The harness's open-files limit.
+    #[serde(deserialize_with = "text")]
+    pub open_files_limit: Option<Text>,
+    /// rustc's version.
+    #[serde(deserialize_with = "text")]
+    pub rustc: Option<Text>,
+    /// wrk's version.
+    #[serde(deserialize_with = "text")]
+    pub wrk_version: Option<Text>,
+    /// The servers' grace after SIGTERM.
+    #[serde(deserialize_with = "count")]
+    pub stop_grace_ms: Option<u64>,
+    /// shared or split (taskset).
+    #[serde(deserialize_with = "text")]
+    pub placement: Option<Text>,
+    /// The servers' cores.
+    #[serde(deserialize_with = "text")]
+    pub server_cpus: Option<Text>,
+    /// The load generator's cores.
+    #[serde(deserialize_with = "text")]
+    pub client_cpus: Option<Text>,
+    /// The run's machines, one per role and host (empty where the run does not list
+    /// them: everything on the machine meta.json describes).
+    #[serde(deserialize_with = "hosts")]
+    pub hosts: Vec<Host>,
+    /// The commit measured.
+    #[serde(deserialize_with = "text")]
+    pub git_commit: Option<Text>,
+    /// Whether it had uncommitted changes (results/ aside).
+    pub git_dirty: Option<bool>,
 }
 
 /// One machine of a run (meta.json's `hosts`): what ran on it and what it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Host {
     /// What ran on it: `load` (a load generator), `server` or `downstream`.
+    #[serde(deserialize_with = "role")]
     pub role: String,
     /// How the harness reached it (an ssh destination).
+    #[serde(default, deserialize_with = "text")]
     pub destination: Option<String>,
     /// Its own name.
+    #[serde(default, deserialize_with = "text")]
     pub hostname: Option<String>,
     /// Its CPU.
+    #[serde(default, deserialize_with = "text")]
     pub cpu_model: Option<String>,
     /// Its cores.
+    #[serde(default, deserialize_with = "text")]
     pub cores: Option<String>,
     /// Its kernel's release.
+    #[serde(default, deserialize_with = "text")]
     pub kernel: Option<String>,
     /// Its architecture.
+    #[serde(default, deserialize_with = "text")]
     pub arch: Option<String>,
     /// The cores its processes may use (the kernel's list, "0-1"; a CPU set given to the host).
+    #[serde(default, deserialize_with = "text")]
     pub cpus: Option<String>,
     /// Its kernel's boot id: hosts that share one are one machine (network namespaces).
+    #[serde(default, deserialize_with = "text")]
     pub boot_id: Option<String>,
+}
+
+/// A host's role: text, not empty.
+fn role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    text::<D, Text>(d)?
+        .map(|role| role.0)
+        .ok_or_else(|| D::Error::custom("an entry has no role"))
+}
+
+/// `hosts`: a list of hosts, none where absent or null.
+fn hosts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Host>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(entries) => entries
+            .into_iter()
+            .map(|entry| match entry {
+                Value::Object(_) => Host::deserialize(entry).map_err(|error| {
+                    let error = error.to_string();
+                    D::Error::custom(if error.contains("missing field `role`") {
+                        "an entry has no role".to_owned()
+                    } else {
+                        error
+                    })
+                }),
+                other => Err(D::Error::custom(format!(
+                    "an entry is not an object: {other}"
+                ))),
+            })
+            .collect(),
+        other => Err(D::Error::custom(format!("not a list of hosts: {other}"))),
+    }
 }
 
 impl Host {
@@ -69,40 +408,13 @@ impl Host {
             format!("{} ({})", self.name(), known.join(", "))
         }
     }
-
-    /// One entry of `hosts`.
-    fn read(value: &Value) -> Result<Self, String> {
-        let Value::Object(fields) = value else {
-            return Err(format!("an entry is not an object: {value}"));
-        };
-        let text = |key: &str| match fields.get(key) {
-            Some(Value::String(text)) if text.is_empty() => None,
-            Some(Value::String(text)) => Some(text.clone()),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
-        let Some(role) = text("role") else {
-            return Err(format!("an entry has no role: {value}"));
-        };
-        Ok(Self {
-            role,
-            destination: text("destination"),
-            hostname: text("hostname"),
-            cpu_model: text("cpu_model"),
-            cores: text("cores"),
-            kernel: text("kernel"),
-            arch: text("arch"),
-            cpus: text("cpus"),
-            boot_id: text("boot_id"),
-        })
-    }
 }
 
 impl Meta {
     /// Reads `path`; a missing file gives an empty `Meta`.
     ///
     /// # Errors
-    /// The file exists but is not a JSON object (the error names its line).
+    /// The file exists but is not a JSON object of these fields (the error names its line).
     pub fn read(path: &Path) -> Result<Self, ParseError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
@@ -114,68 +426,28 @@ impl Meta {
     /// Parses the text of a `meta.json`; `path` names it in errors.
     ///
     /// # Errors
-    /// Not JSON, not a JSON object, or a `hosts` that is not a list of objects with a role.
+    /// Not JSON, not a JSON object, or a field of the wrong type (a count that is not a
+    /// number, a `hosts` that is not a list of objects with a role).
     pub fn parse(path: &Path, text: &str) -> Result<Self, ParseError> {
-        let fields = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(fields)) => fields,
-            Ok(_) => return Err(ParseError::file(path, "not a JSON object")),
-            Err(error) => return Err(ParseError::at(path, error.line(), error.to_string())),
-        };
-        let hosts = match fields.get("hosts") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(entries)) => entries
-                .iter()
-                .map(Host::read)
-                .collect::<Result<_, _>>()
-                .map_err(|why| ParseError::file(path, format!("hosts: {why}")))?,
-            Some(other) => {
-                return Err(ParseError::file(
-                    path,
-                    format!("hosts: not a list of hosts: {other}"),
-                ))
-            }
-        };
-        Ok(Self { fields, hosts })
-    }
-
-    /// The run's machines, one per role and host (empty where the run does not list them:
-    /// everything on the machine meta.json describes).
-    pub fn hosts(&self) -> &[Host] {
-        &self.hosts
-    }
-
-    /// A field as text (numbers and booleans as JSON writes them); `None` if missing or "".
-    pub fn text(&self, key: &str) -> Option<String> {
-        match self.fields.get(key)? {
-            Value::String(text) if text.is_empty() => None,
-            Value::String(text) => Some(text.clone()),
-            Value::Null => None,
-            other => Some(other.to_string()),
+        if !matches!(
+            serde_json::from_str::<Value>(text),
+            Ok(Value::Object(_)) | Err(_)
+        ) {
+            return Err(ParseError::file(path, "not a JSON object"));
         }
+        serde_json::from_str(text)
+            .map_err(|error| ParseError::at(path, error.line(), error.to_string()))
     }
+}
 
-    /// A field as a number (a JSON number, or a string holding one).
-    pub fn number(&self, key: &str) -> Option<f64> {
-        match self.fields.get(key)? {
-            Value::Number(number) => number.as_f64(),
-            Value::String(text) => text.parse().ok(),
-            _ => None,
-        }
-    }
+/// A field for the report's prose: its text, or "?" where the run did not record it.
+pub fn or_unknown<T: fmt::Display>(value: Option<T>) -> String {
+    or(value, "?")
+}
 
-    /// A field as a whole number (a JSON number, or a string holding one).
-    pub fn whole(&self, key: &str) -> Option<u64> {
-        match self.fields.get(key)? {
-            Value::Number(number) => number.as_u64(),
-            Value::String(text) => text.parse().ok(),
-            _ => None,
-        }
-    }
-
-    /// A field as a boolean.
-    pub fn flag(&self, key: &str) -> Option<bool> {
-        self.fields.get(key)?.as_bool()
-    }
+/// A field for the report's prose: its text, or `fallback` where the run did not record it.
+pub fn or<T: fmt::Display>(value: Option<T>, fallback: &str) -> String {
+    value.map_or_else(|| fallback.to_owned(), |value| value.to_string())
 }
 
 #[cfg(test)]
@@ -186,16 +458,33 @@ mod tests {
     fn fields_by_type() {
         let meta = Meta::parse(
             Path::new("meta.json"),
-            r#"{"kind": "bench", "cores": 2, "url": "", "git_dirty": false, "open_files_limit": "20000"}"#,
+            r#"{"kind": "bench", "cores": 2, "url": "", "connections_list": 100, "git_dirty": false, "open_files_limit": "20000", "delay_ms": "10", "duration": "10s", "warmup": 0}"#,
         )
         .unwrap();
-        assert_eq!(meta.text("kind").as_deref(), Some("bench"));
-        assert_eq!(meta.number("cores"), Some(2.0));
-        assert_eq!(meta.text("cores").as_deref(), Some("2"));
-        assert_eq!(meta.text("url"), None);
-        assert_eq!(meta.flag("git_dirty"), Some(false));
-        assert_eq!(meta.number("open_files_limit"), Some(20_000.0));
-        assert_eq!(meta.text("absent"), None);
+        assert_eq!(meta.kind.as_deref(), Some("bench"));
+        assert_eq!(meta.cores, Some(2));
+        assert_eq!(meta.url, None);
+        assert_eq!(meta.connections_list.as_deref(), Some("100"));
+        assert_eq!(meta.git_dirty, Some(false));
+        assert_eq!(meta.open_files_limit.as_deref(), Some("20000"));
+        assert_eq!(meta.delay_ms, Some(10));
+        assert_eq!(meta.duration.as_ref().and_then(Span::seconds), Some(10.0));
+        assert!(meta.warmup.as_ref().is_some_and(Span::is_zero));
+        assert_eq!(meta.timeout, None);
+        assert_eq!(or_unknown(meta.threads), "?");
+        assert_eq!(or(meta.cores, "-"), "2");
+    }
+
+    #[test]
+    fn a_count_that_is_not_a_number_is_an_error_with_its_line() {
+        let error = Meta::parse(
+            Path::new("run/meta.json"),
+            "{\n  \"cores\": \"two\",\n  \"kind\": \"bench\"\n}",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("run/meta.json:2: "), "{error}");
+        assert!(error.contains("not a whole number: \"two\""), "{error}");
     }
 
     #[test]
@@ -223,7 +512,7 @@ mod tests {
             ]}"#,
         )
         .unwrap();
-        let hosts = meta.hosts();
+        let hosts = &meta.hosts;
         assert_eq!(hosts.len(), 2);
         assert_eq!(
             hosts[0].describe(),
@@ -231,22 +520,20 @@ mod tests {
         );
         assert_eq!(hosts[1].role, "server");
         assert_eq!(hosts[1].describe(), "root@10.0.0.9 (4 cores)");
-        assert!(Meta::parse(Path::new("m"), "{}")
-            .unwrap()
-            .hosts()
-            .is_empty());
+        assert!(Meta::parse(Path::new("m"), "{}").unwrap().hosts.is_empty());
         for (text, needle) in [
-            (r#"{"hosts": "lab1"}"#, "hosts: not a list of hosts"),
-            (r#"{"hosts": ["lab1"]}"#, "hosts: an entry is not an object"),
+            (r#"{"hosts": "lab1"}"#, "not a list of hosts"),
+            (r#"{"hosts": ["lab1"]}"#, "an entry is not an object"),
             (
                 r#"{"hosts": [{"hostname": "lab1"}]}"#,
-                "hosts: an entry has no role",
+                "an entry has no role",
             ),
+            (r#"{"hosts": [{"role": ""}]}"#, "an entry has no role"),
         ] {
             let error = Meta::parse(Path::new("run/meta.json"), text)
                 .unwrap_err()
                 .to_string();
-            assert!(error.starts_with("run/meta.json: "), "{error}");
+            assert!(error.starts_with("run/meta.json:"), "{error}");
             assert!(error.contains(needle), "{error}");
         }
     }
@@ -254,6 +541,7 @@ mod tests {
     #[test]
     fn no_meta_json_is_an_empty_meta() {
         let meta = Meta::read(Path::new("/nonexistent/meta.json")).unwrap();
-        assert_eq!(meta.text("kind"), None);
+        assert_eq!(meta.kind, None);
+        assert!(meta.hosts.is_empty());
     }
 }
