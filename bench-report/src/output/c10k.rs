@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use crate::analysis::c10k::{self, Breaks, Cost, Fit, BUSY_MACHINE_SHARE, ERRORS_ALLOWED};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
-use crate::output::charts::{machine, Planned};
-use crate::output::csv::field;
+use crate::output::charts::{machine, LineRow, Planned};
+use crate::output::csv::{fixed, to_string, us};
 use crate::output::format::{megabytes, ms, pct, rate, thousands};
 use crate::output::markdown::{
     chart_line, cores_line, incomplete_banner, machine_line, threads_flag,
@@ -633,105 +633,93 @@ pub fn readme(run: &Run) -> String {
     md
 }
 
+/// One row of c10k.csv, its columns in order.
+#[derive(serde::Serialize, Default)]
+struct Row<'a> {
+    variant: &'a str,
+    connections: u32,
+    status: String,
+    req_per_sec: String,
+    requests: Option<u64>,
+    latency_mean_us: String,
+    latency_p99_us: String,
+    errors: Option<u64>,
+    timeouts: Option<u64>,
+    server_peak_rss_kb: Option<u64>,
+    server_threads_max: Option<u32>,
+    server_fds_max: Option<u32>,
+    server_idle_fds: Option<u32>,
+    server_idle_threads: Option<u32>,
+    connections_held_max: Option<u32>,
+    open_ms: String,
+    open_resolution_ms: String,
+    cpu_per_request_us: String,
+    server_cpu_s: String,
+    fd_samples: Option<u32>,
+    fd_count_ms: String,
+    harness_cpu_s: String,
+    client_cpu_s: String,
+    machine_cpu_busy_s: String,
+    kernel_irq_s: String,
+    steal_s: String,
+    listen_backlog: Option<u32>,
+    declared_fds: Option<u32>,
+    declared_threads: Option<u32>,
+    limit: Option<&'a str>,
+    limit_needed: Option<u64>,
+    breaks: Option<String>,
+}
+
 /// c10k.csv: every point's C10k figures, one row per point.
 pub fn csv(run: &Run) -> String {
-    const COLUMNS: [&str; 32] = [
-        "variant",
-        "connections",
-        "status",
-        "req_per_sec",
-        "requests",
-        "latency_mean_us",
-        "latency_p99_us",
-        "errors",
-        "timeouts",
-        "server_peak_rss_kb",
-        "server_threads_max",
-        "server_fds_max",
-        "server_idle_fds",
-        "server_idle_threads",
-        "connections_held_max",
-        "open_ms",
-        "open_resolution_ms",
-        "cpu_per_request_us",
-        "server_cpu_s",
-        "fd_samples",
-        "fd_count_ms",
-        "harness_cpu_s",
-        "client_cpu_s",
-        "machine_cpu_busy_s",
-        "kernel_irq_s",
-        "steal_s",
-        "listen_backlog",
-        "declared_fds",
-        "declared_threads",
-        "limit",
-        "limit_needed",
-        "breaks",
-    ];
-    let mut csv = COLUMNS.join(",");
-    csv.push('\n');
-    for point in &run.points {
+    to_string(run.points.iter().map(|point| {
         let c10k = point.c10k.as_ref();
         let report = point.measured();
-        let opt = |value: Option<String>| value.unwrap_or_default();
-        let cells = [
-            point.variant.name.clone(),
-            point.load.connections.to_string(),
-            point.status.outcome().to_lowercase(),
-            opt(report.map(|r| format!("{:.2}", r.req_per_sec))),
-            opt(report.map(|r| r.requests.to_string())),
-            opt(report
-                .and_then(|r| r.latency.mean_us)
-                .map(|v| format!("{v:.0}"))),
-            opt(report
-                .and_then(|r| r.latency.p99_us)
-                .map(|v| format!("{v:.0}"))),
-            opt(report.map(|r| r.errors.failures().to_string())),
-            opt(report.map(|r| r.errors.timeout.to_string())),
-            opt(point.samples.server_peak_rss_kb.map(|v| v.to_string())),
-            opt(point.samples.server_threads_max.map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.fds_max).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.idle_fds).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.idle_threads).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.held_max).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.open_ms).map(|v| format!("{v:.1}"))),
-            opt(c10k
-                .and_then(|c| c.open_resolution_ms)
-                .map(|v| format!("{v:.1}"))),
-            opt(point.cpu_per_request_us().map(|v| format!("{v:.1}"))),
-            opt(point.samples.server_cpu_s.map(|v| format!("{v:.2}"))),
-            opt(c10k.and_then(|c| c.fd_samples).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.fd_count_ms).map(|v| format!("{v:.1}"))),
-            opt(c10k
-                .and_then(|c| c.harness_cpu_s)
-                .map(|v| format!("{v:.2}"))),
-            opt(point.samples.client_cpu_s.map(|v| format!("{v:.2}"))),
-            opt(point.samples.machine_cpu_busy_s.map(|v| format!("{v:.2}"))),
-            opt(c10k.and_then(|c| c.kernel_irq_s).map(|v| format!("{v:.2}"))),
-            opt(c10k.and_then(|c| c.steal_s).map(|v| format!("{v:.2}"))),
-            opt(c10k.and_then(|c| c.listen_backlog).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.declared_fds).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.declared_threads).map(|v| v.to_string())),
-            opt(c10k.and_then(|c| c.limit.as_ref()).map(|l| l.name.clone())),
-            opt(c10k
-                .and_then(|c| c.limit.as_ref()?.needed)
-                .map(|v| v.to_string())),
-            opt(c10k::breaks(point).map(|why| breaks_cell(point, &why))),
-        ];
-        let row: Vec<String> = cells.iter().map(|cell| field(cell)).collect();
-        let _ = writeln!(csv, "{}", row.join(","));
-    }
-    csv
+        let limit = c10k.and_then(|c| c.limit.as_ref());
+        Row {
+            variant: &point.variant.name,
+            connections: point.load.connections,
+            status: point.status.outcome().to_lowercase(),
+            req_per_sec: fixed(report.map(|r| r.req_per_sec), 2),
+            requests: report.map(|r| r.requests),
+            latency_mean_us: us(report.and_then(|r| r.latency.mean_us)),
+            latency_p99_us: us(report.and_then(|r| r.latency.p99_us)),
+            errors: report.map(|r| r.errors.failures()),
+            timeouts: report.map(|r| r.errors.timeout),
+            server_peak_rss_kb: point.samples.server_peak_rss_kb,
+            server_threads_max: point.samples.server_threads_max,
+            server_fds_max: c10k.and_then(|c| c.fds_max),
+            server_idle_fds: c10k.and_then(|c| c.idle_fds),
+            server_idle_threads: c10k.and_then(|c| c.idle_threads),
+            connections_held_max: c10k.and_then(|c| c.held_max),
+            open_ms: fixed(c10k.and_then(|c| c.open_ms), 1),
+            open_resolution_ms: fixed(c10k.and_then(|c| c.open_resolution_ms), 1),
+            cpu_per_request_us: fixed(point.cpu_per_request_us(), 1),
+            server_cpu_s: fixed(point.samples.server_cpu_s, 2),
+            fd_samples: c10k.and_then(|c| c.fd_samples),
+            fd_count_ms: fixed(c10k.and_then(|c| c.fd_count_ms), 1),
+            harness_cpu_s: fixed(c10k.and_then(|c| c.harness_cpu_s), 2),
+            client_cpu_s: fixed(point.samples.client_cpu_s, 2),
+            machine_cpu_busy_s: fixed(point.samples.machine_cpu_busy_s, 2),
+            kernel_irq_s: fixed(c10k.and_then(|c| c.kernel_irq_s), 2),
+            steal_s: fixed(c10k.and_then(|c| c.steal_s), 2),
+            listen_backlog: c10k.and_then(|c| c.listen_backlog),
+            declared_fds: c10k.and_then(|c| c.declared_fds),
+            declared_threads: c10k.and_then(|c| c.declared_threads),
+            limit: limit.map(|l| l.name.as_str()),
+            limit_needed: limit.and_then(|l| l.needed),
+            breaks: c10k::breaks(point).map(|why| breaks_cell(point, &why)),
+        }
+    }))
 }
 
 /// One line per variant of `pick` (measured points) against connections, and its data rows.
-fn lines(
+fn lines<'a>(
     run: &Run,
-    names: &[String],
-    panel: &str,
+    names: &'a [String],
+    panel: &'a str,
     pick: fn(&Point) -> Option<f64>,
-    data: &mut String,
+    data: &mut Vec<LineRow<'a>>,
 ) -> Vec<Series> {
     let mut series = Vec::new();
     for (index, name) in names.iter().enumerate() {
@@ -745,9 +733,11 @@ fn lines(
         if points.is_empty() {
             continue;
         }
-        for (x, y) in &points {
-            let _ = writeln!(data, "{},{},measured,{x},{y}", field(panel), field(name));
-        }
+        data.extend(
+            points
+                .iter()
+                .map(|&xy| LineRow::new(panel, name, "measured", xy)),
+        );
         series.push(Series {
             label: Some(name.clone()),
             variant: index,
@@ -773,7 +763,7 @@ pub fn charts(run: &Run) -> Vec<Planned> {
     let key = |what: &str| vec![(Stroke::Solid, what.to_owned())];
     let mut planned = Vec::new();
 
-    let mut data = String::from("panel,variant,series,x,y\n");
+    let mut data = Vec::new();
     let memory = lines(
         run,
         &names,
@@ -796,11 +786,11 @@ pub fn charts(run: &Run) -> Vec<Planned> {
                     key: key("measured: the server's peak during the run"),
                 })],
             },
-            data,
+            data: to_string(data),
         });
     }
 
-    let mut data = String::from("panel,variant,series,x,y\n");
+    let mut data = Vec::new();
     let threads = lines(
         run,
         &names,
@@ -842,7 +832,7 @@ pub fn charts(run: &Run) -> Vec<Planned> {
                 height: 620,
                 panels,
             },
-            data,
+            data: to_string(data),
         });
     }
     planned.extend(crate::output::charts::sweep(run));

@@ -1,14 +1,14 @@
 //! Which charts a run gets, described for [`crate::chart`] to draw, each with its data as a
 //! CSV file beside it: the bench's comparison bars, and the sweep's curves.
 
-use std::fmt::Write as _;
+use serde::Serialize;
 
 use crate::analysis::bounds::derive;
 use crate::analysis::runs::{merge, Merged};
 use crate::analysis::sweep::{self, Sweep};
 use crate::chart::{Axis, BarGroup, BarPanel, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
-use crate::output::csv::field;
+use crate::output::csv::{fixed, to_string};
 use crate::output::sweep::{base, load_text, variants};
 use crate::parse::meta::{or, or_unknown};
 
@@ -165,24 +165,18 @@ pub fn bench(run: &Run) -> Option<Planned> {
             }),
         ],
     };
-    let mut data = String::from("variant,req_per_sec,bound_req_per_sec,mean_ms,p99_ms,max_ms\n");
-    for (index, category) in categories.iter().enumerate() {
-        let cell = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.3}"));
-        let _ = writeln!(
-            data,
-            "{},{},{},{},{},{}",
-            field(category),
-            cell(measured[index]),
-            cell(bounds[index]),
-            cell(mean[index]),
-            cell(p99[index]),
-            cell(max[index])
-        );
-    }
+    let rows = categories.iter().enumerate().map(|(i, variant)| SeedRow {
+        variant,
+        req_per_sec: fixed(measured[i], 3),
+        bound_req_per_sec: fixed(bounds[i], 3),
+        mean_ms: fixed(mean[i], 3),
+        p99_ms: fixed(p99[i], 3),
+        max_ms: fixed(max[i], 3),
+    });
     Some(Planned {
         file: "seed-comparison",
         chart,
-        data,
+        data: to_string(rows),
     })
 }
 
@@ -306,22 +300,47 @@ fn latency_lines(points: &[Merged<'_>], variant: usize, name: &str) -> Vec<Line>
     ]
 }
 
-fn data_of(panels: &[(String, Vec<(String, Line)>)]) -> String {
-    let mut data = String::from("panel,variant,series,x,y\n");
-    for (panel, lines) in panels {
-        for (variant, line) in lines {
-            for (x, y) in &line.series.points {
-                let _ = writeln!(
-                    data,
-                    "{},{},{},{x},{y}",
-                    field(panel),
-                    field(variant),
-                    line.name
-                );
-            }
+/// One row of the seed comparison's data: a variant's bars.
+#[derive(Serialize, Default)]
+struct SeedRow<'a> {
+    variant: &'a str,
+    req_per_sec: String,
+    bound_req_per_sec: String,
+    mean_ms: String,
+    p99_ms: String,
+    max_ms: String,
+}
+
+/// One row of a line chart's data: a point of one series.
+#[derive(Serialize, Default)]
+pub struct LineRow<'a> {
+    panel: &'a str,
+    variant: &'a str,
+    series: &'a str,
+    x: String,
+    y: String,
+}
+
+impl<'a> LineRow<'a> {
+    /// The point (`x`, `y`) of `series` of `variant` in `panel` (empty where there is one).
+    pub fn new(panel: &'a str, variant: &'a str, series: &'a str, (x, y): (f64, f64)) -> Self {
+        Self {
+            panel,
+            variant,
+            series,
+            x: x.to_string(),
+            y: y.to_string(),
         }
     }
-    data
+}
+
+fn data_of(panels: &[(String, Vec<(String, Line)>)]) -> String {
+    to_string(panels.iter().flat_map(|(panel, lines)| {
+        lines.iter().flat_map(move |(variant, line)| {
+            let points = line.series.points.iter();
+            points.map(move |&xy| LineRow::new(panel, variant, line.name, xy))
+        })
+    }))
 }
 
 const THROUGHPUT_KEY: [(Stroke, &str); 3] = [

@@ -10,15 +10,15 @@ use crate::analysis::latency::{
     QUEUE_GROWTH,
 };
 use crate::analysis::observations::LOWER_FACTOR;
-use crate::model::{Point, Run};
-use crate::output::csv::field;
+use crate::model::Run;
+use crate::output::csv::{fixed, to_string, us};
 use crate::output::format::{ms, pct, rate, thousands};
-use crate::output::latency_charts::CHARTS;
+use crate::output::latency_charts::{Pick, CHARTS};
 use crate::output::markdown::{
     chart_line, hosts_line, incomplete_banner, machine_line, placement, Placement,
 };
 use crate::parse::meta::or_unknown;
-use crate::parse::oha::Length;
+use crate::parse::oha::{Length, OhaReport};
 
 /// The line every latency report carries beside its figures.
 pub const SHARED_CORES: &str =
@@ -460,99 +460,87 @@ fn how_it_was_run(md: &mut String, run: &Run) {
     );
 }
 
-/// The columns of a latency run's summary.csv.
-pub const COLUMNS: [&str; 31] = [
-    "variant",
-    "length",
-    "status",
-    "family",
-    "kind",
-    "fraction",
-    "offered_req_per_sec",
-    "bound_req_per_sec",
-    "connections",
-    "connections_wanted",
-    "delay_ms",
-    "workers",
-    "duration_s",
-    "answered",
-    "achieved_req_per_sec",
-    "latency_mean_us",
-    "latency_p50_us",
-    "latency_p90_us",
-    "latency_p99_us",
-    "latency_p99_9_us",
-    "latency_max_us",
-    "failures",
-    "timeouts",
-    "cut_off_at_end",
-    "never_sent",
-    "unloaded_latency_p50_us",
-    "unloaded_latency_mean_us",
-    "server_cpu_s",
-    "client_cpu_s",
-    "machine_cpu_busy_s",
-    "failure",
-];
+/// One row of a latency run's summary.csv, its columns in order.
+#[derive(serde::Serialize, Default)]
+struct Row<'a> {
+    variant: &'a str,
+    length: &'static str,
+    status: String,
+    family: Option<String>,
+    kind: Option<&'a str>,
+    fraction: String,
+    offered_req_per_sec: String,
+    bound_req_per_sec: String,
+    connections: u32,
+    connections_wanted: Option<u32>,
+    delay_ms: Option<u64>,
+    workers: u32,
+    duration_s: String,
+    answered: Option<u64>,
+    achieved_req_per_sec: String,
+    latency_mean_us: String,
+    latency_p50_us: String,
+    latency_p90_us: String,
+    latency_p99_us: String,
+    latency_p99_9_us: String,
+    latency_max_us: String,
+    failures: Option<u64>,
+    timeouts: Option<u64>,
+    cut_off_at_end: Option<u64>,
+    never_sent: Option<u64>,
+    unloaded_latency_p50_us: String,
+    unloaded_latency_mean_us: String,
+    server_cpu_s: String,
+    client_cpu_s: String,
+    machine_cpu_busy_s: String,
+    failure: Option<&'a str>,
+}
 
 /// summary.csv of a latency run: one row per open-loop point, latencies in µs.
 pub fn csv(run: &Run) -> String {
-    let mut csv = COLUMNS.join(",");
-    csv.push('\n');
-    for point in run.points.iter().filter(|p| p.open_loop.is_some()) {
-        let row: Vec<String> = COLUMNS.iter().map(|c| field(&cell(point, c))).collect();
-        let _ = writeln!(csv, "{}", row.join(","));
-    }
-    csv
-}
-
-fn cell(point: &Point, column: &str) -> String {
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    let us = |v: Option<f64>| opt(v.map(|v| format!("{v:.0}")));
-    let fixed = |v: Option<f64>, d: usize| opt(v.map(|v| format!("{v:.d$}")));
-    let Some(load) = &point.open_loop else {
-        return String::new();
-    };
-    let report = load.report.as_ref().filter(|_| point.status.is_ok());
-    let latency = report.map(|r| &r.latency);
-    let unloaded = point.unloaded.as_ref().map(|u| &u.latency);
-    match column {
-        "variant" => point.variant.name.clone(),
-        "length" => match load.length {
-            Length::Full => "full".to_owned(),
-            Length::Half => "half".to_owned(),
-        },
-        "status" => point.status.outcome().to_lowercase(),
-        "family" => opt(point.variant.family.map(|family| family.to_string())),
-        "kind" => opt(point.variant.kind.clone()),
-        "fraction" => fixed(load.fraction, 3),
-        "offered_req_per_sec" => format!("{:.3}", load.rate),
-        "bound_req_per_sec" => fixed(load.bound, 1),
-        "connections" => point.load.connections.to_string(),
-        "connections_wanted" => opt(load.connections_wanted.map(|c| c.to_string())),
-        "delay_ms" => opt(point.load.delay_ms.map(|d| d.to_string())),
-        "workers" => point.load.workers.to_string(),
-        "duration_s" => fixed(report.map(|r| r.total_s), 3),
-        "answered" => opt(report.map(|r| r.answered().to_string())),
-        "achieved_req_per_sec" => fixed(report.map(crate::parse::oha::OhaReport::achieved_rate), 2),
-        "latency_mean_us" => us(latency.and_then(|l| l.mean_us)),
-        "latency_p50_us" => us(latency.and_then(|l| l.p50_us)),
-        "latency_p90_us" => us(latency.and_then(|l| l.p90_us)),
-        "latency_p99_us" => us(latency.and_then(|l| l.p99_us)),
-        "latency_p99_9_us" => us(latency.and_then(|l| l.p99_9_us)),
-        "latency_max_us" => us(latency.and_then(|l| l.max_us)),
-        "failures" => opt(report.map(|r| r.failures().to_string())),
-        "timeouts" => opt(report.map(|r| r.timeouts().to_string())),
-        "cut_off_at_end" => opt(report.map(|r| r.aborted_at_end().to_string())),
-        "never_sent" => opt(report.and(load.not_sent()).map(|n| n.to_string())),
-        "unloaded_latency_p50_us" => us(unloaded.and_then(|l| l.p50_us)),
-        "unloaded_latency_mean_us" => us(unloaded.and_then(|l| l.mean_us)),
-        "server_cpu_s" => fixed(point.samples.server_cpu_s, 2),
-        "client_cpu_s" => fixed(point.samples.client_cpu_s, 2),
-        "machine_cpu_busy_s" => fixed(point.samples.machine_cpu_busy_s, 2),
-        "failure" => opt(point.status.reason().map(str::to_owned)),
-        _ => String::new(),
-    }
+    let rows = run.points.iter().filter_map(|point| {
+        let load = point.open_loop.as_ref()?;
+        let report = load.report.as_ref().filter(|_| point.status.is_ok());
+        let latency = |pick: Pick| us(report.and_then(|r| pick(&r.latency)));
+        let unloaded = |pick: Pick| us(point.unloaded.as_ref().and_then(|u| pick(&u.latency)));
+        Some(Row {
+            variant: &point.variant.name,
+            length: match load.length {
+                Length::Full => "full",
+                Length::Half => "half",
+            },
+            status: point.status.outcome().to_lowercase(),
+            family: point.variant.family.map(|family| family.to_string()),
+            kind: point.variant.kind.as_deref(),
+            fraction: fixed(load.fraction, 3),
+            offered_req_per_sec: format!("{:.3}", load.rate),
+            bound_req_per_sec: fixed(load.bound, 1),
+            connections: point.load.connections,
+            connections_wanted: load.connections_wanted,
+            delay_ms: point.load.delay_ms,
+            workers: point.load.workers,
+            duration_s: fixed(report.map(|r| r.total_s), 3),
+            answered: report.map(OhaReport::answered),
+            achieved_req_per_sec: fixed(report.map(OhaReport::achieved_rate), 2),
+            latency_mean_us: latency(|l| l.mean_us),
+            latency_p50_us: latency(|l| l.p50_us),
+            latency_p90_us: latency(|l| l.p90_us),
+            latency_p99_us: latency(|l| l.p99_us),
+            latency_p99_9_us: latency(|l| l.p99_9_us),
+            latency_max_us: latency(|l| l.max_us),
+            failures: report.map(OhaReport::failures),
+            timeouts: report.map(OhaReport::timeouts),
+            cut_off_at_end: report.map(OhaReport::aborted_at_end),
+            never_sent: report.and(load.not_sent()),
+            unloaded_latency_p50_us: unloaded(|l| l.p50_us),
+            unloaded_latency_mean_us: unloaded(|l| l.mean_us),
+            server_cpu_s: fixed(point.samples.server_cpu_s, 2),
+            client_cpu_s: fixed(point.samples.client_cpu_s, 2),
+            machine_cpu_busy_s: fixed(point.samples.machine_cpu_busy_s, 2),
+            failure: point.status.reason(),
+        })
+    });
+    to_string(rows)
 }
 
 /// The report of a latency run (open loop).

@@ -3,19 +3,17 @@
 //! hockey stick: flat at the unloaded latency, then up where the queue starts), and the same
 //! against absolute requests per second.
 
-use std::fmt::Write as _;
-
 use crate::analysis::latency::{series, Measured};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::Run;
-use crate::output::charts::Planned;
-use crate::output::csv::field;
+use crate::output::charts::{LineRow, Planned};
+use crate::output::csv::to_string;
 use crate::parse::meta::or_unknown;
 use crate::parse::oha::Length;
 use crate::parse::wrk::Latency;
 
 /// Picks one latency figure, µs.
-type Pick = fn(&Latency) -> Option<f64>;
+pub type Pick = fn(&Latency) -> Option<f64>;
 
 /// The percentiles drawn, each with its stroke and its name in the data.
 const PERCENTILES: [(Stroke, &str, Pick); 3] = [
@@ -63,7 +61,7 @@ fn lines(
     x: fn(&Measured<'_>) -> Option<f64>,
 ) -> (Vec<Series>, String) {
     let mut drawn = Vec::new();
-    let mut data = String::from("panel,variant,series,x,y\n");
+    let mut rows = Vec::new();
     for (index, name) in variants.iter().enumerate() {
         let points = series(run, name, Length::Full);
         for (stroke, percentile, pick) in PERCENTILES {
@@ -74,9 +72,7 @@ fn lines(
             if xy.is_empty() {
                 continue;
             }
-            for (x, y) in &xy {
-                let _ = writeln!(data, ",{},{percentile},{x},{y}", field(name));
-            }
+            rows.extend(xy.iter().map(|&xy| LineRow::new("", name, percentile, xy)));
             drawn.push(Series {
                 label: Some(format!("{name} {percentile}")),
                 variant: index,
@@ -86,7 +82,7 @@ fn lines(
             });
         }
     }
-    (drawn, data)
+    (drawn, to_string(rows))
 }
 
 fn key() -> Vec<(Stroke, String)> {

@@ -11,7 +11,7 @@ use crate::analysis::variants::Spread;
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::Run;
 use crate::output::charts::{machine, Planned};
-use crate::output::csv::field;
+use crate::output::csv::{fixed, to_string};
 use crate::output::format::{ms, number, pct, pct_against, thousands};
 use crate::output::markdown::{
     chart_line, core_use, cores_line, incomplete_banner, machine_line, spread_text, threads_flag,
@@ -306,31 +306,34 @@ fn curve<'a>(
         .collect()
 }
 
+/// One row of the chart's data: a connection count and timer, the means of its runs.
+#[derive(serde::Serialize, Default)]
+struct DataRow {
+    connections: u32,
+    timer: &'static str,
+    slack_us: Option<String>,
+    req_per_sec: String,
+    of_bound: String,
+    unloaded_us: String,
+    cpu_per_request_us: String,
+    loop_wakeups_per_s: String,
+    timer_wakeups_per_s: String,
+}
+
 /// The chart's data: one line per row, the means of its runs.
 fn chart_data(rows: &[TimerRow<'_>]) -> String {
-    let mut data =
-        String::from("connections,timer,slack_us,req_per_sec,of_bound,unloaded_us,cpu_per_request_us,loop_wakeups_per_s,timer_wakeups_per_s\n");
-    for row in rows {
-        let mean = |s: Option<Spread>| s.map_or(String::new(), |s| format!("{:.3}", s.mean));
-        let _ = writeln!(
-            data,
-            "{},{},{},{},{},{},{},{},{}",
-            row.connections,
-            field(if row.slack_us.is_some() {
-                "timerfd"
-            } else {
-                "tokio"
-            }),
-            row.slack_us.map_or(String::new(), number),
-            mean(row.rate()),
-            mean(row.of_bound()),
-            mean(row.unloaded_us()),
-            mean(row.cpu_per_request_us()),
-            mean(row.loop_wakeups_per_s()),
-            mean(row.timer_wakeups_per_s()),
-        );
-    }
-    data
+    let mean = |s: Option<Spread>| fixed(s.map(|s| s.mean), 3);
+    to_string(rows.iter().map(|row| DataRow {
+        connections: row.connections,
+        timer: row.slack_us.map_or("tokio", |_| "timerfd"),
+        slack_us: row.slack_us.map(number),
+        req_per_sec: mean(row.rate()),
+        of_bound: mean(row.of_bound()),
+        unloaded_us: mean(row.unloaded_us()),
+        cpu_per_request_us: mean(row.cpu_per_request_us()),
+        loop_wakeups_per_s: mean(row.loop_wakeups_per_s()),
+        timer_wakeups_per_s: mean(row.timer_wakeups_per_s()),
+    }))
 }
 
 fn series(
