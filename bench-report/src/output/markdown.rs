@@ -16,6 +16,7 @@ use crate::analysis::variants::{summaries, Spread, VariantSummary};
 use crate::merge::SHARE_TOLERANCE;
 use crate::model::{LoadGenerators, Point, Run, RunKind};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate, thousands, times};
+use crate::output::table::Table;
 use crate::parse::meta::Host;
 
 /// The bench chart's file, relative to the run folder.
@@ -408,17 +409,13 @@ fn placement_section(md: &mut String, run: &Run) {
     };
     let _ = writeln!(
         md,
-        "\n## Placement\n\n{what}. The CPU each side used during its measured run, as a share of the cores it could run on:\n\n| Point | Server and wrk |\n|---|---|"
+        "\n## Placement\n\n{what}. The CPU each side used during its measured run, as a share of the cores it could run on:\n"
     );
-    let repeated = run.repeated();
+    let mut table = Table::new("Point | Server and wrk");
     for point in run.points.iter().filter(|p| p.status.is_ok()) {
-        let _ = writeln!(
-            md,
-            "| {} | {} |",
-            point.label(repeated),
-            core_use_text(run, point)
-        );
+        table.row(&[&point.label(run.repeated()), &core_use_text(run, point)]);
     }
+    let _ = write!(md, "{table}");
 }
 
 /// Where a point's load came from several hosts at once (numbers.txt's `load_hosts`, its
@@ -438,8 +435,9 @@ pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
     }
     let _ = writeln!(
         md,
-        "\n{heading}\n\nThese points were loaded from several hosts at once, each running wrk with its part of the connections and threads from one agreed instant; their logs were merged into the point's wrk.txt (`bench-report merge-wrk`: requests and errors summed, each host's rate over its own window added up, the latency read from their whole distributions merged in one HdrHistogram, never from their percentiles). The requests each host sent, and its share:\n\n| Point | Requests by host |\n|---|---|"
+        "\n{heading}\n\nThese points were loaded from several hosts at once, each running wrk with its part of the connections and threads from one agreed instant; their logs were merged into the point's wrk.txt (`bench-report merge-wrk`: requests and errors summed, each host's rate over its own window added up, the latency read from their whole distributions merged in one HdrHistogram, never from their percentiles). The requests each host sent, and its share:\n"
     );
+    let mut table = Table::new("Point | Requests by host");
     let repeated = run.repeated();
     let mut off = Vec::new();
     for (point, generators) in &points {
@@ -459,7 +457,7 @@ pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
             })
             .collect();
         let label = point.label(repeated);
-        let _ = writeln!(md, "| {label} | {} |", cells.join(", "));
+        table.row(&[&label, &cells.join(", ")]);
         let even = 1.0 / generators.hosts.len() as f64;
         for (host, share) in generators.off_even() {
             let (edge, why) = if share < even {
@@ -478,6 +476,7 @@ pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
             ));
         }
     }
+    let _ = write!(md, "{table}");
     if !off.is_empty() {
         let _ = writeln!(
             md,
@@ -869,30 +868,25 @@ fn across_runs(md: &mut String, variants: &[VariantSummary<'_>]) {
         md,
         "\n## Across runs\n\nEach variant's runs were interleaved with the others' (run 1 of every variant, then run 2, ...). Mean of the runs, with the smallest and largest in brackets:\n"
     );
-    let _ = writeln!(
-        md,
-        "| Variant | Runs | Req/sec | Avg latency | p99 | Of bound | Unloaded latency | Of effective | CPU per request |\n|---|---|---|---|---|---|---|---|---|"
-    );
+    let mut table = Table::new("Variant | Runs | Req/sec | Avg latency | p99 | Of bound | Unloaded latency | Of effective | CPU per request");
     for variant in variants {
-        let _ = writeln!(
-            md,
-            "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
-            variant.name,
-            variant.runs(),
-            if variant.not_measured > 0 {
-                format!(" (+{} not measured)", variant.not_measured)
-            } else {
-                String::new()
-            },
-            spread_text(variant.rate(), |r| rate(Some(r))),
-            spread_text(variant.latency(), |us| ms(Some(us))),
-            spread_text(variant.p99(), |us| ms(Some(us))),
-            spread_text(variant.fraction(), pct),
-            spread_text(variant.unloaded(), |us| ms(Some(us))),
-            spread_text(variant.effective_fraction(), pct),
-            spread_text(variant.cpu_per_request_us(), |us| format!("{us:.0} µs")),
-        );
+        let runs = match variant.not_measured {
+            0 => variant.runs().to_string(),
+            n => format!("{} (+{n} not measured)", variant.runs()),
+        };
+        table.row(&[
+            &variant.name,
+            &runs,
+            &spread_text(variant.rate(), |r| rate(Some(r))),
+            &spread_text(variant.latency(), |us| ms(Some(us))),
+            &spread_text(variant.p99(), |us| ms(Some(us))),
+            &spread_text(variant.fraction(), pct),
+            &spread_text(variant.unloaded(), |us| ms(Some(us))),
+            &spread_text(variant.effective_fraction(), pct),
+            &spread_text(variant.cpu_per_request_us(), |us| format!("{us:.0} µs")),
+        ]);
     }
+    let _ = write!(md, "{table}");
 }
 
 /// The seed's three observations, per family.
@@ -1165,10 +1159,7 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
         md,
         "\n## Rust and Python, side by side\n\nThe same architecture in both languages, measured in this run, on this machine, under the\nsame load. The last column is the seed's own Python figures, from the seed's machine (unknown\nhardware): shown for orientation, never compared with this run's numbers.\n"
     );
-    let _ = writeln!(
-        md,
-        "| Architecture | Rust | Python | Rust ÷ Python (req/s) | Python ÷ Rust (avg latency) | CPU per request, Rust / Python | The seed's Python, its machine |\n|---|---|---|---|---|---|---|"
-    );
+    let mut table = Table::new("Architecture | Rust | Python | Rust ÷ Python (req/s) | Python ÷ Rust (avg latency) | CPU per request, Rust / Python | The seed's Python, its machine");
     for Pair { kind, rust, python } in &pairs {
         let seed = languages::seed(kind).map_or("—".to_owned(), |seed| {
             format!(
@@ -1182,18 +1173,19 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
             (Some(r), Some(p)) => format!("{:.0} µs / {:.0} µs", r.mean, p.mean),
             _ => "—".to_owned(),
         };
-        let _ = writeln!(
-            md,
-            "| {kind} | {} | {} | {} | {} | {cpu} | {seed} |",
-            language_cell(rust),
-            language_cell(python),
-            times(mean_rate(rust) / mean_rate(python)),
-            times(mean_latency(python) / mean_latency(rust)),
-        );
+        table.row(&[
+            kind,
+            &language_cell(rust),
+            &language_cell(python),
+            &times(mean_rate(rust) / mean_rate(python)),
+            &times(mean_latency(python) / mean_latency(rust)),
+            &cpu,
+            &seed,
+        ]);
     }
     let _ = writeln!(
         md,
-        "\nTimeouts (wrk's `--timeout`) are left out of every latency figure; see the main table."
+        "{table}\nTimeouts (wrk's `--timeout`) are left out of every latency figure; see the main table."
     );
     if let Some(Pair { rust, python, .. }) = pairs.iter().find(|p| p.kind == "async") {
         let cpu = |v: &VariantSummary<'_>, missing: &str| {
@@ -1237,22 +1229,20 @@ fn timer_section(md: &mut String, variants: &[VariantSummary<'_>]) {
         tokio.name,
         timerfd.name,
     );
-    let _ = writeln!(
-        md,
-        "| Variant | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request |\n|---|---|---|---|---|---|"
+    let mut table = Table::new(
+        "Variant | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request",
     );
     for v in [tokio, timerfd] {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} |",
-            v.name,
-            spread_text(v.rate(), |r| rate(Some(r))),
-            spread_text(v.fraction(), pct),
-            spread_text(v.latency(), |us| ms(Some(us))),
-            spread_text(v.unloaded(), |us| ms(Some(us))),
-            spread_text(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
-        );
+        table.row(&[
+            &v.name,
+            &spread_text(v.rate(), |r| rate(Some(r))),
+            &spread_text(v.fraction(), pct),
+            &spread_text(v.latency(), |us| ms(Some(us))),
+            &spread_text(v.unloaded(), |us| ms(Some(us))),
+            &spread_text(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
+        ]);
     }
+    let _ = write!(md, "{table}");
     if let Some(split) = timers::attribute(tokio_side, timerfd_side) {
         let _ = writeln!(
             md,
