@@ -2,7 +2,7 @@
 //! look at, the seed's observations checked, figures across repeated runs, the languages
 //! side by side, and the chart. The parts a sweep's report shares are public here.
 
-use std::fmt::Write as _;
+use std::fmt::{Display, Write as _};
 
 use crate::analysis::bounds::{derive, Derived};
 use crate::analysis::cpu::{CpuUse, CpuVerdict, BUSY_SHARE, OTHERS_SHARE};
@@ -548,76 +548,73 @@ fn loads_differ(points: &[Point]) -> bool {
 pub fn table(md: &mut String, run: &Run) {
     let varying = loads_differ(&run.points);
     let repeated = run.repeated();
-    let mut header = String::from("| Variant |");
-    if varying {
-        header.push_str(" Conns | Delay | Workers |");
-    }
-    header.push_str(
-        " Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective |",
-    );
-    let rule: String = header
-        .split('|')
-        .map(|cell| if cell.is_empty() { "" } else { "---" })
-        .collect::<Vec<_>>()
-        .join("|");
-    let _ = writeln!(md, "{header}\n{rule}");
+    let loads = if varying {
+        " | Conns | Delay | Workers"
+    } else {
+        ""
+    };
+    let mut table = Table::new(&format!("Variant{loads} | Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective"));
+    let dash = || "—".to_owned();
     for point in &run.points {
         let derived = derive(point);
-        let mut line = format!("| {} |", point.label(repeated));
+        let mut cells = vec![point.label(repeated)];
         if varying {
-            let _ = write!(
-                line,
-                " {} | {} | {} |",
+            cells.extend([
                 match point.load.connections {
-                    0 => "—".to_owned(),
+                    0 => dash(),
                     connections => connections.to_string(),
                 },
-                point
-                    .load
-                    .delay_ms
-                    .map_or("—".to_owned(), |d| format!("{d} ms")),
-                point.load.workers
-            );
+                point.load.delay_ms.map_or_else(dash, |d| format!("{d} ms")),
+                point.load.workers.to_string(),
+            ]);
         }
         let unloaded = unloaded_cell(point);
-        let Some(report) = point.measured() else {
-            let _ = writeln!(
-                md,
-                "{line} **{}** | — | — | — | — | — | — | — | — | — | — | {} | — | {unloaded} | {} | — |",
-                point.status.outcome(),
+        if let Some(report) = point.measured() {
+            let errors = report.errors.failures();
+            let bold = |count: u64| {
+                if count > 0 {
+                    format!("**{count}**")
+                } else {
+                    "0".to_owned()
+                }
+            };
+            let near = |f: f64| pct_against(f, NEAR_BOUND);
+            cells.extend([
+                rate(Some(report.req_per_sec)),
+                ms(report.latency.mean_us),
+                ms(report.latency.max_us),
+                ms(report.latency.p50_us),
+                ms(report.latency.p99_us),
+                bold(errors),
+                bold(report.errors.timeout),
+                derived.in_flight.map_or_else(dash, |f| format!("{f:.1}")),
+                point
+                    .samples
+                    .server_cpu_s
+                    .map_or_else(dash, |s| format!("{s:.2}")),
+                point
+                    .samples
+                    .server_peak_rss_kb
+                    .map_or_else(dash, megabytes),
+                point
+                    .samples
+                    .server_threads_max
+                    .map_or_else(dash, |t| t.to_string()),
                 rate(derived.bound),
+                derived.fraction.map_or_else(dash, near),
+                unloaded,
                 rate(derived.effective_bound),
-            );
-            continue;
-        };
-        let errors = report.errors.failures();
-        let bold = |count: u64| {
-            if count > 0 {
-                format!("**{count}**")
-            } else {
-                "0".to_owned()
-            }
-        };
-        let _ = writeln!(
-            md,
-            "{line} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {unloaded} | {} | {} |",
-            rate(Some(report.req_per_sec)),
-            ms(report.latency.mean_us),
-            ms(report.latency.max_us),
-            ms(report.latency.p50_us),
-            ms(report.latency.p99_us),
-            bold(errors),
-            bold(report.errors.timeout),
-            derived.in_flight.map_or("—".to_owned(), |f| format!("{f:.1}")),
-            point.samples.server_cpu_s.map_or("—".to_owned(), |s| format!("{s:.2}")),
-            point.samples.server_peak_rss_kb.map_or("—".to_owned(), megabytes),
-            point.samples.server_threads_max.map_or("—".to_owned(), |t| t.to_string()),
-            rate(derived.bound),
-            derived.fraction.map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND)),
-            rate(derived.effective_bound),
-            derived.effective_fraction.map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND)),
-        );
+                derived.effective_fraction.map_or_else(dash, near),
+            ]);
+        } else {
+            cells.push(format!("**{}**", point.status.outcome()));
+            cells.extend(std::iter::repeat_with(dash).take(10));
+            cells.extend([rate(derived.bound), dash(), unloaded]);
+            cells.extend([rate(derived.effective_bound), dash()]);
+        }
+        table.row(&cells.iter().map(|c| c as &dyn Display).collect::<Vec<_>>());
     }
+    let _ = write!(md, "{table}");
 }
 
 fn unloaded_cell(point: &Point) -> String {
@@ -1310,6 +1307,29 @@ mod tests {
 
     const META: &str = r#"{"kind": "bench", "threads": 4, "connections": 10, "duration": "10s",
         "timeout": "10s", "warmup": "1s", "runs": 1, "delay_ms": 10, "workers": 1, "cores": 2}"#;
+
+    #[test]
+    fn a_point_not_measured_keeps_its_load_bound_and_unloaded_latency_in_the_table() {
+        let mut failed = point(2, "sync-server", "rust", "sync", 0.0, 0.0);
+        failed.status = crate::model::Status::Failed("no answer".to_owned());
+        failed.load.connections = 50;
+        failed.unloaded = Some(crate::testing::report(90.0, 10_500.0));
+        let points = vec![
+            point(1, "async-server", "rust", "async", 900.0, 11_000.0),
+            failed,
+        ];
+        let mut md = String::new();
+        table(&mut md, &run(points, META));
+        let rows: Vec<&str> = md.lines().skip(2).collect();
+        assert_eq!(
+            rows,
+            [
+                "| async-server | 100 | 10 ms | 1 | 900 | 11.00 ms | 11.00 ms | 11.00 ms | 11.00 ms | 0 | 0 | 9.9 | — | — | — | 10000 | 9% | — | — | — |",
+                "| sync-server | 50 | 10 ms | 1 | **FAILED** | — | — | — | — | — | — | — | — | — | — | 100 | — | 10.50 ms / 10.50 ms | 95.2 | — |",
+            ],
+            "{md}"
+        );
+    }
 
     #[test]
     fn the_load_line_gives_the_threads_wrk_really_ran() {
