@@ -268,7 +268,7 @@ fn bench(run: &Run) -> String {
         runs_text(run),
         link(run, &path)
     );
-    let mut table = Table::new("Variant | Req/sec | Avg latency | p99 | Bound (req/s) | Of bound | Unloaded latency | Of effective bound");
+    let mut table = Table::new(&mut md, "Variant | Req/sec | Avg latency | p99 | Bound (req/s) | Of bound | Unloaded latency | Of effective bound");
     for v in &variants {
         table.row(&[
             &v.name,
@@ -283,7 +283,7 @@ fn bench(run: &Run) -> String {
     }
     let _ = writeln!(
         md,
-        "{table}\n![The seed's comparison: throughput against its bound, and latency]({path}/charts/seed-comparison.svg)\n"
+        "\n![The seed's comparison: throughput against its bound, and latency]({path}/charts/seed-comparison.svg)\n"
     );
     for check in observations::check(&variants) {
         let FamilyCheck::Checked {
@@ -511,8 +511,8 @@ fn sweep(run: &Run) -> String {
 
 /// tokio's timer against a timerfd in each run given: one row per run (its connections).
 fn timers_table(runs: &[Run]) -> String {
-    let mut opening = None;
-    let mut table = Table::new("Connections | Timer | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request | Report");
+    let (mut opening, mut rows) = (None, String::new());
+    let mut table = Table::new(&mut rows, "Connections | Timer | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request | Report");
     let mut sentences = Vec::new();
     for run in runs {
         let variants = summaries(run);
@@ -545,7 +545,7 @@ fn timers_table(runs: &[Run]) -> String {
     let Some(opening) = opening else {
         return String::new();
     };
-    let mut md = format!("{opening}\n{table}");
+    let mut md = format!("{opening}\n{rows}");
     for sentence in sentences {
         let _ = write!(md, "\n{sentence}\n");
     }
@@ -556,7 +556,7 @@ fn timers_table(runs: &[Run]) -> String {
 fn languages_table(run: &Run) -> String {
     let variants = summaries(run);
     let (mut md, _) = opening(run, "make bench-python", &machine(run), &runs_text(run));
-    let mut table = Table::new("Architecture | Rust | Python (the seed's servers) | Rust ÷ Python, req/s | CPU per request, Rust / Python | The seed's Python, on its machine");
+    let mut table = Table::new(&mut md, "Architecture | Rust | Python (the seed's servers) | Rust ÷ Python, req/s | CPU per request, Rust / Python | The seed's Python, on its machine");
     for pair in languages::pairs(&variants) {
         let cell = |v: &VariantSummary<'_>| {
             format!(
@@ -593,7 +593,6 @@ fn languages_table(run: &Run) -> String {
             &seed,
         ]);
     }
-    let _ = write!(md, "{table}");
     md
 }
 
@@ -630,7 +629,7 @@ fn hosts(here: &Run, apart: &Run) -> String {
     if let Some(line) = crate::output::markdown::hosts_line(apart, "wrk") {
         let _ = writeln!(md, "{line}\n");
     }
-    let mut table = Table::new("Variant | Req/sec, one machine | Req/sec, hosts | Hosts ÷ one machine | p99, one machine | p99, hosts | Unloaded, one machine | Unloaded, hosts | Server CPU / request, one machine | Server CPU / request, hosts");
+    let mut table = Table::new(&mut md, "Variant | Req/sec, one machine | Req/sec, hosts | Hosts ÷ one machine | p99, one machine | p99, hosts | Unloaded, one machine | Unloaded, hosts | Server CPU / request, one machine | Server CPU / request, hosts");
     let apart_variants = summaries(apart);
     let micros = |us: f64| format!("{us:.0} µs");
     for v in &summaries(here) {
@@ -654,7 +653,6 @@ fn hosts(here: &Run, apart: &Run) -> String {
             &spread(w.cpu_per_request_us(), micros),
         ]);
     }
-    let _ = write!(md, "{table}");
     md
 }
 
@@ -701,6 +699,7 @@ fn versus(run: &Run) -> String {
         )),
     );
     let mut table = Table::new(
+        &mut md,
         "Variant | Req/sec | Of bound | Avg latency | Unloaded latency | Server CPU per request",
     );
     for v in &variants {
@@ -713,7 +712,6 @@ fn versus(run: &Run) -> String {
             &spread(v.cpu_per_request_us(), |us| format!("{us:.0} µs")),
         ]);
     }
-    let _ = write!(md, "{table}");
     if let [a, b] = variants.as_slice() {
         if let (Some(ra), Some(rb)) = (a.rate(), b.rate()) {
             let _ = write!(

@@ -287,7 +287,7 @@ fn cost_sentence(md: &mut String, run: &Run, cost: &Cost<'_>) {
 
 /// The table of what a connection costs, one row per variant.
 fn costs_table(md: &mut String, costs: &[Cost<'_>]) {
-    let mut table = Table::new("Variant | Memory per connection | Threads per connection | Descriptors per connection | Beside the connections | Declared (variants.table) | Fitted over | Breaks at");
+    let mut table = Table::new(md, "Variant | Memory per connection | Threads per connection | Descriptors per connection | Beside the connections | Declared (variants.table) | Fitted over | Breaks at");
     for cost in costs {
         let cell = |fit: Option<Fit>, show: fn(f64) -> String| {
             fit.map_or("—".to_owned(), |f| show(f.slope))
@@ -310,7 +310,6 @@ fn costs_table(md: &mut String, costs: &[Cost<'_>]) {
                 .map_or("does not break".to_owned(), |(p, why)| breaks_cell(p, why)),
         ]);
     }
-    let _ = write!(md, "{table}");
 }
 
 /// "0.49–0.74 s": the moment every connection was first held lies in that range.
@@ -332,7 +331,7 @@ fn open_cell(point: &Point) -> String {
 
 /// Every point, and why each one that breaks does.
 fn points_table(md: &mut String, run: &Run, names: &[String]) {
-    let mut table = Table::new("Variant | Connections | Outcome | Req/sec | Avg latency | p99 | Errors | Timeouts | Peak RSS | Threads | Open descriptors | Held at most | All open after | CPU per request");
+    let mut table = Table::new(md, "Variant | Connections | Outcome | Req/sec | Avg latency | p99 | Errors | Timeouts | Peak RSS | Threads | Open descriptors | Held at most | All open after | CPU per request");
     let mut sorted: Vec<&Point> = run.points.iter().collect();
     let place = |p: &Point| names.iter().position(|n| *n == p.variant.name);
     sorted.sort_by_key(|p| (p.load.connections, place(p), p.seq));
@@ -379,7 +378,6 @@ fn points_table(md: &mut String, run: &Run, names: &[String]) {
             &ms(point.cpu_per_request_us()),
         ]);
     }
-    let _ = write!(md, "{table}");
     if !reasons.is_empty() {
         md.push_str("\nWhere a point breaks, and why:\n\n");
         for reason in reasons {

@@ -411,11 +411,10 @@ fn placement_section(md: &mut String, run: &Run) {
         md,
         "\n## Placement\n\n{what}. The CPU each side used during its measured run, as a share of the cores it could run on:\n"
     );
-    let mut table = Table::new("Point | Server and wrk");
+    let mut table = Table::new(md, "Point | Server and wrk");
     for point in run.points.iter().filter(|p| p.status.is_ok()) {
         table.row(&[&point.label(run.repeated()), &core_use_text(run, point)]);
     }
-    let _ = write!(md, "{table}");
 }
 
 /// Where a point's load came from several hosts at once (numbers.txt's `load_hosts`, its
@@ -437,7 +436,7 @@ pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
         md,
         "\n{heading}\n\nThese points were loaded from several hosts at once, each running wrk with its part of the connections and threads from one agreed instant; their logs were merged into the point's wrk.txt (`bench-report merge-wrk`: requests and errors summed, each host's rate over its own window added up, the latency read from their whole distributions merged in one HdrHistogram, never from their percentiles). The requests each host sent, and its share:\n"
     );
-    let mut table = Table::new("Point | Requests by host");
+    let mut table = Table::new(md, "Point | Requests by host");
     let repeated = run.repeated();
     let mut off = Vec::new();
     for (point, generators) in &points {
@@ -476,7 +475,6 @@ pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
             ));
         }
     }
-    let _ = write!(md, "{table}");
     if !off.is_empty() {
         let _ = writeln!(
             md,
@@ -553,7 +551,7 @@ pub fn table(md: &mut String, run: &Run) {
     } else {
         ""
     };
-    let mut table = Table::new(&format!("Variant{loads} | Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective"));
+    let mut table = Table::new(md, &format!("Variant{loads} | Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective"));
     let dash = || "—".to_owned();
     for point in &run.points {
         let derived = derive(point);
@@ -614,7 +612,6 @@ pub fn table(md: &mut String, run: &Run) {
         }
         table.row(&cells.iter().map(|c| c as &dyn Display).collect::<Vec<_>>());
     }
-    let _ = write!(md, "{table}");
 }
 
 fn unloaded_cell(point: &Point) -> String {
@@ -865,7 +862,7 @@ fn across_runs(md: &mut String, variants: &[VariantSummary<'_>]) {
         md,
         "\n## Across runs\n\nEach variant's runs were interleaved with the others' (run 1 of every variant, then run 2, ...). Mean of the runs, with the smallest and largest in brackets:\n"
     );
-    let mut table = Table::new("Variant | Runs | Req/sec | Avg latency | p99 | Of bound | Unloaded latency | Of effective | CPU per request");
+    let mut table = Table::new(md, "Variant | Runs | Req/sec | Avg latency | p99 | Of bound | Unloaded latency | Of effective | CPU per request");
     for variant in variants {
         let runs = match variant.not_measured {
             0 => variant.runs().to_string(),
@@ -883,7 +880,6 @@ fn across_runs(md: &mut String, variants: &[VariantSummary<'_>]) {
             &spread_text(variant.cpu_per_request_us(), |us| format!("{us:.0} µs")),
         ]);
     }
-    let _ = write!(md, "{table}");
 }
 
 /// The seed's three observations, per family.
@@ -1156,7 +1152,7 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
         md,
         "\n## Rust and Python, side by side\n\nThe same architecture in both languages, measured in this run, on this machine, under the\nsame load. The last column is the seed's own Python figures, from the seed's machine (unknown\nhardware): shown for orientation, never compared with this run's numbers.\n"
     );
-    let mut table = Table::new("Architecture | Rust | Python | Rust ÷ Python (req/s) | Python ÷ Rust (avg latency) | CPU per request, Rust / Python | The seed's Python, its machine");
+    let mut table = Table::new(md, "Architecture | Rust | Python | Rust ÷ Python (req/s) | Python ÷ Rust (avg latency) | CPU per request, Rust / Python | The seed's Python, its machine");
     for Pair { kind, rust, python } in &pairs {
         let seed = languages::seed(kind).map_or("—".to_owned(), |seed| {
             format!(
@@ -1182,7 +1178,7 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
     }
     let _ = writeln!(
         md,
-        "{table}\nTimeouts (wrk's `--timeout`) are left out of every latency figure; see the main table."
+        "\nTimeouts (wrk's `--timeout`) are left out of every latency figure; see the main table."
     );
     if let Some(Pair { rust, python, .. }) = pairs.iter().find(|p| p.kind == "async") {
         let cpu = |v: &VariantSummary<'_>, missing: &str| {
@@ -1227,6 +1223,7 @@ fn timer_section(md: &mut String, variants: &[VariantSummary<'_>]) {
         timerfd.name,
     );
     let mut table = Table::new(
+        md,
         "Variant | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request",
     );
     for v in [tokio, timerfd] {
@@ -1239,7 +1236,6 @@ fn timer_section(md: &mut String, variants: &[VariantSummary<'_>]) {
             &spread_text(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
         ]);
     }
-    let _ = write!(md, "{table}");
     if let Some(split) = timers::attribute(tokio_side, timerfd_side) {
         let _ = writeln!(
             md,
@@ -1303,6 +1299,7 @@ impl super::RunReport for BenchReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{point, run};
 
     const META: &str = r#"{"kind": "bench", "threads": 4, "connections": 10, "duration": "10s",
@@ -1311,24 +1308,13 @@ mod tests {
     #[test]
     fn a_point_not_measured_keeps_its_load_bound_and_unloaded_latency_in_the_table() {
         let mut failed = point(2, "sync-server", "rust", "sync", 0.0, 0.0);
-        failed.status = crate::model::Status::Failed("no answer".to_owned());
-        failed.load.connections = 50;
+        (failed.status, failed.load.connections) = (Status::Failed("no answer".to_owned()), 50);
         failed.unloaded = Some(crate::testing::report(90.0, 10_500.0));
-        let points = vec![
-            point(1, "async-server", "rust", "async", 900.0, 11_000.0),
-            failed,
-        ];
         let mut md = String::new();
-        table(&mut md, &run(points, META));
-        let rows: Vec<&str> = md.lines().skip(2).collect();
-        assert_eq!(
-            rows,
-            [
-                "| async-server | 100 | 10 ms | 1 | 900 | 11.00 ms | 11.00 ms | 11.00 ms | 11.00 ms | 0 | 0 | 9.9 | — | — | — | 10000 | 9% | — | — | — |",
-                "| sync-server | 50 | 10 ms | 1 | **FAILED** | — | — | — | — | — | — | — | — | — | — | 100 | — | 10.50 ms / 10.50 ms | 95.2 | — |",
-            ],
-            "{md}"
-        );
+        let measured = point(1, "async-server", "rust", "async", 900.0, 11_000.0);
+        table(&mut md, &run(vec![measured, failed], META));
+        let row = "| sync-server | 50 | 10 ms | 1 | **FAILED** | — | — | — | — | — | — | — | — | — | — | 100 | — | 10.50 ms / 10.50 ms | 95.2 | — |\n";
+        assert!(md.ends_with(row), "{md}");
     }
 
     #[test]

@@ -43,12 +43,12 @@ pub fn section(md: &mut String, variants: &[VariantSummary<'_>]) {
 
 /// The table of each variant both ways, and a verdict per variant (the README's block too).
 pub fn comparison(md: &mut String, pairs: &[Pair<'_, '_>]) {
-    let mut table = Table::new("Variant | Wait | Req/sec | p50 | p99 | Unloaded | Downstream alone | Effective bound | Of effective | Server CPU / request | Downstream CPU / request | Errors");
+    let mut table = Table::new(md, "Variant | Wait | Req/sec | p50 | p99 | Unloaded | Downstream alone | Effective bound | Of effective | Server CPU / request | Downstream CPU / request | Errors");
     for pair in pairs {
         row(&mut table, pair.sleep, "sleep");
         row(&mut table, pair.call, "real call");
     }
-    let _ = writeln!(md, "{table}");
+    md.push('\n');
     for pair in pairs {
         let _ = writeln!(md, "- {}", verdict(pair));
     }

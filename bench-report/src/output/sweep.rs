@@ -242,7 +242,7 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
         "\n## tokio's timer against a timerfd (connections, at {} ms)\n\n{tokio} sleeps with `tokio::time::sleep` (1 ms ticks, each deadline rounded up), {timerfd} with a timerfd (nanosecond deadlines). The gap between them splits in two by Little's law: the timer's part comes from the difference in unloaded latency (one request alone), the load's part is the rest.\n",
         base.delay_ms
     );
-    let mut table = Table::new(&format!("Connections | {tokio} req/s | {timerfd} req/s | Gap | Due to the timer | Due to the load | Unloaded latency, {tokio} / {timerfd}"));
+    let mut table = Table::new(md, &format!("Connections | {tokio} req/s | {timerfd} req/s | Gap | Due to the timer | Due to the load | Unloaded latency, {tokio} / {timerfd}"));
     for tokio_point in &tokio_curve {
         let x = Sweep::Connections.x(&tokio_point.point);
         let Some(timerfd_point) = timerfd_curve
@@ -267,7 +267,6 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
             &format!("{} / {}", ms(Some(a.unloaded_us)), ms(Some(b.unloaded_us))),
         ]);
     }
-    let _ = write!(md, "{table}");
 }
 
 /// Each variant sleeping and calling a real downstream at each connection count, where the
@@ -310,7 +309,8 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
         return None;
     }
     for (sleep, call) in pairs {
-        let mut table = Table::new(&format!("Connections | {sleep} req/s | {call} req/s | Real ÷ sleep | Unloaded, sleep / real call | Server CPU per request, sleep / real call | Server busy (cores), sleep / real call | Downstream CPU per request"));
+        md.push('\n');
+        let mut table = Table::new(&mut md, &format!("Connections | {sleep} req/s | {call} req/s | Real ÷ sleep | Unloaded, sleep / real call | Server CPU per request, sleep / real call | Server busy (cores), sleep / real call | Downstream CPU per request"));
         let sleep_curve = sweep::curve(run, Sweep::Connections, base, sleep);
         let call_curve = sweep::curve(run, Sweep::Connections, base, call);
         let mut parted: Vec<String> = Vec::new();
@@ -357,7 +357,6 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
                 &downstream,
             ]);
         }
-        let _ = write!(md, "\n{table}");
         let _ = if parted.is_empty() {
             writeln!(
                 md,

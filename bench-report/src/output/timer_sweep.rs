@@ -88,7 +88,7 @@ pub fn tables(md: &mut String, run: &Run, rows: &[TimerRow<'_>]) {
             "### {} connections{bound}\n",
             thousands(f64::from(count))
         );
-        let mut table = Table::new("Timer | Req/sec | Of bound | Unloaded latency | CPU per request | Loop wake-ups/s | Timer wake-ups/s | Requests per wake-up | Own cores used");
+        let mut table = Table::new(md, "Timer | Req/sec | Of bound | Unloaded latency | CPU per request | Loop wake-ups/s | Timer wake-ups/s | Requests per wake-up | Own cores used");
         for row in group {
             if row.measured() == 0 {
                 let why = row
@@ -112,7 +112,7 @@ pub fn tables(md: &mut String, run: &Run, rows: &[TimerRow<'_>]) {
                 &own_cores(run, row),
             ]);
         }
-        let _ = writeln!(md, "{table}");
+        md.push('\n');
     }
 }
 
@@ -149,7 +149,7 @@ pub fn targets_section(md: &mut String, rows: &[TimerRow<'_>]) {
         pct(SEED_TARGET),
         pct(HIGH_LOAD_TARGET),
     );
-    let mut table = Table::new(&format!("Slack | At {SEED_CONNECTIONS} connections, of bound | At {high_load}, of tokio's req/s | CPU per request at {SEED_CONNECTIONS} | Meets them"));
+    let mut table = Table::new(md, &format!("Slack | At {SEED_CONNECTIONS} connections, of bound | At {high_load}, of tokio's req/s | CPU per request at {SEED_CONNECTIONS} | Meets them"));
     for target in &targets {
         table.row(&[
             &format!("{} µs", number(target.slack_us)),
@@ -167,7 +167,6 @@ pub fn targets_section(md: &mut String, rows: &[TimerRow<'_>]) {
             },
         ]);
     }
-    let _ = write!(md, "{table}");
     let meeting: Vec<_> = targets.iter().filter(|t| t.meets() == Some(true)).collect();
     let cheapest = meeting
         .iter()
