@@ -314,6 +314,7 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
         let sleep_curve = sweep::curve(run, Sweep::Connections, base, sleep);
         let call_curve = sweep::curve(run, Sweep::Connections, base, call);
         let mut parted: Vec<String> = Vec::new();
+        let rate_runs = |r: f64, m: &Merged<'_>| format!("{}{}", rate(Some(r)), runs_range(m));
         for sleep_point in &sleep_curve {
             let x = Sweep::Connections.x(&sleep_point.point);
             let Some(call_point) = call_curve
@@ -340,16 +341,8 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
                 .map_or_else(|| "—".to_owned(), |us| format!("{us:.0} µs"));
             table.row(&[
                 &x,
-                &format!(
-                    "{}{}",
-                    rate(Some(a_report.req_per_sec)),
-                    runs_range(sleep_point)
-                ),
-                &format!(
-                    "{}{}",
-                    rate(Some(b_report.req_per_sec)),
-                    runs_range(call_point)
-                ),
+                &rate_runs(a_report.req_per_sec, sleep_point),
+                &rate_runs(b_report.req_per_sec, call_point),
                 &ratio.map_or("—".to_owned(), of_sleep),
                 &format!("{} / {}", ms(unloaded(a)), ms(unloaded(b))),
                 &format!("{} / {}", cpu_per_request(a), cpu_per_request(b)),

@@ -150,15 +150,12 @@ pub fn targets_section(md: &mut String, rows: &[TimerRow<'_>]) {
         pct(HIGH_LOAD_TARGET),
     );
     let mut table = Table::new(md, &format!("Slack | At {SEED_CONNECTIONS} connections, of bound | At {high_load}, of tokio's req/s | CPU per request at {SEED_CONNECTIONS} | Meets them"));
+    let against = |f: Option<f64>, goal| f.map_or("—".to_owned(), |f| pct_against(f, goal));
     for target in &targets {
         table.row(&[
             &format!("{} µs", number(target.slack_us)),
-            &target
-                .seed_of_bound
-                .map_or("—".to_owned(), |f| pct_against(f, SEED_TARGET)),
-            &target
-                .high_load_of_tokio
-                .map_or("—".to_owned(), |f| pct_against(f, HIGH_LOAD_TARGET)),
+            &against(target.seed_of_bound, SEED_TARGET),
+            &against(target.high_load_of_tokio, HIGH_LOAD_TARGET),
             &target.seed_cpu_us.map_or("—".to_owned(), cpu_us),
             &match target.meets() {
                 Some(true) => "yes",
