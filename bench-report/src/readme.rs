@@ -18,6 +18,7 @@ use crate::model::Run;
 use crate::output::format::{ms, pct, pct_against, rate, thousands, times};
 use crate::output::markdown::{spread_text as spread, timer_sentence};
 use crate::output::sweep as sweep_output;
+use crate::output::table::Table;
 use crate::parse::meta::or_unknown;
 use crate::parse::ParseError;
 use crate::ReportError;
@@ -268,20 +269,18 @@ fn bench(run: &Run) -> String {
         runs_text(run),
         link(run, &path)
     );
-    md.push_str("| Variant | Req/sec | Avg latency | p99 | Bound (req/s) | Of bound | Unloaded latency | Of effective bound |\n|---|---|---|---|---|---|---|---|\n");
+    let mut table = Table::new(&mut md, "Variant | Req/sec | Avg latency | p99 | Bound (req/s) | Of bound | Unloaded latency | Of effective bound");
     for v in &variants {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            v.name,
-            spread(v.rate(), req),
-            spread(v.latency(), |us| ms(Some(us))),
-            spread(v.p99(), |us| ms(Some(us))),
-            v.bound().map_or("—".to_owned(), req),
-            spread(v.fraction(), |f| pct_against(f, NEAR_BOUND)),
-            spread(v.unloaded(), |us| ms(Some(us))),
-            spread(v.effective_fraction(), |f| pct_against(f, NEAR_BOUND)),
-        );
+        table.row(&[
+            &v.name,
+            &spread(v.rate(), req),
+            &spread(v.latency(), |us| ms(Some(us))),
+            &spread(v.p99(), |us| ms(Some(us))),
+            &v.bound().map_or("—".to_owned(), req),
+            &spread(v.fraction(), |f| pct_against(f, NEAR_BOUND)),
+            &spread(v.unloaded(), |us| ms(Some(us))),
+            &spread(v.effective_fraction(), |f| pct_against(f, NEAR_BOUND)),
+        ]);
     }
     let _ = writeln!(
         md,
@@ -513,7 +512,8 @@ fn sweep(run: &Run) -> String {
 
 /// tokio's timer against a timerfd in each run given: one row per run (its connections).
 fn timers_table(runs: &[Run]) -> String {
-    let mut md = String::new();
+    let (mut opening, mut rows) = (None, String::new());
+    let mut table = Table::new(&mut rows, "Connections | Timer | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request | Report");
     let mut sentences = Vec::new();
     for run in runs {
         let variants = summaries(run);
@@ -523,28 +523,19 @@ fn timers_table(runs: &[Run]) -> String {
         let Some(split) = timers::attribute(a, b) else {
             continue;
         };
-        if md.is_empty() {
-            let _ = writeln!(
-                md,
-                "On {} ({}):\n\n| Connections | Timer | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request | Report |\n|---|---|---|---|---|---|---|---|",
-                machine(run),
-                runs_text(run)
-            );
-        }
-        let path = relative(run);
+        opening.get_or_insert_with(|| format!("On {} ({}):\n", machine(run), runs_text(run)));
+        let report = format!("[{}]({}/summary.md)", short_commit(run), relative(run));
         for (v, timer) in [(tokio, "tokio"), (timerfd, "timerfd")] {
-            let _ = writeln!(
-                md,
-                "| {} | {timer} ({}) | {} | {} | {} | {} | {} | [{}]({path}/summary.md) |",
-                thousands(f64::from(v.example.load.connections)),
-                v.name,
-                spread(v.rate(), req),
-                spread(v.fraction(), pct),
-                spread(v.latency(), |us| ms(Some(us))),
-                spread(v.unloaded(), |us| ms(Some(us))),
-                spread(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
-                short_commit(run),
-            );
+            table.row(&[
+                &thousands(f64::from(v.example.load.connections)),
+                &format!("{timer} ({})", v.name),
+                &spread(v.rate(), req),
+                &spread(v.fraction(), pct),
+                &spread(v.latency(), |us| ms(Some(us))),
+                &spread(v.unloaded(), |us| ms(Some(us))),
+                &spread(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
+                &report,
+            ]);
         }
         sentences.push(format!(
             "At {} connections: {}",
@@ -552,6 +543,10 @@ fn timers_table(runs: &[Run]) -> String {
             timer_sentence(&tokio.name, &timerfd.name, &split, a, b)
         ));
     }
+    let Some(opening) = opening else {
+        return String::new();
+    };
+    let mut md = format!("{opening}\n{rows}");
     for sentence in sentences {
         let _ = write!(md, "\n{sentence}\n");
     }
@@ -562,7 +557,7 @@ fn timers_table(runs: &[Run]) -> String {
 fn languages_table(run: &Run) -> String {
     let variants = summaries(run);
     let (mut md, _) = opening(run, "make bench-python", &machine(run), &runs_text(run));
-    md.push_str("| Architecture | Rust | Python (the seed's servers) | Rust ÷ Python, req/s | CPU per request, Rust / Python | The seed's Python, on its machine |\n|---|---|---|---|---|---|\n");
+    let mut table = Table::new(&mut md, "Architecture | Rust | Python (the seed's servers) | Rust ÷ Python, req/s | CPU per request, Rust / Python | The seed's Python, on its machine");
     for pair in languages::pairs(&variants) {
         let cell = |v: &VariantSummary<'_>| {
             format!(
@@ -590,13 +585,14 @@ fn languages_table(run: &Run) -> String {
                 ms(s.latency.mean_us)
             )
         });
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {ratio} | {cpu} | {seed} |",
-            pair.kind,
-            cell(pair.rust),
-            cell(pair.python)
-        );
+        table.row(&[
+            &pair.kind,
+            &cell(pair.rust),
+            &cell(pair.python),
+            &ratio,
+            &cpu,
+            &seed,
+        ]);
     }
     md
 }
@@ -634,7 +630,7 @@ fn hosts(here: &Run, apart: &Run) -> String {
     if let Some(line) = crate::output::markdown::hosts_line(apart, "wrk") {
         let _ = writeln!(md, "{line}\n");
     }
-    md.push_str("| Variant | Req/sec, one machine | Req/sec, hosts | Hosts ÷ one machine | p99, one machine | p99, hosts | Unloaded, one machine | Unloaded, hosts | Server CPU / request, one machine | Server CPU / request, hosts |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut table = Table::new(&mut md, "Variant | Req/sec, one machine | Req/sec, hosts | Hosts ÷ one machine | p99, one machine | p99, hosts | Unloaded, one machine | Unloaded, hosts | Server CPU / request, one machine | Server CPU / request, hosts");
     let apart_variants = summaries(apart);
     let micros = |us: f64| format!("{us:.0} µs");
     for v in &summaries(here) {
@@ -645,19 +641,18 @@ fn hosts(here: &Run, apart: &Run) -> String {
             (Some(one), Some(other)) if one.mean > 0.0 => pct(other.mean / one.mean),
             _ => "—".to_owned(),
         };
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {ratio} | {} | {} | {} | {} | {} | {} |",
-            v.name,
-            spread(v.rate(), req),
-            spread(w.rate(), req),
-            spread(v.p99(), |us| ms(Some(us))),
-            spread(w.p99(), |us| ms(Some(us))),
-            spread(v.unloaded(), |us| ms(Some(us))),
-            spread(w.unloaded(), |us| ms(Some(us))),
-            spread(v.cpu_per_request_us(), micros),
-            spread(w.cpu_per_request_us(), micros),
-        );
+        table.row(&[
+            &v.name,
+            &spread(v.rate(), req),
+            &spread(w.rate(), req),
+            &ratio,
+            &spread(v.p99(), |us| ms(Some(us))),
+            &spread(w.p99(), |us| ms(Some(us))),
+            &spread(v.unloaded(), |us| ms(Some(us))),
+            &spread(w.unloaded(), |us| ms(Some(us))),
+            &spread(v.cpu_per_request_us(), micros),
+            &spread(w.cpu_per_request_us(), micros),
+        ]);
     }
     md
 }
@@ -696,7 +691,7 @@ fn versus(run: &Run) -> String {
     let variants = summaries(run);
     let path = relative(run);
     let mut md = format!(
-        "On {} ({}; {}), at {} connections:\n\n| Variant | Req/sec | Of bound | Avg latency | Unloaded latency | Server CPU per request |\n|---|---|---|---|---|---|\n",
+        "On {} ({}; {}), at {} connections:\n\n",
         machine(run),
         runs_text(run),
         link(run, &path),
@@ -704,17 +699,19 @@ fn versus(run: &Run) -> String {
             variants.first().map_or(0, |v| v.example.load.connections)
         )),
     );
+    let mut table = Table::new(
+        &mut md,
+        "Variant | Req/sec | Of bound | Avg latency | Unloaded latency | Server CPU per request",
+    );
     for v in &variants {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} |",
-            v.name,
-            spread(v.rate(), req),
-            spread(v.fraction(), pct),
-            spread(v.latency(), |us| ms(Some(us))),
-            spread(v.unloaded(), |us| ms(Some(us))),
-            spread(v.cpu_per_request_us(), |us| format!("{us:.0} µs")),
-        );
+        table.row(&[
+            &v.name,
+            &spread(v.rate(), req),
+            &spread(v.fraction(), pct),
+            &spread(v.latency(), |us| ms(Some(us))),
+            &spread(v.unloaded(), |us| ms(Some(us))),
+            &spread(v.cpu_per_request_us(), |us| format!("{us:.0} µs")),
+        ]);
     }
     if let [a, b] = variants.as_slice() {
         if let (Some(ra), Some(rb)) = (a.rate(), b.rate()) {

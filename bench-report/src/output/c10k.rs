@@ -15,6 +15,7 @@ use crate::output::markdown::{
     chart_line, cores_line, incomplete_banner, machine_line, threads_flag,
 };
 use crate::output::sweep::{load_text, variants};
+use crate::output::table::Table;
 use crate::parse::meta::{or, or_unknown, Text};
 use crate::parse::wrk::Errors;
 
@@ -285,29 +286,28 @@ fn cost_sentence(md: &mut String, run: &Run, cost: &Cost<'_>) {
 
 /// The table of what a connection costs, one row per variant.
 fn costs_table(md: &mut String, costs: &[Cost<'_>]) {
-    md.push_str("| Variant | Memory per connection | Threads per connection | Descriptors per connection | Beside the connections | Declared (variants.table) | Fitted over | Breaks at |\n|---|---|---|---|---|---|---|---|\n");
+    let mut table = Table::new(md, "Variant | Memory per connection | Threads per connection | Descriptors per connection | Beside the connections | Declared (variants.table) | Fitted over | Breaks at");
     for cost in costs {
         let cell = |fit: Option<Fit>, show: fn(f64) -> String| {
             fit.map_or("—".to_owned(), |f| show(f.slope))
         };
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            cost.variant,
-            cell(cost.memory_kib, kib_per_connection),
-            if cost.pool().is_some() {
+        table.row(&[
+            &cost.variant,
+            &cell(cost.memory_kib, kib_per_connection),
+            &if cost.pool().is_some() {
                 "0 (a pool)".to_owned()
             } else {
                 cell(cost.threads, per_connection)
             },
-            cell(cost.fds, per_connection),
-            fixed_text(cost),
-            declared_text(cost),
-            cost.memory_kib.as_ref().map_or("—".to_owned(), fitted_over),
-            cost.breaks
+            &cell(cost.fds, per_connection),
+            &fixed_text(cost),
+            &declared_text(cost),
+            &cost.memory_kib.as_ref().map_or("—".to_owned(), fitted_over),
+            &cost
+                .breaks
                 .as_ref()
                 .map_or("does not break".to_owned(), |(p, why)| breaks_cell(p, why)),
-        );
+        ]);
     }
 }
 
@@ -330,7 +330,7 @@ fn open_cell(point: &Point) -> String {
 
 /// Every point, and why each one that breaks does.
 fn points_table(md: &mut String, run: &Run, names: &[String]) {
-    md.push_str("| Variant | Connections | Outcome | Req/sec | Avg latency | p99 | Errors | Timeouts | Peak RSS | Threads | Open descriptors | Held at most | All open after | CPU per request |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    let mut table = Table::new(md, "Variant | Connections | Outcome | Req/sec | Avg latency | p99 | Errors | Timeouts | Peak RSS | Threads | Open descriptors | Held at most | All open after | CPU per request");
     let mut sorted: Vec<&Point> = run.points.iter().collect();
     let place = |p: &Point| names.iter().position(|n| *n == p.variant.name);
     sorted.sort_by_key(|p| (p.load.connections, place(p), p.seq));
@@ -357,26 +357,25 @@ fn points_table(md: &mut String, run: &Run, names: &[String]) {
         };
         let report = point.measured();
         let errors = report.map(|r| r.errors);
-        let _ = writeln!(
-            md,
-            "| {} | {} | {outcome} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            point.variant.name,
-            thousands(f64::from(point.load.connections)),
-            rate(report.map(|r| r.req_per_sec)),
-            ms(report.and_then(|r| r.latency.mean_us)),
-            ms(report.and_then(|r| r.latency.p99_us)),
-            errors.map_or("—".to_owned(), |e| e.failures().to_string()),
-            errors.map_or("—".to_owned(), |e| e.timeout.to_string()),
-            point
+        table.row(&[
+            &point.variant.name,
+            &thousands(f64::from(point.load.connections)),
+            &outcome,
+            &rate(report.map(|r| r.req_per_sec)),
+            &ms(report.and_then(|r| r.latency.mean_us)),
+            &ms(report.and_then(|r| r.latency.p99_us)),
+            &errors.map_or("—".to_owned(), |e| e.failures().to_string()),
+            &errors.map_or("—".to_owned(), |e| e.timeout.to_string()),
+            &point
                 .samples
                 .server_peak_rss_kb
                 .map_or("—".to_owned(), megabytes),
-            count(point.samples.server_threads_max),
-            count(c10k.and_then(|c| c.fds_max)),
-            count(c10k.and_then(|c| c.held_max)),
-            open_cell(point),
-            ms(point.cpu_per_request_us()),
-        );
+            &count(point.samples.server_threads_max),
+            &count(c10k.and_then(|c| c.fds_max)),
+            &count(c10k.and_then(|c| c.held_max)),
+            &open_cell(point),
+            &ms(point.cpu_per_request_us()),
+        ]);
     }
     if !reasons.is_empty() {
         md.push_str("\nWhere a point breaks, and why:\n\n");

@@ -2,7 +2,7 @@
 //! look at, the seed's observations checked, figures across repeated runs, the languages
 //! side by side, and the chart. The parts a sweep's report shares are public here.
 
-use std::fmt::Write as _;
+use std::fmt::{Display, Write as _};
 
 use crate::analysis::bounds::{derive, Derived};
 use crate::analysis::cpu::{CpuUse, CpuVerdict, BUSY_SHARE, OTHERS_SHARE};
@@ -16,6 +16,7 @@ use crate::analysis::variants::{summaries, Spread, VariantSummary};
 use crate::merge::SHARE_TOLERANCE;
 use crate::model::{LoadGenerators, Point, Run, RunKind};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate, thousands, times};
+use crate::output::table::Table;
 use crate::parse::meta::{or, or_unknown, Host};
 
 /// The bench chart's file, relative to the run folder.
@@ -405,16 +406,11 @@ fn placement_section(md: &mut String, run: &Run) {
     };
     let _ = writeln!(
         md,
-        "\n## Placement\n\n{what}. The CPU each side used during its measured run, as a share of the cores it could run on:\n\n| Point | Server and wrk |\n|---|---|"
+        "\n## Placement\n\n{what}. The CPU each side used during its measured run, as a share of the cores it could run on:\n"
     );
-    let repeated = run.repeated();
+    let mut table = Table::new(md, "Point | Server and wrk");
     for point in run.points.iter().filter(|p| p.status.is_ok()) {
-        let _ = writeln!(
-            md,
-            "| {} | {} |",
-            point.label(repeated),
-            core_use_text(run, point)
-        );
+        table.row(&[&point.label(run.repeated()), &core_use_text(run, point)]);
     }
 }
 
@@ -435,8 +431,9 @@ pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
     }
     let _ = writeln!(
         md,
-        "\n{heading}\n\nThese points were loaded from several hosts at once, each running wrk with its part of the connections and threads from one agreed instant; their logs were merged into the point's wrk.txt (`bench-report merge-wrk`: requests and errors summed, each host's rate over its own window added up, the latency read from their whole distributions merged in one HdrHistogram, never from their percentiles). The requests each host sent, and its share:\n\n| Point | Requests by host |\n|---|---|"
+        "\n{heading}\n\nThese points were loaded from several hosts at once, each running wrk with its part of the connections and threads from one agreed instant; their logs were merged into the point's wrk.txt (`bench-report merge-wrk`: requests and errors summed, each host's rate over its own window added up, the latency read from their whole distributions merged in one HdrHistogram, never from their percentiles). The requests each host sent, and its share:\n"
     );
+    let mut table = Table::new(md, "Point | Requests by host");
     let repeated = run.repeated();
     let mut off = Vec::new();
     for (point, generators) in &points {
@@ -456,7 +453,7 @@ pub fn load_generators_section(md: &mut String, run: &Run, heading: &str) {
             })
             .collect();
         let label = point.label(repeated);
-        let _ = writeln!(md, "| {label} | {} |", cells.join(", "));
+        table.row(&[&label, &cells.join(", ")]);
         let even = 1.0 / generators.hosts.len() as f64;
         for (host, share) in generators.off_even() {
             let (edge, why) = if share < even {
@@ -545,75 +542,71 @@ fn loads_differ(points: &[Point]) -> bool {
 pub fn table(md: &mut String, run: &Run) {
     let varying = loads_differ(&run.points);
     let repeated = run.repeated();
-    let mut header = String::from("| Variant |");
-    if varying {
-        header.push_str(" Conns | Delay | Workers |");
-    }
-    header.push_str(
-        " Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective |",
-    );
-    let rule: String = header
-        .split('|')
-        .map(|cell| if cell.is_empty() { "" } else { "---" })
-        .collect::<Vec<_>>()
-        .join("|");
-    let _ = writeln!(md, "{header}\n{rule}");
+    let loads = if varying {
+        " | Conns | Delay | Workers"
+    } else {
+        ""
+    };
+    let mut table = Table::new(md, &format!("Variant{loads} | Req/sec | Avg latency | Max latency | p50 | p99 | Errors | Timeouts | In flight | CPU s | Peak RSS | Threads | Bound (req/s) | Of bound | Unloaded latency (mean / p99) | Effective bound | Of effective"));
+    let dash = || "—".to_owned();
     for point in &run.points {
         let derived = derive(point);
-        let mut line = format!("| {} |", point.label(repeated));
+        let mut cells = vec![point.label(repeated)];
         if varying {
-            let _ = write!(
-                line,
-                " {} | {} | {} |",
+            cells.extend([
                 match point.load.connections {
-                    0 => "—".to_owned(),
+                    0 => dash(),
                     connections => connections.to_string(),
                 },
-                point
-                    .load
-                    .delay_ms
-                    .map_or("—".to_owned(), |d| format!("{d} ms")),
-                point.load.workers
-            );
+                point.load.delay_ms.map_or_else(dash, |d| format!("{d} ms")),
+                point.load.workers.to_string(),
+            ]);
         }
         let unloaded = unloaded_cell(point);
-        let Some(report) = point.measured() else {
-            let _ = writeln!(
-                md,
-                "{line} **{}** | — | — | — | — | — | — | — | — | — | — | {} | — | {unloaded} | {} | — |",
-                point.status.outcome(),
+        if let Some(report) = point.measured() {
+            let errors = report.errors.failures();
+            let bold = |count: u64| {
+                if count > 0 {
+                    format!("**{count}**")
+                } else {
+                    "0".to_owned()
+                }
+            };
+            let near = |f: f64| pct_against(f, NEAR_BOUND);
+            cells.extend([
+                rate(Some(report.req_per_sec)),
+                ms(report.latency.mean_us),
+                ms(report.latency.max_us),
+                ms(report.latency.p50_us),
+                ms(report.latency.p99_us),
+                bold(errors),
+                bold(report.errors.timeout),
+                derived.in_flight.map_or_else(dash, |f| format!("{f:.1}")),
+                point
+                    .samples
+                    .server_cpu_s
+                    .map_or_else(dash, |s| format!("{s:.2}")),
+                point
+                    .samples
+                    .server_peak_rss_kb
+                    .map_or_else(dash, megabytes),
+                point
+                    .samples
+                    .server_threads_max
+                    .map_or_else(dash, |t| t.to_string()),
                 rate(derived.bound),
+                derived.fraction.map_or_else(dash, near),
+                unloaded,
                 rate(derived.effective_bound),
-            );
-            continue;
-        };
-        let errors = report.errors.failures();
-        let bold = |count: u64| {
-            if count > 0 {
-                format!("**{count}**")
-            } else {
-                "0".to_owned()
-            }
-        };
-        let _ = writeln!(
-            md,
-            "{line} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {unloaded} | {} | {} |",
-            rate(Some(report.req_per_sec)),
-            ms(report.latency.mean_us),
-            ms(report.latency.max_us),
-            ms(report.latency.p50_us),
-            ms(report.latency.p99_us),
-            bold(errors),
-            bold(report.errors.timeout),
-            derived.in_flight.map_or("—".to_owned(), |f| format!("{f:.1}")),
-            point.samples.server_cpu_s.map_or("—".to_owned(), |s| format!("{s:.2}")),
-            point.samples.server_peak_rss_kb.map_or("—".to_owned(), megabytes),
-            point.samples.server_threads_max.map_or("—".to_owned(), |t| t.to_string()),
-            rate(derived.bound),
-            derived.fraction.map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND)),
-            rate(derived.effective_bound),
-            derived.effective_fraction.map_or("—".to_owned(), |f| pct_against(f, NEAR_BOUND)),
-        );
+                derived.effective_fraction.map_or_else(dash, near),
+            ]);
+        } else {
+            cells.push(format!("**{}**", point.status.outcome()));
+            cells.extend(std::iter::repeat_with(dash).take(10));
+            cells.extend([rate(derived.bound), dash(), unloaded]);
+            cells.extend([rate(derived.effective_bound), dash()]);
+        }
+        table.row(&cells.iter().map(|c| c as &dyn Display).collect::<Vec<_>>());
     }
 }
 
@@ -865,29 +858,23 @@ fn across_runs(md: &mut String, variants: &[VariantSummary<'_>]) {
         md,
         "\n## Across runs\n\nEach variant's runs were interleaved with the others' (run 1 of every variant, then run 2, ...). Mean of the runs, with the smallest and largest in brackets:\n"
     );
-    let _ = writeln!(
-        md,
-        "| Variant | Runs | Req/sec | Avg latency | p99 | Of bound | Unloaded latency | Of effective | CPU per request |\n|---|---|---|---|---|---|---|---|---|"
-    );
+    let mut table = Table::new(md, "Variant | Runs | Req/sec | Avg latency | p99 | Of bound | Unloaded latency | Of effective | CPU per request");
     for variant in variants {
-        let _ = writeln!(
-            md,
-            "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
-            variant.name,
-            variant.runs(),
-            if variant.not_measured > 0 {
-                format!(" (+{} not measured)", variant.not_measured)
-            } else {
-                String::new()
-            },
-            spread_text(variant.rate(), |r| rate(Some(r))),
-            spread_text(variant.latency(), |us| ms(Some(us))),
-            spread_text(variant.p99(), |us| ms(Some(us))),
-            spread_text(variant.fraction(), pct),
-            spread_text(variant.unloaded(), |us| ms(Some(us))),
-            spread_text(variant.effective_fraction(), pct),
-            spread_text(variant.cpu_per_request_us(), |us| format!("{us:.0} µs")),
-        );
+        let runs = match variant.not_measured {
+            0 => variant.runs().to_string(),
+            n => format!("{} (+{n} not measured)", variant.runs()),
+        };
+        table.row(&[
+            &variant.name,
+            &runs,
+            &spread_text(variant.rate(), |r| rate(Some(r))),
+            &spread_text(variant.latency(), |us| ms(Some(us))),
+            &spread_text(variant.p99(), |us| ms(Some(us))),
+            &spread_text(variant.fraction(), pct),
+            &spread_text(variant.unloaded(), |us| ms(Some(us))),
+            &spread_text(variant.effective_fraction(), pct),
+            &spread_text(variant.cpu_per_request_us(), |us| format!("{us:.0} µs")),
+        ]);
     }
 }
 
@@ -1161,10 +1148,7 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
         md,
         "\n## Rust and Python, side by side\n\nThe same architecture in both languages, measured in this run, on this machine, under the\nsame load. The last column is the seed's own Python figures, from the seed's machine (unknown\nhardware): shown for orientation, never compared with this run's numbers.\n"
     );
-    let _ = writeln!(
-        md,
-        "| Architecture | Rust | Python | Rust ÷ Python (req/s) | Python ÷ Rust (avg latency) | CPU per request, Rust / Python | The seed's Python, its machine |\n|---|---|---|---|---|---|---|"
-    );
+    let mut table = Table::new(md, "Architecture | Rust | Python | Rust ÷ Python (req/s) | Python ÷ Rust (avg latency) | CPU per request, Rust / Python | The seed's Python, its machine");
     for Pair { kind, rust, python } in &pairs {
         let seed = languages::seed(kind).map_or("—".to_owned(), |seed| {
             format!(
@@ -1178,14 +1162,15 @@ fn languages_section(md: &mut String, variants: &[VariantSummary<'_>]) {
             (Some(r), Some(p)) => format!("{:.0} µs / {:.0} µs", r.mean, p.mean),
             _ => "—".to_owned(),
         };
-        let _ = writeln!(
-            md,
-            "| {kind} | {} | {} | {} | {} | {cpu} | {seed} |",
-            language_cell(rust),
-            language_cell(python),
-            times(mean_rate(rust) / mean_rate(python)),
-            times(mean_latency(python) / mean_latency(rust)),
-        );
+        table.row(&[
+            kind,
+            &language_cell(rust),
+            &language_cell(python),
+            &times(mean_rate(rust) / mean_rate(python)),
+            &times(mean_latency(python) / mean_latency(rust)),
+            &cpu,
+            &seed,
+        ]);
     }
     let _ = writeln!(
         md,
@@ -1233,21 +1218,19 @@ fn timer_section(md: &mut String, variants: &[VariantSummary<'_>]) {
         tokio.name,
         timerfd.name,
     );
-    let _ = writeln!(
+    let mut table = Table::new(
         md,
-        "| Variant | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request |\n|---|---|---|---|---|---|"
+        "Variant | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request",
     );
     for v in [tokio, timerfd] {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} |",
-            v.name,
-            spread_text(v.rate(), |r| rate(Some(r))),
-            spread_text(v.fraction(), pct),
-            spread_text(v.latency(), |us| ms(Some(us))),
-            spread_text(v.unloaded(), |us| ms(Some(us))),
-            spread_text(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
-        );
+        table.row(&[
+            &v.name,
+            &spread_text(v.rate(), |r| rate(Some(r))),
+            &spread_text(v.fraction(), pct),
+            &spread_text(v.latency(), |us| ms(Some(us))),
+            &spread_text(v.unloaded(), |us| ms(Some(us))),
+            &spread_text(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
+        ]);
     }
     if let Some(split) = timers::attribute(tokio_side, timerfd_side) {
         let _ = writeln!(
@@ -1312,10 +1295,23 @@ impl super::RunReport for BenchReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{point, run};
 
     const META: &str = r#"{"kind": "bench", "threads": 4, "connections": 10, "duration": "10s",
         "timeout": "10s", "warmup": "1s", "runs": 1, "delay_ms": 10, "workers": 1, "cores": 2}"#;
+
+    #[test]
+    fn a_point_not_measured_keeps_its_load_bound_and_unloaded_latency_in_the_table() {
+        let mut failed = point(2, "sync-server", "rust", "sync", 0.0, 0.0);
+        (failed.status, failed.load.connections) = (Status::Failed("no answer".to_owned()), 50);
+        failed.unloaded = Some(crate::testing::report(90.0, 10_500.0));
+        let mut md = String::new();
+        let measured = point(1, "async-server", "rust", "async", 900.0, 11_000.0);
+        table(&mut md, &run(vec![measured, failed], META));
+        let row = "| sync-server | 50 | 10 ms | 1 | **FAILED** | — | — | — | — | — | — | — | — | — | — | 100 | — | 10.50 ms / 10.50 ms | 95.2 | — |\n";
+        assert!(md.ends_with(row), "{md}");
+    }
 
     #[test]
     fn the_load_line_gives_the_threads_wrk_really_ran() {

@@ -17,6 +17,7 @@ pub mod latency_charts;
 pub mod markdown;
 pub mod real_call;
 pub mod sweep;
+pub mod table;
 pub mod timer_sweep;
 
 use crate::model::{Run, RunKind};

@@ -8,6 +8,7 @@ use crate::analysis::variants::VariantSummary;
 use crate::model::Downstream;
 use crate::output::format::{ms, pct, pct_against, rate, times};
 use crate::output::markdown::spread_text;
+use crate::output::table::Table;
 
 /// The section, where the run measured a variant both ways; nothing otherwise.
 pub fn section(md: &mut String, variants: &[VariantSummary<'_>]) {
@@ -42,13 +43,26 @@ pub fn section(md: &mut String, variants: &[VariantSummary<'_>]) {
 
 /// The table of each variant both ways, and a verdict per variant (the README's block too).
 pub fn comparison(md: &mut String, pairs: &[Pair<'_, '_>]) {
-    let _ = writeln!(
-        md,
-        "| Variant | Wait | Req/sec | p50 | p99 | Unloaded | Downstream alone | Effective bound | Of effective | Server CPU / request | Downstream CPU / request | Errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
-    );
+    let mut table = Table::new(md, "Variant | Wait | Req/sec | p50 | p99 | Unloaded | Downstream alone | Effective bound | Of effective | Server CPU / request | Downstream CPU / request | Errors");
+    let latency = |us: f64| ms(Some(us));
+    let micros = |us: f64| format!("{us:.0} µs");
     for pair in pairs {
-        row(md, pair.sleep, "sleep");
-        row(md, pair.call, "real call");
+        for (variant, wait) in [(pair.sleep, "sleep"), (pair.call, "real call")] {
+            table.row(&[
+                &variant.name,
+                &wait,
+                &spread_text(variant.rate(), |r| rate(Some(r))),
+                &spread_text(variant.p50(), latency),
+                &spread_text(variant.p99(), latency),
+                &spread_text(variant.unloaded(), latency),
+                &spread_text(variant.downstream_unloaded(), latency),
+                &spread_text(variant.effective_bound(), |r| rate(Some(r))),
+                &spread_text(variant.effective_fraction(), pct),
+                &spread_text(variant.cpu_per_request_us(), micros),
+                &spread_text(variant.downstream_cpu_per_request_us(), micros),
+                &(variant.errors() + variant.timeouts()),
+            ]);
+        }
     }
     md.push('\n');
     for pair in pairs {
@@ -61,26 +75,6 @@ fn short_command(command: &str) -> String {
     let (program, args) = command.split_once(' ').unwrap_or((command, ""));
     let program = program.rsplit('/').next().unwrap_or(program);
     format!("{program} {args}").trim_end().to_owned()
-}
-
-fn row(md: &mut String, variant: &VariantSummary<'_>, wait: &str) {
-    let latency = |us: f64| ms(Some(us));
-    let micros = |us: f64| format!("{us:.0} µs");
-    let _ = writeln!(
-        md,
-        "| {} | {wait} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        variant.name,
-        spread_text(variant.rate(), |r| rate(Some(r))),
-        spread_text(variant.p50(), latency),
-        spread_text(variant.p99(), latency),
-        spread_text(variant.unloaded(), latency),
-        spread_text(variant.downstream_unloaded(), latency),
-        spread_text(variant.effective_bound(), |r| rate(Some(r))),
-        spread_text(variant.effective_fraction(), pct),
-        spread_text(variant.cpu_per_request_us(), micros),
-        spread_text(variant.downstream_cpu_per_request_us(), micros),
-        variant.errors() + variant.timeouts(),
-    );
 }
 
 /// One variant's verdict: how far the real call is from the sleep, and why.

@@ -17,6 +17,7 @@ use crate::output::markdown::{
     threads_flag,
 };
 use crate::output::real_call::of_sleep;
+use crate::output::table::Table;
 use crate::parse::meta::{or_unknown, Span};
 
 /// A chart the sweep draws: its file (without extension), what it shows, its sweep.
@@ -236,9 +237,10 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
     let timerfd_curve = sweep::curve(run, Sweep::Connections, base, timerfd);
     let _ = writeln!(
         md,
-        "\n## tokio's timer against a timerfd (connections, at {} ms)\n\n{tokio} sleeps with `tokio::time::sleep` (1 ms ticks, each deadline rounded up), {timerfd} with a timerfd (nanosecond deadlines). The gap between them splits in two by Little's law: the timer's part comes from the difference in unloaded latency (one request alone), the load's part is the rest.\n\n| Connections | {tokio} req/s | {timerfd} req/s | Gap | Due to the timer | Due to the load | Unloaded latency, {tokio} / {timerfd} |\n|---|---|---|---|---|---|---|",
+        "\n## tokio's timer against a timerfd (connections, at {} ms)\n\n{tokio} sleeps with `tokio::time::sleep` (1 ms ticks, each deadline rounded up), {timerfd} with a timerfd (nanosecond deadlines). The gap between them splits in two by Little's law: the timer's part comes from the difference in unloaded latency (one request alone), the load's part is the rest.\n",
         base.delay_ms
     );
+    let mut table = Table::new(md, &format!("Connections | {tokio} req/s | {timerfd} req/s | Gap | Due to the timer | Due to the load | Unloaded latency, {tokio} / {timerfd}"));
     for tokio_point in &tokio_curve {
         let x = Sweep::Connections.x(&tokio_point.point);
         let Some(timerfd_point) = timerfd_curve
@@ -253,19 +255,15 @@ fn timers_along_connections(md: &mut String, run: &Run, base: Base, names: &[Str
         let Some(split) = timers::attribute(a, b) else {
             continue;
         };
-        let _ = writeln!(
-            md,
-            "| {x} | {}{} | {}{} | {} | {} | {} | {} / {} |",
-            rate(Some(a.rate)),
-            runs_range(tokio_point),
-            rate(Some(b.rate)),
-            runs_range(timerfd_point),
-            signed_rate(split.rate_gap),
-            signed_rate(split.timer_rate),
-            signed_rate(split.load_rate),
-            ms(Some(a.unloaded_us)),
-            ms(Some(b.unloaded_us)),
-        );
+        table.row(&[
+            &x,
+            &format!("{}{}", rate(Some(a.rate)), runs_range(tokio_point)),
+            &format!("{}{}", rate(Some(b.rate)), runs_range(timerfd_point)),
+            &signed_rate(split.rate_gap),
+            &signed_rate(split.timer_rate),
+            &signed_rate(split.load_rate),
+            &format!("{} / {}", ms(Some(a.unloaded_us)), ms(Some(b.unloaded_us))),
+        ]);
     }
 }
 
@@ -309,13 +307,12 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
         return None;
     }
     for (sleep, call) in pairs {
-        let _ = writeln!(
-            md,
-            "\n| Connections | {sleep} req/s | {call} req/s | Real ÷ sleep | Unloaded, sleep / real call | Server CPU per request, sleep / real call | Server busy (cores), sleep / real call | Downstream CPU per request |\n|---|---|---|---|---|---|---|---|"
-        );
+        md.push('\n');
+        let mut table = Table::new(&mut md, &format!("Connections | {sleep} req/s | {call} req/s | Real ÷ sleep | Unloaded, sleep / real call | Server CPU per request, sleep / real call | Server busy (cores), sleep / real call | Downstream CPU per request"));
         let sleep_curve = sweep::curve(run, Sweep::Connections, base, sleep);
         let call_curve = sweep::curve(run, Sweep::Connections, base, call);
         let mut parted: Vec<String> = Vec::new();
+        let rate_runs = |r: f64, m: &Merged<'_>| format!("{}{}", rate(Some(r)), runs_range(m));
         for sleep_point in &sleep_curve {
             let x = Sweep::Connections.x(&sleep_point.point);
             let Some(call_point) = call_curve
@@ -340,21 +337,16 @@ pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
             let downstream = b
                 .downstream_cpu_per_request_us()
                 .map_or_else(|| "—".to_owned(), |us| format!("{us:.0} µs"));
-            let _ = writeln!(
-                md,
-                "| {x} | {}{} | {}{} | {} | {} / {} | {} / {} | {} / {} | {downstream} |",
-                rate(Some(a_report.req_per_sec)),
-                runs_range(sleep_point),
-                rate(Some(b_report.req_per_sec)),
-                runs_range(call_point),
-                ratio.map_or("—".to_owned(), of_sleep),
-                ms(unloaded(a)),
-                ms(unloaded(b)),
-                cpu_per_request(a),
-                cpu_per_request(b),
-                busy(a),
-                busy(b),
-            );
+            table.row(&[
+                &x,
+                &rate_runs(a_report.req_per_sec, sleep_point),
+                &rate_runs(b_report.req_per_sec, call_point),
+                &ratio.map_or("—".to_owned(), of_sleep),
+                &format!("{} / {}", ms(unloaded(a)), ms(unloaded(b))),
+                &format!("{} / {}", cpu_per_request(a), cpu_per_request(b)),
+                &format!("{} / {}", busy(a), busy(b)),
+                &downstream,
+            ]);
         }
         let _ = if parted.is_empty() {
             writeln!(

@@ -17,6 +17,7 @@ use crate::output::markdown::{
     chart_line, core_use, cores_line, incomplete_banner, machine_line, spread_text, threads_flag,
     CoreUse,
 };
+use crate::output::table::Table;
 use crate::parse::meta::or_unknown;
 
 /// The chart's file, without extension, and what it shows.
@@ -79,12 +80,15 @@ pub fn tables(md: &mut String, run: &Run, rows: &[TimerRow<'_>]) {
     for count in connections {
         let group: Vec<&TimerRow<'_>> = rows.iter().filter(|r| r.connections == count).collect();
         let bound = group.iter().find_map(|row| row.bound());
+        let bound = bound.map_or(String::new(), |b| {
+            format!(" (bound {} req/s)", thousands(b))
+        });
         let _ = writeln!(
             md,
-            "### {} connections{}\n\n| Timer | Req/sec | Of bound | Unloaded latency | CPU per request | Loop wake-ups/s | Timer wake-ups/s | Requests per wake-up | Own cores used |\n|---|---|---|---|---|---|---|---|---|",
-            thousands(f64::from(count)),
-            bound.map_or(String::new(), |b| format!(" (bound {} req/s)", thousands(b))),
+            "### {} connections{bound}\n",
+            thousands(f64::from(count))
         );
+        let mut table = Table::new(md, "Timer | Req/sec | Of bound | Unloaded latency | CPU per request | Loop wake-ups/s | Timer wake-ups/s | Requests per wake-up | Own cores used");
         for row in group {
             if row.measured() == 0 {
                 let why = row
@@ -93,22 +97,20 @@ pub fn tables(md: &mut String, run: &Run, rows: &[TimerRow<'_>]) {
                     .find_map(|p| p.status.reason().map(str::to_owned))
                     .unwrap_or_else(|| "not measured".to_owned());
                 let outcome = row.runs.first().map_or("FAILED", |p| p.status.outcome());
-                let _ = writeln!(md, "| {} | {outcome}: {why} | | | | | | | |", row.name());
+                table.row(&[&row.name(), &format!("{outcome}: {why}")]);
                 continue;
             }
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                row.name(),
-                spread_text(row.rate(), thousands),
-                spread_text(row.of_bound(), |f| pct_against(f, SEED_TARGET)),
-                spread_text(row.unloaded_us(), |us| ms(Some(us))),
-                spread_text(row.cpu_per_request_us(), cpu_us),
-                spread_text(row.loop_wakeups_per_s(), thousands),
-                spread_text(row.timer_wakeups_per_s(), thousands),
-                spread_text(row.requests_per_loop_wakeup(), |r| format!("{r:.1}")),
-                own_cores(run, row),
-            );
+            table.row(&[
+                &row.name(),
+                &spread_text(row.rate(), thousands),
+                &spread_text(row.of_bound(), |f| pct_against(f, SEED_TARGET)),
+                &spread_text(row.unloaded_us(), |us| ms(Some(us))),
+                &spread_text(row.cpu_per_request_us(), cpu_us),
+                &spread_text(row.loop_wakeups_per_s(), thousands),
+                &spread_text(row.timer_wakeups_per_s(), thousands),
+                &spread_text(row.requests_per_loop_wakeup(), |r| format!("{r:.1}")),
+                &own_cores(run, row),
+            ]);
         }
         md.push('\n');
     }
@@ -140,32 +142,27 @@ pub fn targets_section(md: &mut String, rows: &[TimerRow<'_>]) {
     if targets.is_empty() {
         return;
     }
+    let high_load = thousands(f64::from(HIGH_LOAD_CONNECTIONS));
     let _ = writeln!(
         md,
-        "### Each slack against the targets\n\nAt the seed's load ({SEED_CONNECTIONS} connections) the timerfd should reach {} of the bound; at {} connections, {} of tokio's timer's req/s.\n\n| Slack | At {SEED_CONNECTIONS} connections, of bound | At {}, of tokio's req/s | CPU per request at {SEED_CONNECTIONS} | Meets them |\n|---|---|---|---|---|",
+        "### Each slack against the targets\n\nAt the seed's load ({SEED_CONNECTIONS} connections) the timerfd should reach {} of the bound; at {high_load} connections, {} of tokio's timer's req/s.\n",
         pct(SEED_TARGET),
-        thousands(f64::from(HIGH_LOAD_CONNECTIONS)),
         pct(HIGH_LOAD_TARGET),
-        thousands(f64::from(HIGH_LOAD_CONNECTIONS)),
     );
+    let mut table = Table::new(md, &format!("Slack | At {SEED_CONNECTIONS} connections, of bound | At {high_load}, of tokio's req/s | CPU per request at {SEED_CONNECTIONS} | Meets them"));
+    let against = |f: Option<f64>, goal| f.map_or("—".to_owned(), |f| pct_against(f, goal));
     for target in &targets {
-        let _ = writeln!(
-            md,
-            "| {} µs | {} | {} | {} | {} |",
-            number(target.slack_us),
-            target
-                .seed_of_bound
-                .map_or("—".to_owned(), |f| pct_against(f, SEED_TARGET)),
-            target
-                .high_load_of_tokio
-                .map_or("—".to_owned(), |f| pct_against(f, HIGH_LOAD_TARGET)),
-            target.seed_cpu_us.map_or("—".to_owned(), cpu_us),
-            match target.meets() {
+        table.row(&[
+            &format!("{} µs", number(target.slack_us)),
+            &against(target.seed_of_bound, SEED_TARGET),
+            &against(target.high_load_of_tokio, HIGH_LOAD_TARGET),
+            &target.seed_cpu_us.map_or("—".to_owned(), cpu_us),
+            &match target.meets() {
                 Some(true) => "yes",
                 Some(false) => "no",
                 None => "not measured",
             },
-        );
+        ]);
     }
     let meeting: Vec<_> = targets.iter().filter(|t| t.meets() == Some(true)).collect();
     let cheapest = meeting
