@@ -18,9 +18,6 @@ pub enum Sweep {
 }
 
 impl Sweep {
-    /// All three, in the order the report shows them.
-    pub const ALL: [Self; 3] = [Self::Connections, Self::Delay, Self::Workers];
-
     /// Its name in numbers.txt's `sweeps=`.
     pub fn name(self) -> &'static str {
         match self {

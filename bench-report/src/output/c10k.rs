@@ -8,12 +8,11 @@ use std::fmt::Write as _;
 use crate::analysis::c10k::{self, Breaks, Cost, Fit, BUSY_MACHINE_SHARE, ERRORS_ALLOWED};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
+use crate::output::bench::{chart_line, cores_line, incomplete_banner, machine_line, threads_flag};
 use crate::output::charts::{machine, LineRow, Planned};
 use crate::output::csv::{fixed, to_string, us};
 use crate::output::format::{megabytes, ms, pct, rate, thousands};
-use crate::output::markdown::{
-    chart_line, cores_line, incomplete_banner, machine_line, threads_flag,
-};
+use crate::output::quote::{self, chart_images, opening};
 use crate::output::sweep::{load_text, variants};
 use crate::output::table::Table;
 use crate::parse::meta::{or, or_unknown, Text};
@@ -614,21 +613,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     limits_section(&mut md, run);
     md.push('\n');
     how_section(&mut md, run);
-    crate::output::markdown::load_generators_section(&mut md, run, "## Load generators");
-    md
-}
-
-/// The README's part of a C10k run: what a connection costs each variant, the table and a
-/// sentence per variant.
-pub fn readme(run: &Run) -> String {
-    let names = variants(run);
-    let costs = c10k::costs(run, &names);
-    let mut md = String::new();
-    costs_table(&mut md, &costs);
-    md.push('\n');
-    for cost in &costs {
-        cost_sentence(&mut md, run, cost);
-    }
+    crate::output::bench::load_generators_section(&mut md, run, "## Load generators");
     md
 }
 
@@ -854,6 +839,27 @@ impl super::RunReport for C10kReport {
             ("c10k.csv", csv(run)),
         ]
     }
+}
+
+/// The README's part of a C10k run: what a connection costs each variant (the table and a
+/// sentence per variant), and its two charts of the costs.
+pub fn readme(run: &Run) -> String {
+    let (mut md, path) = opening(
+        run,
+        "make sweep-c10k",
+        &quote::machine(run),
+        &format!("{} points, one run", run.points.len()),
+    );
+    let names = variants(run);
+    let costs = c10k::costs(run, &names);
+    costs_table(&mut md, &costs);
+    md.push('\n');
+    for cost in &costs {
+        cost_sentence(&mut md, run, cost);
+    }
+    md.push('\n');
+    chart_images(&mut md, run, &path, CHARTS);
+    md
 }
 
 #[cfg(test)]

@@ -29,8 +29,8 @@ pub fn machine(run: &Run) -> String {
         return hosts;
     }
     let cpu = or(run.meta.cpu_model.as_ref(), "unknown CPU");
-    match crate::output::markdown::placement(run) {
-        Some(crate::output::markdown::Placement::Split { servers, client }) => {
+    match crate::output::bench::placement(run) {
+        Some(crate::output::bench::Placement::Split { servers, client }) => {
             format!("{cpu}, the servers on core(s) {servers}, wrk on core(s) {client}")
         }
         _ => format!(
@@ -48,7 +48,7 @@ pub fn hosts_title(run: &Run, client: &str) -> Option<String> {
     if hosts.is_empty() {
         return None;
     }
-    Some(crate::output::markdown::hosts_text(
+    Some(crate::output::bench::hosts_text(
         hosts,
         client,
         |host| match (&host.cpu_model, &host.cores) {
@@ -108,7 +108,7 @@ pub fn bench(run: &Run) -> Option<Planned> {
         title: vec![
             format!(
                 "The seed's comparison: wrk {} -c{} -d{}, {} ms delay, {} worker(s)",
-                crate::output::markdown::threads_flag(&run.points),
+                crate::output::bench::threads_flag(&run.points),
                 or_unknown(meta.connections),
                 or_unknown(meta.duration.as_ref()),
                 or_unknown(meta.delay_ms),

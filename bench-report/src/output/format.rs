@@ -58,11 +58,6 @@ pub fn pct_against(fraction: f64, threshold: f64) -> String {
     format!("{:.2}%", cut / 100.0)
 }
 
-/// Seconds with two decimals: "1.44 s".
-pub fn seconds(value: f64) -> String {
-    format!("{value:.2} s")
-}
-
 /// A whole number with thousands separators: "10,000".
 pub fn thousands(value: f64) -> String {
     let rounded = value.round();

@@ -11,12 +11,13 @@ use crate::analysis::latency::{
 };
 use crate::analysis::observations::LOWER_FACTOR;
 use crate::model::Run;
+use crate::output::bench::{
+    chart_line, hosts_line, incomplete_banner, machine_line, placement, Placement,
+};
 use crate::output::csv::{fixed, to_string, us};
 use crate::output::format::{ms, pct, rate, thousands};
 use crate::output::latency_charts::{Pick, CHARTS};
-use crate::output::markdown::{
-    chart_line, hosts_line, incomplete_banner, machine_line, placement, Placement,
-};
+use crate::output::quote::{chart_images, machine_with, opening};
 use crate::parse::meta::or_unknown;
 use crate::parse::oha::{Length, OhaReport};
 
@@ -113,16 +114,6 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     md.push_str("## Every point\n\n");
     table(&mut md, run);
     how_it_was_run(&mut md, run);
-    md
-}
-
-/// The README's part of a latency run: the answer to the seed's second question and each
-/// variant's knee (their headings are the summary's).
-pub fn readme(run: &Run) -> String {
-    let names = variants(run);
-    let mut md = String::new();
-    answer_section(&mut md, run, &names);
-    knees_section(&mut md, run, &names);
     md
 }
 
@@ -556,4 +547,20 @@ impl super::RunReport for LatencyReport {
     fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
         vec![("summary.csv", csv(run))]
     }
+}
+
+/// The open-loop run: its two charts, then where "the async server has lower latency" holds
+/// and where each variant's knee is.
+pub fn readme(run: &Run) -> String {
+    let (mut md, path) = opening(
+        run,
+        "make latency",
+        &machine_with(run, "oha (and wrk, for each point's unloaded latency)"),
+        &format!("{} points, one run", run.points.len()),
+    );
+    chart_images(&mut md, run, &path, CHARTS);
+    let names = variants(run);
+    answer_section(&mut md, run, &names);
+    knees_section(&mut md, run, &names);
+    md
 }

@@ -1,21 +1,28 @@
 //! Writers: each kind of run's report, behind one trait ([`RunReport`]), and what they share.
 //! Figures are printed by [`format`] alone, so a figure reads the same everywhere.
 //!
-//! - [`markdown`]: a bench run (and a folder of wrk logs), and the parts of its prose that
+//! - [`bench`]: a bench run (and a folder of wrk logs), and the parts of its prose that
 //!   the other kinds share (the table of points, the machine and its hosts, what to look at);
 //! - [`sweep`], [`latency`] (with [`latency_charts`]), [`c10k`], [`timer_sweep`]: the other
 //!   kinds, each with its summary, its CSV and its charts;
 //! - [`charts`]: the bench and sweep charts; [`csv`]: summary.csv of the closed-loop runs;
-//!   [`real_call`]: the real downstream call's section, in bench and sweep reports.
+//!   [`real_call`]: the real downstream call's section, in bench and sweep reports;
+//!   [`table`]: the markdown table builder.
+//!
+//! Each kind also writes its README blocks (its `readme*` functions, which
+//! [`crate::readme`] splices in), opening each the way [`quote`] says; [`robustness`] is the
+//! battery's block.
 
+pub mod bench;
 pub mod c10k;
 pub mod charts;
 pub mod csv;
 pub mod format;
 pub mod latency;
 pub mod latency_charts;
-pub mod markdown;
+pub mod quote;
 pub mod real_call;
+pub mod robustness;
 pub mod sweep;
 pub mod table;
 pub mod timer_sweep;
@@ -36,7 +43,7 @@ pub trait RunReport {
 /// The report of a kind of run.
 pub fn report_for(kind: RunKind) -> &'static dyn RunReport {
     match kind {
-        RunKind::Bench | RunKind::Logs => &markdown::BenchReport,
+        RunKind::Bench | RunKind::Logs => &bench::BenchReport,
         RunKind::Sweep => &sweep::SweepReport,
         RunKind::Latency => &latency::LatencyReport,
         RunKind::C10k => &c10k::C10kReport,

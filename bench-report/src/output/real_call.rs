@@ -4,10 +4,13 @@
 use std::fmt::Write as _;
 
 use crate::analysis::real_call::{pairs, Pair, HOLDS_WITHIN};
+use crate::analysis::variants::summaries;
 use crate::analysis::variants::VariantSummary;
 use crate::model::Downstream;
+use crate::model::Run;
+use crate::output::bench::spread_text;
 use crate::output::format::{ms, pct, pct_against, rate, times};
-use crate::output::markdown::spread_text;
+use crate::output::quote::{chart_images, machine, opening, runs_text};
 use crate::output::table::Table;
 
 /// The section, where the run measured a variant both ways; nothing otherwise.
@@ -205,4 +208,55 @@ pub fn of_sleep(ratio: f64) -> String {
         1.0 + HOLDS_WITHIN
     };
     pct_against(ratio, threshold)
+}
+
+/// Each variant sleeping and calling a real downstream, in one run (`DOWNSTREAM=both`).
+pub fn readme(run: &Run) -> String {
+    let variants = summaries(run);
+    let pairs = crate::analysis::real_call::pairs(&variants);
+    let (mut md, _) = opening(
+        run,
+        "make bench DOWNSTREAM=both",
+        &machine(run),
+        &runs_text(run),
+    );
+    if pairs.is_empty() {
+        md.push_str("This run has no variant measured both ways.\n");
+    } else {
+        crate::output::real_call::comparison(&mut md, &pairs);
+    }
+    md
+}
+
+/// A connections sweep with `--downstream both`: each variant's sleep and real call along
+/// the connections, with the throughput chart.
+pub fn readme_sweep(run: &Run) -> String {
+    let (mut md, path) = opening(
+        run,
+        "make sweep DOWNSTREAM=both",
+        &machine(run),
+        &format!(
+            "the connections only, {}",
+            runs_text(run).replace("per variant", "per point")
+        ),
+    );
+    chart_images(
+        &mut md,
+        run,
+        &path,
+        [(
+            "throughput-vs-connections",
+            "Throughput against connections, each variant sleeping and calling a real downstream",
+        )],
+    );
+    let body = crate::output::sweep::real_calls(
+        run,
+        crate::output::sweep::base(run),
+        &crate::output::sweep::variants(run),
+    );
+    md.push_str(body.as_deref().map_or(
+        "This sweep has no variant measured both ways.\n",
+        str::trim_start,
+    ));
+    md
 }

@@ -11,11 +11,12 @@ use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Base, Sweep};
 use crate::analysis::timers::{self, Side};
 use crate::model::{Family, Point, Run};
-use crate::output::format::{megabytes, ms, pct, pct_against, rate};
-use crate::output::markdown::{
+use crate::output::bench::{
     self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
     threads_flag,
 };
+use crate::output::format::{megabytes, ms, pct, pct_against, rate};
+use crate::output::quote::{self, chart_images, machine, opening, runs_text};
 use crate::output::real_call::of_sleep;
 use crate::output::table::Table;
 use crate::parse::meta::{or_unknown, Span};
@@ -160,10 +161,10 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     how_it_was_run(&mut md, run);
 
     md.push_str("\n## Every point\n\n");
-    markdown::table(&mut md, run);
-    markdown::explain_columns(&mut md);
-    markdown::what_to_look_at(&mut md, run, "### What to look at, point by point");
-    markdown::load_generators_section(&mut md, run, "### Load generators");
+    bench::table(&mut md, run);
+    bench::explain_columns(&mut md);
+    bench::what_to_look_at(&mut md, run, "### What to look at, point by point");
+    bench::load_generators_section(&mut md, run, "### Load generators");
     md
 }
 
@@ -756,4 +757,129 @@ impl super::RunReport for SweepReport {
     fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
         vec![("summary.csv", super::csv::write(run))]
     }
+}
+
+/// The reference sweep's figures, per variant: one sentence each, every figure in place.
+#[allow(clippy::too_many_lines)]
+pub fn readme(run: &Run) -> String {
+    let base = self::base(run);
+    let names = self::variants(run);
+    let (mut md, path) = opening(
+        run,
+        "make sweep",
+        &machine(run),
+        &format!(
+            "{} points, {}",
+            run.points.iter().filter(|p| p.run <= 1).count(),
+            runs_text(run).replace("per variant", "per point")
+        ),
+    );
+    chart_images(
+        &mut md,
+        run,
+        &path,
+        self::CHARTS.map(|(file, alt, _)| (file, alt)),
+    );
+    let curve = |name: &str, sweep: Sweep| crate::analysis::sweep::curve(run, sweep, base, name);
+    let at = |name: &str, sweep: Sweep, x: f64| {
+        curve(name, sweep)
+            .into_iter()
+            .find(|m| sweep.x(&m.point).total_cmp(&x).is_eq() && m.point.status.is_ok())
+    };
+    for name in &names {
+        let points = curve(name, Sweep::Connections);
+        let measured: Vec<_> = points.iter().filter(|m| m.point.status.is_ok()).collect();
+        let (Some(first), Some(last)) = (measured.first(), measured.last()) else {
+            continue;
+        };
+        let rate_of = |m: &crate::analysis::runs::Merged<'_>| {
+            let mean = m.point.measured().map_or(0.0, |r| r.req_per_sec);
+            match m.spread(|p| p.measured().map(|r| r.req_per_sec)) {
+                Some(s) if s.count > 1 => format!(
+                    "{} ({}–{})",
+                    quote::req(mean),
+                    quote::req(s.min),
+                    quote::req(s.max)
+                ),
+                _ => quote::req(mean),
+            }
+        };
+        let fraction = |m: &crate::analysis::runs::Merged<'_>| {
+            crate::analysis::bounds::derive(&m.point)
+                .fraction
+                .map_or("—".to_owned(), pct)
+        };
+        let p50 = |m: &crate::analysis::runs::Merged<'_>| {
+            ms(m.point.measured().and_then(|r| r.latency.p50_us))
+        };
+        let _ = write!(
+            md,
+            "- **{name}**, connections {}–{} at {} ms: {} req/s ({} of its bound) at c={}, {} req/s ({}) at c={}; p50 latency {} at c={}, {} at c={}.",
+            first.point.load.connections,
+            last.point.load.connections,
+            base.delay_ms,
+            rate_of(first),
+            fraction(first),
+            first.point.load.connections,
+            rate_of(last),
+            fraction(last),
+            last.point.load.connections,
+            p50(first),
+            first.point.load.connections,
+            p50(last),
+            last.point.load.connections,
+        );
+        if let Some(base_point) = at(name, Sweep::Connections, f64::from(base.connections)) {
+            let _ = write!(
+                md,
+                " At {} connections: {} req/s, {} of its bound.",
+                base.connections,
+                rate_of(&base_point),
+                fraction(&base_point)
+            );
+        }
+        let samples = &last.point.samples;
+        if let (Some(rss), Some(threads)) = (samples.server_peak_rss_kb, samples.server_threads_max)
+        {
+            let _ = write!(
+                md,
+                " At c={}: peak RSS {:.1} MB, {} threads.",
+                last.point.load.connections,
+                rss as f64 / 1024.0,
+                threads
+            );
+        }
+        let workers = curve(name, Sweep::Workers);
+        let worker_figures: Vec<String> = workers
+            .iter()
+            .filter(|m| m.point.status.is_ok())
+            .map(|m| {
+                format!(
+                    "{} req/s with {} ({})",
+                    rate_of(m),
+                    m.point.load.workers,
+                    fraction(m)
+                )
+            })
+            .collect();
+        if worker_figures.len() > 1 {
+            let _ = write!(md, " With more workers: {}.", worker_figures.join(", "));
+        }
+        let delays: Vec<String> = curve(name, Sweep::Delay)
+            .iter()
+            .filter(|m| m.point.status.is_ok())
+            .map(|m| {
+                let delay = m.point.load.delay_ms.unwrap_or(0);
+                match crate::analysis::bounds::derive(&m.point).fraction {
+                    Some(f) => format!("{} at {delay} ms", pct(f)),
+                    None => format!("{} req/s at {delay} ms (no bound)", rate_of(m)),
+                }
+            })
+            .collect();
+        if !delays.is_empty() {
+            let _ = write!(md, " Against the delay: {}.", delays.join(", "));
+        }
+        md.push('\n');
+    }
+    md
 }

@@ -10,15 +10,17 @@ use crate::analysis::timer_sweep::{
 use crate::analysis::variants::Spread;
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::Run;
-use crate::output::charts::{machine, Planned};
-use crate::output::csv::{fixed, to_string};
-use crate::output::format::{ms, number, pct, pct_against, thousands};
-use crate::output::markdown::{
+use crate::output::bench::{
     chart_line, core_use, cores_line, incomplete_banner, machine_line, spread_text, threads_flag,
     CoreUse,
 };
+use crate::output::charts::{machine, Planned};
+use crate::output::csv::{fixed, to_string};
+use crate::output::format::{ms, number, pct, pct_against, thousands};
+use crate::output::quote::{self, chart_images, opening, runs_text};
 use crate::output::table::Table;
 use crate::parse::meta::or_unknown;
+use std::path::Path;
 
 /// The chart's file, without extension, and what it shows.
 pub const CHART: (&str, &str) = (
@@ -58,7 +60,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     tables(&mut md, run, &rows);
     targets_section(&mut md, &rows);
     md.push_str(COLUMNS);
-    crate::output::markdown::load_generators_section(&mut md, run, "## Load generators");
+    crate::output::bench::load_generators_section(&mut md, run, "## Load generators");
     md
 }
 
@@ -364,11 +366,42 @@ impl super::RunReport for TimerSweepReport {
     }
 }
 
+/// The timer sweep's reference run: the tables per connection count, each slack against the
+/// targets, and the chart.
+pub fn readme(run: &Run) -> String {
+    let rows = crate::analysis::timer_sweep::rows(run);
+    let (mut md, path) = opening(
+        run,
+        "make sweep-timer",
+        &quote::machine(run),
+        &format!(
+            "slacks {} µs at {} connections, tokio's timer beside them; {}",
+            or_unknown(run.meta.slacks_us.as_ref()),
+            or_unknown(run.meta.connections_list.as_ref()),
+            runs_text(run),
+        ),
+    );
+    chart_images(&mut md, run, &path, [crate::output::timer_sweep::CHART]);
+    crate::output::timer_sweep::tables(&mut md, run, &rows);
+    crate::output::timer_sweep::targets_section(&mut md, &rows);
+    md
+}
+
+/// The timer sweep's block before its reference run is committed: how to make it.
+pub fn readme_missing(dir: &Path) -> String {
+    let name = dir
+        .file_name()
+        .map_or(String::new(), |name| name.to_string_lossy().into_owned());
+    format!(
+        "No reference run yet: on a quiet machine, `make sweep-timer RUNS=3`, then copy the run folder it names to `results/reference/{name}` and run `make readme`."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{RunKind, TimerFigures};
-    use crate::output::markdown::core_count;
+    use crate::output::bench::core_count;
     use crate::testing::{point, report, run};
 
     /// async-server (tokio) or async-timerfd at `slack`, 100 connections, 10 ms.

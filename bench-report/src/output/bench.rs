@@ -16,6 +16,7 @@ use crate::analysis::variants::{summaries, Spread, VariantSummary};
 use crate::merge::SHARE_TOLERANCE;
 use crate::model::{LoadGenerators, Point, Run, RunKind};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate, thousands, times};
+use crate::output::quote::{link, machine, opening, relative, req, runs_text, short_commit};
 use crate::output::table::Table;
 use crate::parse::meta::{or, or_unknown, Host};
 
@@ -1290,6 +1291,309 @@ impl super::RunReport for BenchReport {
     fn csv(&self, run: &Run) -> Vec<(&'static str, String)> {
         vec![("summary.csv", super::csv::write(run))]
     }
+}
+
+/// The reference bench: the seed's table in this run, and its observations checked.
+pub fn readme(run: &Run) -> String {
+    let variants = summaries(run);
+    let path = relative(run);
+    let mut md = format!(
+        "On {}, `make bench` at the defaults ({}; {}):\n\n",
+        machine(run),
+        runs_text(run),
+        link(run, &path)
+    );
+    let mut table = Table::new(&mut md, "Variant | Req/sec | Avg latency | p99 | Bound (req/s) | Of bound | Unloaded latency | Of effective bound");
+    for v in &variants {
+        table.row(&[
+            &v.name,
+            &spread_text(v.rate(), req),
+            &spread_text(v.latency(), |us| ms(Some(us))),
+            &spread_text(v.p99(), |us| ms(Some(us))),
+            &v.bound().map_or("—".to_owned(), req),
+            &spread_text(v.fraction(), |f| pct_against(f, NEAR_BOUND)),
+            &spread_text(v.unloaded(), |us| ms(Some(us))),
+            &spread_text(v.effective_fraction(), |f| pct_against(f, NEAR_BOUND)),
+        ]);
+    }
+    let _ = writeln!(
+        md,
+        "\n![The seed's comparison: throughput against its bound, and latency]({path}/charts/seed-comparison.svg)\n"
+    );
+    for check in observations::check(&variants) {
+        let FamilyCheck::Checked {
+            trio,
+            more,
+            lower,
+            higher,
+            ..
+        } = check
+        else {
+            continue;
+        };
+        let verdict = |holds: bool| if holds { "holds" } else { "does not hold" };
+        let latency = |v: &VariantSummary<'_>| v.latency().map_or(0.0, |s| s.mean);
+        let throughput = |v: &VariantSummary<'_>| v.rate().map_or(0.0, |s| s.mean);
+        let in_flight = |v: &VariantSummary<'_>| v.in_flight().map_or(0.0, |s| s.mean);
+        let (s, a, b) = (trio.sync, trio.async_, trio.blocking);
+        let _ = write!(
+            md,
+            "The seed's observations, checked by the report against these numbers: (1) **{}**: {} served {} and {} the requests of {} and {}; (2) **{}**: {} against {} and {}, because each blocked request waits behind the others ({} / {} req/s = {} by Little's law); (3) **{}**: {} and {}, because both queue every connection's request where wrk's clock sees them ({:.1} and {:.1} of {} in flight).",
+            verdict(more.holds),
+            a.name,
+            more.over_sync.map_or("∞×".to_owned(), times),
+            more.over_blocking.map_or("∞×".to_owned(), times),
+            s.name,
+            b.name,
+            verdict(lower.holds),
+            ms(Some(latency(a))),
+            ms(Some(latency(s))),
+            ms(Some(latency(b))),
+            s.example.load.connections,
+            rate(Some(throughput(s))),
+            ms(Some(f64::from(s.example.load.connections) / throughput(s) * 1e6)),
+            match higher.compared {
+                Compared::Higher => "holds",
+                Compared::Same => "does not hold: about the same",
+                Compared::Lower => "does not hold: lower",
+            },
+            ms(Some(latency(b))),
+            ms(Some(latency(s))),
+            in_flight(s),
+            in_flight(b),
+            s.example.load.connections,
+        );
+        // Where the async server falls short of its bound, and why: the timer, then the load.
+        if let (Some(unloaded), Some(fraction), Some(effective)) =
+            (a.unloaded(), a.fraction(), a.effective_fraction())
+        {
+            let delay = a.example.load.delay_ms.unwrap_or(0);
+            let concurrency = f64::from(a.example.load.connections);
+            let _ = write!(
+                md,
+                " {} reaches {} of {} req/s: one request alone takes {} (a {delay} ms sleep on tokio's timer, which rounds each deadline up to its next 1 ms tick, plus the round trip), which allows at most {} req/s by Little's law, and it reached {} of that; the rest is the wait each request adds under load ({} against {} alone).",
+                a.name,
+                spread_text(Some(fraction), |f| pct_against(f, NEAR_BOUND)),
+                req(a.bound().unwrap_or(0.0)),
+                spread_text(Some(unloaded), |us| ms(Some(us))),
+                req(concurrency * 1e6 / unloaded.mean),
+                spread_text(Some(effective), |f| pct_against(f, NEAR_BOUND)),
+                ms(a.latency().map(|s| s.mean)),
+                ms(Some(unloaded.mean)),
+            );
+        }
+        md.push('\n');
+    }
+    md
+}
+
+/// The seed's table, from its own published logs (built into this program).
+pub fn readme_seed() -> String {
+    let (Some(sync), Some(async_), Some(blocking)) = (
+        languages::seed("sync"),
+        languages::seed("async"),
+        languages::seed("async-blocking"),
+    ) else {
+        return String::new();
+    };
+    let row = |name: &str, pick: &dyn Fn(&crate::parse::wrk::WrkReport) -> String| {
+        format!(
+            "| {name} | {} | {} | {} |\n",
+            pick(&sync),
+            pick(&async_),
+            pick(&blocking)
+        )
+    };
+    let mut md = String::from(
+        "| Metric | Sync | Async + Async | Async + Sync |\n|--------|:----:|:-----:|:-----:|\n",
+    );
+    md.push_str(&row("Req/sec", &|r| format!("{:.2}", r.req_per_sec)));
+    md.push_str(&row("Avg Latency", &|r| ms(r.latency.mean_us)));
+    md.push_str(&row("Max Latency", &|r| ms(r.latency.max_us)));
+    let errors = sync.errors;
+    let in_flight = sync.req_per_sec * sync.latency.mean_us.unwrap_or(0.0) / 1e6;
+    let _ = write!(
+        md,
+        "\n(From the seed's three wrk logs, `baselines/python/seed-results/`, which its own table rounds. Its sync server's log also reports socket errors: read {}, write {}, connect {}, timeout {}; and by Little's law only {in_flight:.1} of its {} requests were in flight by wrk's clock: {:.2} req/s × {}.)\n",
+        errors.read,
+        errors.write,
+        errors.connect,
+        errors.timeout,
+        sync.connections.unwrap_or(0),
+        sync.req_per_sec,
+        ms(sync.latency.mean_us),
+    );
+    md
+}
+
+/// tokio's timer against a timerfd in each run given: one row per run (its connections).
+pub fn readme_timers(runs: &[Run]) -> String {
+    let (mut opening, mut rows) = (None, String::new());
+    let mut table = Table::new(&mut rows, "Connections | Timer | Req/sec | Of bound | Avg latency | Unloaded latency | CPU per request | Report");
+    let mut sentences = Vec::new();
+    for run in runs {
+        let variants = summaries(run);
+        let Some((tokio, timerfd, a, b)) = timers::pair(&variants) else {
+            continue;
+        };
+        let Some(split) = timers::attribute(a, b) else {
+            continue;
+        };
+        opening.get_or_insert_with(|| format!("On {} ({}):\n", machine(run), runs_text(run)));
+        let report = format!("[{}]({}/summary.md)", short_commit(run), relative(run));
+        for (v, timer) in [(tokio, "tokio"), (timerfd, "timerfd")] {
+            table.row(&[
+                &thousands(f64::from(v.example.load.connections)),
+                &format!("{timer} ({})", v.name),
+                &spread_text(v.rate(), req),
+                &spread_text(v.fraction(), pct),
+                &spread_text(v.latency(), |us| ms(Some(us))),
+                &spread_text(v.unloaded(), |us| ms(Some(us))),
+                &spread_text(v.cpu_per_request_us(), |us| format!("{us:.1} µs")),
+                &report,
+            ]);
+        }
+        sentences.push(format!(
+            "At {} connections: {}",
+            thousands(f64::from(tokio.example.load.connections)),
+            timer_sentence(&tokio.name, &timerfd.name, &split, a, b)
+        ));
+    }
+    let Some(opening) = opening else {
+        return String::new();
+    };
+    let mut md = format!("{opening}\n{rows}");
+    for sentence in sentences {
+        let _ = write!(md, "\n{sentence}\n");
+    }
+    md
+}
+
+/// The six-way run's side-by-side table.
+pub fn readme_languages(run: &Run) -> String {
+    let variants = summaries(run);
+    let (mut md, _) = opening(run, "make bench-python", &machine(run), &runs_text(run));
+    let mut table = Table::new(&mut md, "Architecture | Rust | Python (the seed's servers) | Rust ÷ Python, req/s | CPU per request, Rust / Python | The seed's Python, on its machine");
+    for pair in languages::pairs(&variants) {
+        let cell = |v: &VariantSummary<'_>| {
+            format!(
+                "{}: {} req/s, {} avg",
+                v.name,
+                spread_text(v.rate(), req),
+                spread_text(v.latency(), |us| ms(Some(us)))
+            )
+        };
+        let ratio = match (pair.rust.rate(), pair.python.rate()) {
+            (Some(r), Some(p)) if p.mean > 0.0 => times(r.mean / p.mean),
+            _ => "—".to_owned(),
+        };
+        let cpu = match (
+            pair.rust.cpu_per_request_us(),
+            pair.python.cpu_per_request_us(),
+        ) {
+            (Some(r), Some(p)) => format!("{:.0} µs / {:.0} µs", r.mean, p.mean),
+            _ => "—".to_owned(),
+        };
+        let seed = languages::seed(pair.kind).map_or("—".to_owned(), |s| {
+            format!(
+                "{} req/s, {} avg",
+                req(s.req_per_sec),
+                ms(s.latency.mean_us)
+            )
+        });
+        table.row(&[
+            &pair.kind,
+            &cell(pair.rust),
+            &cell(pair.python),
+            &ratio,
+            &cpu,
+            &seed,
+        ]);
+    }
+    md
+}
+
+/// Two runs of the same bench, one on one machine and one with its roles on hosts of their own
+/// (`SERVER_HOST`, `DOWNSTREAM_HOST`, `LOAD_HOSTS`): each variant's figures side by side.
+pub fn readme_hosts(here: &Run, apart: &Run) -> String {
+    let (here_path, apart_path) = (relative(here), relative(apart));
+    let mut md = format!(
+        "Two runs of `make bench DOWNSTREAM=both RUNS=3`, one after the other ({}; the two are separate runs, minutes apart): on {} ({}), then with {} ({}).\n\n",
+        runs_text(here),
+        machine(here),
+        link(here, &here_path),
+        machine(apart),
+        link(apart, &apart_path),
+    );
+    if let Some(line) = crate::output::bench::hosts_line(apart, "wrk") {
+        let _ = writeln!(md, "{line}\n");
+    }
+    let mut table = Table::new(&mut md, "Variant | Req/sec, one machine | Req/sec, hosts | Hosts ÷ one machine | p99, one machine | p99, hosts | Unloaded, one machine | Unloaded, hosts | Server CPU / request, one machine | Server CPU / request, hosts");
+    let apart_variants = summaries(apart);
+    let micros = |us: f64| format!("{us:.0} µs");
+    for v in &summaries(here) {
+        let Some(w) = apart_variants.iter().find(|w| w.name == v.name) else {
+            continue;
+        };
+        let ratio = match (v.rate(), w.rate()) {
+            (Some(one), Some(other)) if one.mean > 0.0 => pct(other.mean / one.mean),
+            _ => "—".to_owned(),
+        };
+        table.row(&[
+            &v.name,
+            &spread_text(v.rate(), req),
+            &spread_text(w.rate(), req),
+            &ratio,
+            &spread_text(v.p99(), |us| ms(Some(us))),
+            &spread_text(w.p99(), |us| ms(Some(us))),
+            &spread_text(v.unloaded(), |us| ms(Some(us))),
+            &spread_text(w.unloaded(), |us| ms(Some(us))),
+            &spread_text(v.cpu_per_request_us(), micros),
+            &spread_text(w.cpu_per_request_us(), micros),
+        ]);
+    }
+    md
+}
+
+/// Two async servers in one run (async-server against aiohttp at many connections).
+pub fn readme_versus(run: &Run) -> String {
+    let variants = summaries(run);
+    let path = relative(run);
+    let mut md = format!(
+        "On {} ({}; {}), at {} connections:\n\n",
+        machine(run),
+        runs_text(run),
+        link(run, &path),
+        thousands(f64::from(
+            variants.first().map_or(0, |v| v.example.load.connections)
+        )),
+    );
+    let mut table = Table::new(
+        &mut md,
+        "Variant | Req/sec | Of bound | Avg latency | Unloaded latency | Server CPU per request",
+    );
+    for v in &variants {
+        table.row(&[
+            &v.name,
+            &spread_text(v.rate(), req),
+            &spread_text(v.fraction(), pct),
+            &spread_text(v.latency(), |us| ms(Some(us))),
+            &spread_text(v.unloaded(), |us| ms(Some(us))),
+            &spread_text(v.cpu_per_request_us(), |us| format!("{us:.0} µs")),
+        ]);
+    }
+    if let [a, b] = variants.as_slice() {
+        if let (Some(ra), Some(rb)) = (a.rate(), b.rate()) {
+            let _ = write!(
+                md,
+                "\n{} served {} as many requests as {}.\n",
+                a.name,
+                times(ra.mean / rb.mean),
+                b.name
+            );
+        }
+    }
+    md
 }
 
 #[cfg(test)]
