@@ -503,11 +503,11 @@ fn bench_context(run: &Run) -> String {
         or_unknown(meta.duration.as_ref()),
         or_unknown(meta.timeout.as_ref()),
     );
-    match meta.warmup.as_deref() {
-        Some("0") | None => context.push_str(" with no warm-up;"),
-        Some(warmup) => {
+    match &meta.warmup {
+        Some(warmup) if !warmup.is_zero() => {
             let _ = write!(context, " after a {warmup} warm-up;");
         }
+        _ => context.push_str(" with no warm-up;"),
     }
     let _ = write!(context, " {} run(s) per variant;", or_unknown(meta.runs));
     if let Some(url) = &meta.url {

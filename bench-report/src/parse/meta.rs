@@ -44,13 +44,6 @@ impl Text {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span(pub String);
 
-impl std::ops::Deref for Span {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
