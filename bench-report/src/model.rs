@@ -7,7 +7,7 @@ pub mod c10k;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::bounds::BoundRule;
-use crate::parse::meta::Meta;
+use crate::parse::meta::{Meta, Span};
 use crate::parse::numbers::Numbers;
 use crate::parse::oha::{self, OpenLoop};
 use crate::parse::wrk::{self, WrkReport};
@@ -127,15 +127,15 @@ pub struct Load {
     /// [`Point::unreadable`]).
     pub connections: u32,
     /// The measured duration, as given to wrk ("10s").
-    pub duration: Option<String>,
+    pub duration: Option<Span>,
     /// The server's simulated wait per request, in ms; `None` for logs of unknown origin.
     pub delay_ms: Option<u64>,
     /// The server's handler threads or tokio workers.
     pub workers: u32,
     /// wrk's `--timeout`.
-    pub timeout: Option<String>,
+    pub timeout: Option<Span>,
     /// The warm-up before the measured run ("0": none).
-    pub warmup: Option<String>,
+    pub warmup: Option<Span>,
 }
 
 /// The server's and the machine's figures sampled from /proc during the measured run.
@@ -409,14 +409,14 @@ impl Point {
                 .and_then(|report| report.threads)
                 .or(numbers.get("threads")?),
             connections,
-            duration: numbers
-                .text("duration")
-                .map(str::to_owned)
-                .or_else(|| wrk.as_ref().and_then(|report| report.duration_text.clone())),
+            duration: numbers.span("duration")?.or_else(|| {
+                wrk.as_ref()
+                    .and_then(|report| report.duration_text.clone().map(Span))
+            }),
             delay_ms: numbers.get("delay_ms")?,
             workers: numbers.get("workers")?.unwrap_or(1),
-            timeout: numbers.text("timeout").map(str::to_owned),
-            warmup: numbers.text("warmup").map(str::to_owned),
+            timeout: numbers.span("timeout")?,
+            warmup: numbers.span("warmup")?,
         };
         let samples = Samples {
             server_cpu_s: numbers.get("server_cpu_s")?,
@@ -516,11 +516,11 @@ impl Point {
             load: Load {
                 threads: lenient("threads"),
                 connections: connections.unwrap_or(0),
-                duration: numbers.text("duration").map(str::to_owned),
+                duration: numbers.span("duration").ok().flatten(),
                 delay_ms: numbers.get("delay_ms").ok().flatten(),
                 workers: lenient("workers").unwrap_or(1),
-                timeout: numbers.text("timeout").map(str::to_owned),
-                warmup: numbers.text("warmup").map(str::to_owned),
+                timeout: numbers.span("timeout").ok().flatten(),
+                warmup: numbers.span("warmup").ok().flatten(),
             },
             recorded_concurrency: None,
             recorded_rule: None,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::analysis::bounds::BoundRule;
 use crate::model::{Load, Point, Run, RunKind, Samples, Status, Variant};
-use crate::parse::meta::Meta;
+use crate::parse::meta::{Meta, Span};
 use crate::parse::wrk::{Errors, Latency, Source, WrkReport};
 
 /// A wrk run of `rate` req/s with every latency figure `mean_us`, over 10 s.
@@ -60,11 +60,11 @@ pub fn point(seq: u32, name: &str, family: &str, kind: &str, rate: f64, mean_us:
         load: Load {
             threads: Some(4),
             connections: 100,
-            duration: Some("10s".to_owned()),
+            duration: Some(Span("10s".to_owned())),
             delay_ms: Some(10),
             workers: 1,
-            timeout: Some("10s".to_owned()),
-            warmup: Some("1s".to_owned()),
+            timeout: Some(Span("10s".to_owned())),
+            warmup: Some(Span("1s".to_owned())),
         },
         recorded_concurrency: None,
         recorded_rule: None,

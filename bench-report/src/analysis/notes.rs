@@ -128,7 +128,7 @@ pub fn notes(point: &Point, derived: &Derived, cores: Option<f64>) -> Vec<Note> 
     if report.errors.timeout > 0 {
         notes.push(Note::Timeouts {
             count: report.errors.timeout,
-            timeout: point.load.timeout.clone().unwrap_or_else(|| "?".to_owned()),
+            timeout: crate::parse::meta::or_unknown(point.load.timeout.as_ref()),
         });
     }
     let longer = longer_wait(point);

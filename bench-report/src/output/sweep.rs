@@ -465,7 +465,7 @@ fn why(run: &Run, point: &Point, derived: &Derived) -> String {
             let _ = write!(
                 text,
                 " wrk's --timeout {} dropped {} slow requests from its latencies.",
-                point.load.timeout.as_deref().unwrap_or("?"),
+                or_unknown(point.load.timeout.as_ref()),
                 report.errors.timeout
             );
         }
@@ -588,7 +588,7 @@ fn explain_connections(md: &mut String, run: &Run, base: Base, name: &str) {
             md,
             " **{} requests timed out** across this sweep (wrk `--timeout {}`) and are missing from its latency figures.",
             story.timeouts,
-            last.load.timeout.as_deref().unwrap_or("?")
+            or_unknown(last.load.timeout.as_ref())
         );
     }
     let _ = writeln!(
@@ -695,7 +695,7 @@ fn how_it_was_run(md: &mut String, run: &Run) {
         let not_warmed: Vec<String> = run
             .points
             .iter()
-            .filter(|p| p.load.warmup.as_deref() == Some("0"))
+            .filter(|p| p.load.warmup.as_ref().is_some_and(Span::is_zero))
             .filter_map(|p| p.dir.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         let _ = writeln!(
