@@ -278,9 +278,9 @@ lint-tools:
 	scripts/ensure-tools.sh $(LINT_TOOLS)
 
 .PHONY: lint-scripts
-lint-scripts: ## shellcheck on every shell script (and bats file)
+lint-scripts: ## shellcheck on every shell script (and bats file), a few files per core at once
 	scripts/ensure-tools.sh shellcheck
-	shellcheck -x $(SHELL_SCRIPTS)
+	printf '%s\n' $(SHELL_SCRIPTS) | xargs -P "$$(nproc)" -n 3 shellcheck -x
 
 .PHONY: clean
 clean: ## Remove build output (keeps results/)
