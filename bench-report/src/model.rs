@@ -346,7 +346,7 @@ impl TimerFigures {
 
 impl Point {
     /// Reads a point folder. A measured point whose raw log (wrk.txt, primer.txt, oha.json)
-    /// is missing, truncated or foreign is read as failed, with why (see [`Point::log`]).
+    /// is missing, truncated or foreign is read as failed, with why (see `Point::log`).
     ///
     /// # Errors
     /// numbers.txt is missing or malformed ([`Run::read`] makes such a point a failed row).

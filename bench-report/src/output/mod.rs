@@ -1,7 +1,7 @@
 //! Writers: each kind of run's report, behind one trait ([`RunReport`]), and what they share.
-//! Figures are printed by [`format`] alone, so a figure reads the same everywhere.
+//! Figures are printed by [`format`](mod@format) alone, so a figure reads the same everywhere.
 //!
-//! - [`bench`]: a bench run (and a folder of wrk logs), and the parts of its prose that
+//! - [`bench`](mod@bench): a bench run (and a folder of wrk logs), and the parts of its prose that
 //!   the other kinds share (the table of points, the machine and its hosts, what to look at);
 //! - [`sweep`], [`latency`] (with [`latency_charts`]), [`c10k`], [`timer_sweep`]: the other
 //!   kinds, each with its summary, its CSV and its charts;

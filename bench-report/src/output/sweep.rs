@@ -284,7 +284,7 @@ fn real_calls_along_connections(md: &mut String, run: &Run, base: Base, names: &
     );
 }
 
-/// The tables and findings of [`real_calls_along_connections`], one per variant measured
+/// The tables and findings of `real_calls_along_connections`, one per variant measured
 /// both ways; `None` where the sweep has no such variant. Also the README's block.
 pub fn real_calls(run: &Run, base: Base, names: &[String]) -> Option<String> {
     let mut md = String::new();
