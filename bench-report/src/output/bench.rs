@@ -11,14 +11,19 @@ use crate::analysis::notes::{self, Note, NEAR_BOUND, OVER_BOUND};
 use crate::analysis::observations::{
     self, Compared, FamilyCheck, Trio, LOWER_FACTOR, MORE_FACTOR, SAME_BAND,
 };
+use crate::analysis::runs::{merge, Merged};
 use crate::analysis::timers::{self, Attribution, Side};
 use crate::analysis::variants::{summaries, Spread, VariantSummary};
+use crate::chart::{Axis, BarGroup, BarPanel, Chart, Panel, Scale};
 use crate::merge::SHARE_TOLERANCE;
 use crate::model::{LoadGenerators, Point, Run, RunKind};
+use crate::output::charts::{machine as chart_machine, Planned};
+use crate::output::csv::{fixed, to_string};
 use crate::output::format::{megabytes, ms, pct, pct_against, rate, thousands, times};
 use crate::output::quote::{link, machine, opening, relative, req, runs_text, short_commit};
 use crate::output::table::Table;
 use crate::parse::meta::{or, or_unknown, Host};
+use serde::Serialize;
 
 /// The bench chart's file, relative to the run folder.
 pub const SEED_CHART: &str = "charts/seed-comparison.svg";
@@ -1283,7 +1288,7 @@ pub struct BenchReport;
 
 impl super::RunReport for BenchReport {
     fn charts(&self, run: &Run) -> Vec<super::charts::Planned> {
-        super::charts::bench(run).into_iter().collect()
+        chart(run).into_iter().collect()
     }
     fn summary(&self, run: &Run, drawn: &[&str]) -> String {
         bench(run, drawn.contains(&"seed-comparison"))
@@ -1594,6 +1599,145 @@ pub fn readme_versus(run: &Run) -> String {
         }
     }
     md
+}
+
+/// The bench's chart: throughput against its bound, and latency, per measured point.
+#[allow(clippy::too_many_lines)]
+fn chart(run: &Run) -> Option<Planned> {
+    // One bar per variant: with RUNS > 1, the runs' means (their spread is in the report's
+    // table), so that six variants of three runs stay six readable names, not eighteen.
+    let merged: Vec<Merged<'_>> = run
+        .variant_names()
+        .into_iter()
+        .filter_map(|name| {
+            let measured: Vec<&Point> = run
+                .points
+                .iter()
+                .filter(|p| p.variant.name == name && p.status.is_ok())
+                .collect();
+            (!measured.is_empty()).then(|| merge(measured))
+        })
+        .collect();
+    if merged.is_empty() {
+        return None;
+    }
+    let points: Vec<&Point> = merged.iter().map(|m| &m.point).collect();
+    let runs = merged.iter().map(Merged::measured_runs).max().unwrap_or(1);
+    let categories: Vec<String> = points.iter().map(|p| p.variant.name.clone()).collect();
+    let measured: Vec<Option<f64>> = points
+        .iter()
+        .map(|p| p.measured().map(|r| r.req_per_sec))
+        .collect();
+    let bounds: Vec<Option<f64>> = points.iter().map(|p| derive(p).bound).collect();
+    let latency = |pick: fn(&crate::parse::wrk::Latency) -> Option<f64>| -> Vec<Option<f64>> {
+        points
+            .iter()
+            .map(|p| {
+                p.measured()
+                    .and_then(|r| pick(&r.latency))
+                    .map(|us| us / 1000.0)
+            })
+            .collect()
+    };
+    let (mean, p99, max) = (
+        latency(|l| l.mean_us),
+        latency(|l| l.p99_us),
+        latency(|l| l.max_us),
+    );
+    let meta = &run.meta;
+    let chart = Chart {
+        title: vec![
+            format!(
+                "The seed's comparison: wrk {} -c{} -d{}, {} ms delay, {} worker(s)",
+                crate::output::bench::threads_flag(&run.points),
+                or_unknown(meta.connections),
+                or_unknown(meta.duration.as_ref()),
+                or_unknown(meta.delay_ms),
+                or_unknown(meta.workers)
+            ),
+            chart_machine(run),
+        ],
+        width: 1100,
+        height: 560,
+        panels: vec![
+            Panel::Bars(BarPanel {
+                title: "Throughput against its Little's-law bound".to_owned(),
+                categories: categories.clone(),
+                x_label: "Variant".to_owned(),
+                y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
+                groups: vec![
+                    BarGroup {
+                        label: of_runs("measured", runs),
+                        color: 0,
+                        values: measured.clone(),
+                    },
+                    BarGroup {
+                        label: "bound: concurrency / delay".to_owned(),
+                        color: 1,
+                        values: bounds.clone(),
+                    },
+                ],
+            }),
+            Panel::Bars(BarPanel {
+                title: "Latency".to_owned(),
+                categories: categories.clone(),
+                x_label: "Variant".to_owned(),
+                y: Axis::new("Latency (ms, log scale)", Scale::Log),
+                groups: vec![
+                    BarGroup {
+                        label: of_runs("mean", runs),
+                        color: 2,
+                        values: mean.clone(),
+                    },
+                    BarGroup {
+                        label: of_runs("p99", runs),
+                        color: 3,
+                        values: p99.clone(),
+                    },
+                    BarGroup {
+                        label: match runs {
+                            1 => "max".to_owned(),
+                            _ => "max (the largest of the runs)".to_owned(),
+                        },
+                        color: 4,
+                        values: max.clone(),
+                    },
+                ],
+            }),
+        ],
+    };
+    let rows = categories.iter().enumerate().map(|(i, variant)| SeedRow {
+        variant,
+        req_per_sec: fixed(measured[i], 3),
+        bound_req_per_sec: fixed(bounds[i], 3),
+        mean_ms: fixed(mean[i], 3),
+        p99_ms: fixed(p99[i], 3),
+        max_ms: fixed(max[i], 3),
+    });
+    Some(Planned {
+        file: "seed-comparison",
+        chart,
+        data: to_string(rows),
+    })
+}
+
+/// "measured", or "measured (mean of 3 runs)".
+fn of_runs(label: &str, runs: usize) -> String {
+    match runs {
+        1 => label.to_owned(),
+        _ => format!("{label} (mean of {runs} runs)"),
+    }
+}
+
+/// One row of the seed comparison's data: a variant's bars.
+#[derive(Serialize, Default)]
+struct SeedRow<'a> {
+    variant: &'a str,
+    req_per_sec: String,
+    bound_req_per_sec: String,
+    mean_ms: String,
+    p99_ms: String,
+    max_ms: String,
 }
 
 #[cfg(test)]

@@ -819,7 +819,7 @@ pub fn charts(run: &Run) -> Vec<Planned> {
             data: to_string(data),
         });
     }
-    planned.extend(crate::output::charts::sweep(run));
+    planned.extend(crate::output::sweep::charts(run));
     planned
 }
 

@@ -1,17 +1,18 @@
 //! Writers: each kind of run's report, behind one trait ([`RunReport`]), and what they share.
 //! Figures are printed by [`format`](mod@format) alone, so a figure reads the same everywhere.
 //!
-//! - [`bench`](mod@bench): a bench run (and a folder of wrk logs), and the parts of its prose that
-//!   the other kinds share (the table of points, the machine and its hosts, what to look at);
-//! - [`sweep`], [`latency`] (with [`latency_charts`]), [`c10k`], [`timer_sweep`]: the other
-//!   kinds, each with its summary, its CSV and its charts;
-//! - [`charts`]: the bench and sweep charts; [`csv`]: summary.csv of the closed-loop runs;
-//!   [`real_call`]: the real downstream call's section, in bench and sweep reports;
-//!   [`table`]: the markdown table builder.
+//! - [`bench`](mod@bench): a bench run (and a folder of wrk logs), and the parts of its prose
+//!   that the other kinds share (the table of points, the machine and its hosts, what to look
+//!   at);
+//! - [`sweep`], [`latency`], [`c10k`], [`timer_sweep`]: the other kinds.
 //!
-//! Each kind also writes its README blocks (its `readme*` functions, which
-//! [`crate::readme`] splices in), opening each the way [`quote`] says; [`robustness`] is the
-//! battery's block.
+//! Each kind's module writes all of its report: summary.md, its CSV files, its charts (for
+//! [`crate::chart`] to draw, their data beside them) and its README blocks (its `readme*`
+//! functions, which [`crate::readme`] splices in). What they share: [`charts`] (a planned
+//! chart, its title's machine line, a line chart's data rows), [`csv`], [`table`] (the
+//! markdown table builder), [`quote`] (how a README block opens), [`real_call`] (the real
+//! downstream call's section, in bench and sweep reports); [`robustness`] is the battery's
+//! README block.
 
 pub mod bench;
 pub mod c10k;
@@ -19,7 +20,6 @@ pub mod charts;
 pub mod csv;
 pub mod format;
 pub mod latency;
-pub mod latency_charts;
 pub mod quote;
 pub mod real_call;
 pub mod robustness;

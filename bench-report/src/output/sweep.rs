@@ -10,11 +10,14 @@ use crate::analysis::real_call::{self, Why, HOLDS_WITHIN};
 use crate::analysis::runs::Merged;
 use crate::analysis::sweep::{self, Base, Sweep};
 use crate::analysis::timers::{self, Side};
+use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Family, Point, Run};
 use crate::output::bench::{
     self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
     threads_flag,
 };
+use crate::output::charts::{machine as chart_machine, LineRow, Planned};
+use crate::output::csv::to_string;
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
 use crate::output::quote::{self, chart_images, machine, opening, runs_text};
 use crate::output::real_call::of_sleep;
@@ -749,7 +752,7 @@ pub struct SweepReport;
 
 impl super::RunReport for SweepReport {
     fn charts(&self, run: &Run) -> Vec<super::charts::Planned> {
-        super::charts::sweep(run)
+        charts(run)
     }
     fn summary(&self, run: &Run, drawn: &[&str]) -> String {
         summary(run, drawn)
@@ -882,4 +885,308 @@ pub fn readme(run: &Run) -> String {
         md.push('\n');
     }
     md
+}
+
+/// One line of a sweep chart and its data rows.
+struct Line {
+    series: Series,
+    name: &'static str,
+}
+
+fn line(
+    label: Option<&str>,
+    variant: usize,
+    stroke: Stroke,
+    markers: bool,
+    name: &'static str,
+    points: Vec<(f64, f64)>,
+) -> Line {
+    Line {
+        series: Series {
+            label: label.map(str::to_owned),
+            variant,
+            stroke,
+            markers,
+            points,
+        },
+        name,
+    }
+}
+
+/// The lines of `sweep` for one variant: measured (and its bounds), or latencies.
+fn throughput_lines(
+    points: &[Merged<'_>],
+    sweep: Sweep,
+    variant: usize,
+    name: &str,
+    with_effective: bool,
+) -> Vec<Line> {
+    let measured: Vec<&Point> = points
+        .iter()
+        .map(|m| &m.point)
+        .filter(|p| p.status.is_ok())
+        .collect();
+    let xy = |pick: &dyn Fn(&Point) -> Option<f64>| -> Vec<(f64, f64)> {
+        measured
+            .iter()
+            .filter_map(|p| pick(p).map(|y| (sweep.x(p), y)))
+            .collect()
+    };
+    let mut lines = vec![
+        line(
+            Some(name),
+            variant,
+            Stroke::Solid,
+            true,
+            "measured",
+            xy(&|p| p.measured().map(|r| r.req_per_sec)),
+        ),
+        line(
+            None,
+            variant,
+            Stroke::Dashed,
+            false,
+            "bound",
+            xy(&|p| crate::analysis::bounds::derive(p).bound),
+        ),
+    ];
+    if with_effective {
+        lines.push(line(
+            None,
+            variant,
+            Stroke::Dotted,
+            false,
+            "effective",
+            xy(&|p| crate::analysis::bounds::derive(p).effective_bound),
+        ));
+    }
+    lines.retain(|l| !l.series.points.is_empty());
+    lines
+}
+
+fn latency_lines(points: &[Merged<'_>], variant: usize, name: &str) -> Vec<Line> {
+    let measured: Vec<&Point> = points
+        .iter()
+        .map(|m| &m.point)
+        .filter(|p| p.status.is_ok())
+        .collect();
+    let xy = |pick: fn(&crate::parse::wrk::Latency) -> Option<f64>| -> Vec<(f64, f64)> {
+        measured
+            .iter()
+            .filter_map(|p| {
+                let us = p.measured().and_then(|r| pick(&r.latency))?;
+                Some((f64::from(p.load.connections), us / 1000.0))
+            })
+            .collect()
+    };
+    vec![
+        line(
+            Some(&format!("{name} p50")),
+            variant,
+            Stroke::Solid,
+            true,
+            "p50",
+            xy(|l| l.p50_us),
+        ),
+        line(
+            Some(&format!("{name} p99")),
+            variant,
+            Stroke::Dashed,
+            true,
+            "p99",
+            xy(|l| l.p99_us),
+        ),
+    ]
+}
+
+fn data_of(panels: &[(String, Vec<(String, Line)>)]) -> String {
+    to_string(panels.iter().flat_map(|(panel, lines)| {
+        lines.iter().flat_map(move |(variant, line)| {
+            let points = line.series.points.iter();
+            points.map(move |&xy| LineRow::new(panel, variant, line.name, xy))
+        })
+    }))
+}
+
+const THROUGHPUT_KEY: [(Stroke, &str); 3] = [
+    (Stroke::Solid, "measured"),
+    (Stroke::Dashed, "bound: concurrency / delay"),
+    (Stroke::Dotted, "effective: concurrency / unloaded latency"),
+];
+
+/// The sweep's charts (those with a measured point), each described in full in one place.
+#[allow(clippy::too_many_lines)]
+pub fn charts(run: &Run) -> Vec<Planned> {
+    let base = base(run);
+    let names = variants(run);
+    let heading = |what: String| vec![what, format!("{}; {}", chart_machine(run), load_text(run))];
+    let mut planned = Vec::new();
+
+    let throughput = |sweep: Sweep, with_effective: bool| -> Vec<(String, Line)> {
+        names
+            .iter()
+            .enumerate()
+            .flat_map(|(index, name)| {
+                let points = sweep::curve(run, sweep, base, name);
+                throughput_lines(&points, sweep, index, name, with_effective)
+                    .into_iter()
+                    .map(|l| (name.clone(), l))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let key = |with_effective: bool| -> Vec<(Stroke, String)> {
+        THROUGHPUT_KEY
+            .iter()
+            .filter(|(stroke, _)| with_effective || *stroke != Stroke::Dotted)
+            .map(|(stroke, text)| (*stroke, (*text).to_owned()))
+            .collect()
+    };
+    let has_measured = |lines: &[(String, Line)]| lines.iter().any(|(_, l)| l.name == "measured");
+
+    // Throughput against connections.
+    let lines = throughput(Sweep::Connections, true);
+    if has_measured(&lines) {
+        let panel = LinePanel {
+            title: String::new(),
+            x: Axis::new("Connections (wrk -c, log scale)", Scale::Log),
+            y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
+            series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
+            key: key(true),
+        };
+        planned.push(Planned {
+            file: "throughput-vs-connections",
+            chart: Chart {
+                title: heading(format!(
+                    "Throughput vs connections ({} ms delay per request, 1 worker)",
+                    base.delay_ms
+                )),
+                width: 1000,
+                height: 620,
+                panels: vec![Panel::Lines(panel)],
+            },
+            data: data_of(&[(String::new(), lines)]),
+        });
+
+        // Latency against connections: blocking waits and overlapping waits apart, so the
+        // async variants' 10-20 ms are not squashed under the blocking ones' seconds.
+        let mut groups: Vec<(String, Vec<(String, Line)>)> = Vec::new();
+        for (title, blocks) in [
+            ("Waits that block a thread", true),
+            ("Waits that overlap", false),
+        ] {
+            let lines: Vec<(String, Line)> = names
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| {
+                    sweep::curve(run, Sweep::Connections, base, name)
+                        .first()
+                        .is_some_and(|m| (m.point.variant.blocks == Some(true)) == blocks)
+                })
+                .flat_map(|(index, name)| {
+                    let points = sweep::curve(run, Sweep::Connections, base, name);
+                    latency_lines(&points, index, name)
+                        .into_iter()
+                        .map(|l| (name.clone(), l))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|(_, l)| !l.series.points.is_empty())
+                .collect();
+            if !lines.is_empty() {
+                groups.push((title.to_owned(), lines));
+            }
+        }
+        let panels = groups
+            .iter()
+            .map(|(title, lines)| {
+                Panel::Lines(LinePanel {
+                    title: title.clone(),
+                    x: Axis::new("Connections (wrk -c, log scale)", Scale::Log),
+                    y: Axis::new("Latency (ms, log scale)", Scale::Log),
+                    series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
+                    key: vec![
+                        (Stroke::Solid, "p50".to_owned()),
+                        (Stroke::Dashed, "p99".to_owned()),
+                    ],
+                })
+            })
+            .collect::<Vec<_>>();
+        planned.push(Planned {
+            file: "latency-vs-connections",
+            chart: Chart {
+                title: heading(format!(
+                    "Latency vs connections: p50 and p99 ({} ms delay per request, 1 worker)",
+                    base.delay_ms
+                )),
+                width: if panels.len() > 1 { 1300 } else { 1000 },
+                height: 620,
+                panels,
+            },
+            data: data_of(&groups),
+        });
+    }
+
+    // Throughput against the delay.
+    let lines = throughput(Sweep::Delay, true);
+    if has_measured(&lines) {
+        planned.push(Planned {
+            file: "throughput-vs-delay",
+            chart: Chart {
+                title: heading(format!(
+                    "Throughput vs delay per request ({} connections, 1 worker)",
+                    base.connections
+                )),
+                width: 1000,
+                height: 620,
+                panels: vec![Panel::Lines(LinePanel {
+                    title: String::new(),
+                    x: Axis::new("Delay per request (ms)", Scale::Linear),
+                    y: Axis::new("Throughput (requests/s, log scale)", Scale::Log),
+                    series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
+                    key: key(true),
+                })],
+            },
+            data: data_of(&[(String::new(), lines)]),
+        });
+    }
+
+    // Throughput against workers.
+    let lines = throughput(Sweep::Workers, false);
+    if has_measured(&lines) {
+        let mut ticks: Vec<f64> = lines
+            .iter()
+            .flat_map(|(_, l)| l.series.points.iter().map(|(x, _)| *x))
+            .collect();
+        ticks.sort_by(f64::total_cmp);
+        ticks.dedup();
+        planned.push(Planned {
+            file: "throughput-vs-workers",
+            chart: Chart {
+                title: heading(format!(
+                    "Throughput vs workers, blocking variants ({} connections, {} ms delay)",
+                    base.connections, base.delay_ms
+                )),
+                width: 1000,
+                height: 620,
+                panels: vec![Panel::Lines(LinePanel {
+                    title: String::new(),
+                    x: Axis {
+                        ticks: Some(ticks),
+                        ..Axis::new(
+                            "Workers (handler threads, --workers, log scale)",
+                            Scale::Log,
+                        )
+                    },
+                    y: Axis {
+                        range: (Some(0.0), None),
+                        ..Axis::new("Throughput (requests/s)", Scale::Linear)
+                    },
+                    series: lines.iter().map(|(_, l)| l.series.clone()).collect(),
+                    key: key(false),
+                })],
+            },
+            data: data_of(&[(String::new(), lines)]),
+        });
+    }
+    planned
 }
