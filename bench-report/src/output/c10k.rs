@@ -8,11 +8,13 @@ use std::fmt::Write as _;
 use crate::analysis::c10k::{self, Breaks, Cost, Fit, BUSY_MACHINE_SHARE, ERRORS_ALLOWED};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
-use crate::output::bench::{chart_line, cores_line, incomplete_banner, machine_line, threads_flag};
 use crate::output::charts::{machine, LineRow, Planned};
 use crate::output::csv::{fixed, to_string, us};
 use crate::output::format::{megabytes, ms, pct, rate, thousands};
 use crate::output::quote::{self, chart_images, opening};
+use crate::output::sections::{
+    chart_line, cores_line, incomplete_banner, machine_line, threads_flag,
+};
 use crate::output::sweep::{load_text, variants};
 use crate::output::table::Table;
 use crate::parse::meta::{or, or_unknown, Text};
@@ -613,7 +615,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     limits_section(&mut md, run);
     md.push('\n');
     how_section(&mut md, run);
-    crate::output::bench::load_generators_section(&mut md, run, "## Load generators");
+    crate::output::sections::load_generators_section(&mut md, run, "## Load generators");
     md
 }
 

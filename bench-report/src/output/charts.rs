@@ -26,8 +26,8 @@ pub fn machine(run: &Run) -> String {
         return hosts;
     }
     let cpu = or(run.meta.cpu_model.as_ref(), "unknown CPU");
-    match crate::output::bench::placement(run) {
-        Some(crate::output::bench::Placement::Split { servers, client }) => {
+    match crate::output::sections::placement(run) {
+        Some(crate::output::sections::Placement::Split { servers, client }) => {
             format!("{cpu}, the servers on core(s) {servers}, wrk on core(s) {client}")
         }
         _ => format!(
@@ -45,7 +45,7 @@ pub fn hosts_title(run: &Run, client: &str) -> Option<String> {
     if hosts.is_empty() {
         return None;
     }
-    Some(crate::output::bench::hosts_text(
+    Some(crate::output::sections::hosts_text(
         hosts,
         client,
         |host| match (&host.cpu_model, &host.cores) {

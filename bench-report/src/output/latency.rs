@@ -13,13 +13,13 @@ use crate::analysis::latency::{
 use crate::analysis::observations::LOWER_FACTOR;
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::Run;
-use crate::output::bench::{
-    chart_line, hosts_line, incomplete_banner, machine_line, placement, Placement,
-};
 use crate::output::charts::{LineRow, Planned};
 use crate::output::csv::{fixed, to_string, us};
 use crate::output::format::{ms, pct, rate, thousands};
 use crate::output::quote::{chart_images, machine_with, opening};
+use crate::output::sections::{
+    chart_line, hosts_line, incomplete_banner, machine_line, placement, Placement,
+};
 use crate::parse::meta::or_unknown;
 use crate::parse::oha::{Length, OhaReport};
 use crate::parse::wrk::Latency;

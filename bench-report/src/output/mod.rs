@@ -1,14 +1,13 @@
 //! Writers: each kind of run's report, behind one trait ([`RunReport`]), and what they share.
 //! Figures are printed by [`format`](mod@format) alone, so a figure reads the same everywhere.
 //!
-//! - [`bench`](mod@bench): a bench run (and a folder of wrk logs), and the parts of its prose
-//!   that the other kinds share (the table of points, the machine and its hosts, what to look
-//!   at);
-//! - [`sweep`], [`latency`], [`c10k`], [`timer_sweep`]: the other kinds.
+//! - [`bench`](mod@bench) (and a folder of wrk logs), [`sweep`], [`latency`], [`c10k`],
+//!   [`timer_sweep`]: one module per kind of run.
 //!
 //! Each kind's module writes all of its report: summary.md, its CSV files, its charts (for
 //! [`crate::chart`] to draw, their data beside them) and its README blocks (its `readme*`
-//! functions, which [`crate::readme`] splices in). What they share: [`charts`] (a planned
+//! functions, which [`crate::readme`] splices in). What they share: [`sections`] (the opening
+//! lines, the table of points, what to look at, the load generators), [`charts`] (a planned
 //! chart, its title's machine line, a line chart's data rows), [`csv`], [`table`] (the
 //! markdown table builder), [`quote`] (how a README block opens), [`real_call`] (the real
 //! downstream call's section, in bench and sweep reports); [`robustness`] is the battery's
@@ -23,6 +22,7 @@ pub mod latency;
 pub mod quote;
 pub mod real_call;
 pub mod robustness;
+pub mod sections;
 pub mod sweep;
 pub mod table;
 pub mod timer_sweep;

@@ -30,7 +30,7 @@ pub fn machine_with(run: &Run, client: &str) -> String {
     if !meta.hosts.is_empty() {
         return format!(
             "**hosts of their own: {}** ({}; {})",
-            crate::output::bench::hosts_text(
+            crate::output::sections::hosts_text(
                 &meta.hosts,
                 client,
                 crate::parse::meta::Host::describe
@@ -39,8 +39,8 @@ pub fn machine_with(run: &Run, client: &str) -> String {
             or_unknown(meta.wrk_version.as_ref()),
         );
     }
-    let placement = match crate::output::bench::placement(run) {
-        Some(crate::output::bench::Placement::Split {
+    let placement = match crate::output::sections::placement(run) {
+        Some(crate::output::sections::Placement::Split {
             servers,
             client: client_cores,
         }) => format!(

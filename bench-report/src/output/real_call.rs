@@ -8,9 +8,9 @@ use crate::analysis::variants::summaries;
 use crate::analysis::variants::VariantSummary;
 use crate::model::Downstream;
 use crate::model::Run;
-use crate::output::bench::spread_text;
 use crate::output::format::{ms, pct, pct_against, rate, times};
 use crate::output::quote::{chart_images, machine, opening, runs_text};
+use crate::output::sections::spread_text;
 use crate::output::table::Table;
 
 /// The section, where the run measured a variant both ways; nothing otherwise.

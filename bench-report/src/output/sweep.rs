@@ -12,15 +12,15 @@ use crate::analysis::sweep::{self, Base, Sweep};
 use crate::analysis::timers::{self, Side};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Family, Point, Run};
-use crate::output::bench::{
-    self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
-    threads_flag,
-};
 use crate::output::charts::{machine as chart_machine, LineRow, Planned};
 use crate::output::csv::to_string;
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
 use crate::output::quote::{self, chart_images, machine, opening, runs_text};
 use crate::output::real_call::of_sleep;
+use crate::output::sections::{
+    self, chart_line, cores_line, cpu_text, incomplete_banner, machine_line, signed_rate,
+    threads_flag,
+};
 use crate::output::table::Table;
 use crate::parse::meta::{or_unknown, Span};
 
@@ -164,10 +164,10 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     how_it_was_run(&mut md, run);
 
     md.push_str("\n## Every point\n\n");
-    bench::table(&mut md, run);
-    bench::explain_columns(&mut md);
-    bench::what_to_look_at(&mut md, run, "### What to look at, point by point");
-    bench::load_generators_section(&mut md, run, "### Load generators");
+    sections::table(&mut md, run);
+    sections::explain_columns(&mut md);
+    sections::what_to_look_at(&mut md, run, "### What to look at, point by point");
+    sections::load_generators_section(&mut md, run, "### Load generators");
     md
 }
 

@@ -10,14 +10,14 @@ use crate::analysis::timer_sweep::{
 use crate::analysis::variants::Spread;
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::Run;
-use crate::output::bench::{
-    chart_line, core_use, cores_line, incomplete_banner, machine_line, spread_text, threads_flag,
-    CoreUse,
-};
 use crate::output::charts::{machine, Planned};
 use crate::output::csv::{fixed, to_string};
 use crate::output::format::{ms, number, pct, pct_against, thousands};
 use crate::output::quote::{self, chart_images, opening, runs_text};
+use crate::output::sections::{
+    chart_line, core_use, cores_line, incomplete_banner, machine_line, spread_text, threads_flag,
+    CoreUse,
+};
 use crate::output::table::Table;
 use crate::parse::meta::or_unknown;
 use std::path::Path;
@@ -60,7 +60,7 @@ pub fn summary(run: &Run, drawn: &[&str]) -> String {
     tables(&mut md, run, &rows);
     targets_section(&mut md, &rows);
     md.push_str(COLUMNS);
-    crate::output::bench::load_generators_section(&mut md, run, "## Load generators");
+    crate::output::sections::load_generators_section(&mut md, run, "## Load generators");
     md
 }
 
@@ -401,7 +401,7 @@ pub fn readme_missing(dir: &Path) -> String {
 mod tests {
     use super::*;
     use crate::model::{RunKind, TimerFigures};
-    use crate::output::bench::core_count;
+    use crate::output::sections::core_count;
     use crate::testing::{point, report, run};
 
     /// async-server (tokio) or async-timerfd at `slack`, 100 connections, 10 ms.
