@@ -8,6 +8,10 @@ use crate::model::{Load, Point, Run, RunKind, Samples, Status, Variant};
 use crate::parse::meta::{Meta, Span};
 use crate::parse::wrk::{Errors, Latency, Source, WrkReport};
 
+/// The meta.json of a bench run at 10 connections, 10 ms, 1 worker, on 2 cores.
+pub const BENCH_META: &str = r#"{"kind": "bench", "threads": 4, "connections": 10, "duration": "10s",
+    "timeout": "10s", "warmup": "1s", "runs": 1, "delay_ms": 10, "workers": 1, "cores": 2}"#;
+
 /// A wrk run of `rate` req/s with every latency figure `mean_us`, over 10 s.
 pub fn report(rate: f64, mean_us: f64) -> WrkReport {
     let requests = format!("{:.0}", rate * 10.0)

@@ -1020,10 +1020,7 @@ mod tests {
     use super::*;
     use crate::model::LoadGenerators;
     use crate::output::sections::SHARED_CORES;
-    use crate::testing::{point, run};
-
-    const META: &str = r#"{"kind": "bench", "threads": 4, "connections": 10, "duration": "10s",
-        "timeout": "10s", "warmup": "1s", "runs": 1, "delay_ms": 10, "workers": 1, "cores": 2}"#;
+    use crate::testing::{point, run, BENCH_META as META};
 
     #[test]
     fn the_load_line_gives_the_threads_wrk_really_ran() {

@@ -748,10 +748,7 @@ pub fn signed_rate(value: f64) -> String {
 mod tests {
     use super::*;
     use crate::model::Status;
-    use crate::testing::{point, run};
-
-    const META: &str = r#"{"kind": "bench", "threads": 4, "connections": 10, "duration": "10s",
-        "timeout": "10s", "warmup": "1s", "runs": 1, "delay_ms": 10, "workers": 1, "cores": 2}"#;
+    use crate::testing::{point, run, BENCH_META as META};
 
     #[test]
     fn a_point_not_measured_keeps_its_load_bound_and_unloaded_latency_in_the_table() {
