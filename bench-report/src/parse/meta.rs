@@ -72,34 +72,20 @@ fn text_of(value: Value) -> Option<String> {
     }
 }
 
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self(
-            text_of(Value::deserialize(deserializer)?).unwrap_or_default(),
-        ))
-    }
-}
-
-impl<'de> Deserialize<'de> for Span {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Text::deserialize(deserializer).map(|text| Self(text.0))
-    }
-}
-
 /// A text field: "" and null are `None`.
-fn text<'de, D: Deserializer<'de>, T: From<Text>>(d: D) -> Result<Option<T>, D::Error> {
-    Ok(text_of(Value::deserialize(d)?).map(|text| T::from(Text(text))))
+fn text<'de, D: Deserializer<'de>, T: From<String>>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(text_of(Value::deserialize(d)?).map(T::from))
 }
 
-impl From<Text> for String {
-    fn from(text: Text) -> Self {
-        text.0
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Self(text)
     }
 }
 
-impl From<Text> for Span {
-    fn from(text: Text) -> Self {
-        Self(text.0)
+impl From<String> for Span {
+    fn from(text: String) -> Self {
+        Self(text)
     }
 }
 
@@ -316,7 +302,7 @@ pub struct Meta {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Host {
     /// What ran on it: `load` (a load generator), `server` or `downstream`.
-    #[serde(deserialize_with = "role")]
+    #[serde(default, deserialize_with = "role")]
     pub role: String,
     /// How the harness reached it (an ssh destination).
     #[serde(default, deserialize_with = "text")]
@@ -344,11 +330,9 @@ pub struct Host {
     pub boot_id: Option<String>,
 }
 
-/// A host's role: text, not empty.
+/// A host's role: its text, "" where empty or null (and, by default, where missing).
 fn role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    text::<D, Text>(d)?
-        .map(|role| role.0)
-        .ok_or_else(|| D::Error::custom("an entry has no role"))
+    Ok(text::<D, String>(d)?.unwrap_or_default())
 }
 
 /// `hosts`: a list of hosts, none where absent or null.
@@ -358,14 +342,10 @@ fn hosts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Host>, D::Error> {
         Value::Array(entries) => entries
             .into_iter()
             .map(|entry| match entry {
-                Value::Object(_) => Host::deserialize(entry).map_err(|error| {
-                    let error = error.to_string();
-                    D::Error::custom(if error.contains("missing field `role`") {
-                        "an entry has no role".to_owned()
-                    } else {
-                        error
-                    })
-                }),
+                Value::Object(_) => match Host::deserialize(entry).map_err(D::Error::custom)? {
+                    host if host.role.is_empty() => Err(D::Error::custom("an entry has no role")),
+                    host => Ok(host),
+                },
                 other => Err(D::Error::custom(format!(
                     "an entry is not an object: {other}"
                 ))),
@@ -422,10 +402,8 @@ impl Meta {
     /// Not JSON, not a JSON object, or a field of the wrong type (a count that is not a
     /// number, a `hosts` that is not a list of objects with a role).
     pub fn parse(path: &Path, text: &str) -> Result<Self, ParseError> {
-        if !matches!(
-            serde_json::from_str::<Value>(text),
-            Ok(Value::Object(_)) | Err(_)
-        ) {
+        // serde would take a JSON array for the struct too; an object starts with '{'.
+        if !text.trim_start().starts_with('{') && serde_json::from_str::<Value>(text).is_ok() {
             return Err(ParseError::file(path, "not a JSON object"));
         }
         serde_json::from_str(text)
