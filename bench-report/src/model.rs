@@ -409,14 +409,14 @@ impl Point {
                 .and_then(|report| report.threads)
                 .or(numbers.get("threads")?),
             connections,
-            duration: numbers.span("duration")?.or_else(|| {
+            duration: numbers.get("duration")?.or_else(|| {
                 wrk.as_ref()
                     .and_then(|report| report.duration_text.clone().map(Span))
             }),
             delay_ms: numbers.get("delay_ms")?,
             workers: numbers.get("workers")?.unwrap_or(1),
-            timeout: numbers.span("timeout")?,
-            warmup: numbers.span("warmup")?,
+            timeout: numbers.get("timeout")?,
+            warmup: numbers.get("warmup")?,
         };
         let samples = Samples {
             server_cpu_s: numbers.get("server_cpu_s")?,
@@ -516,11 +516,11 @@ impl Point {
             load: Load {
                 threads: lenient("threads"),
                 connections: connections.unwrap_or(0),
-                duration: numbers.span("duration").ok().flatten(),
+                duration: numbers.get("duration").ok().flatten(),
                 delay_ms: numbers.get("delay_ms").ok().flatten(),
                 workers: lenient("workers").unwrap_or(1),
-                timeout: numbers.span("timeout").ok().flatten(),
-                warmup: numbers.span("warmup").ok().flatten(),
+                timeout: numbers.get("timeout").ok().flatten(),
+                warmup: numbers.get("warmup").ok().flatten(),
             },
             recorded_concurrency: None,
             recorded_rule: None,

@@ -50,6 +50,15 @@ impl fmt::Display for Span {
     }
 }
 
+/// A duration from text: refused where wrk would not take it.
+impl std::str::FromStr for Span {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let span = Self(text.to_owned());
+        span.seconds().map(|_| span).ok_or(())
+    }
+}
+
 impl Span {
     /// Its length in seconds (`None` where it is not a duration wrk reads).
     pub fn seconds(&self) -> Option<f64> {

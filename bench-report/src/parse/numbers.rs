@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::meta::Span;
 use super::ParseError;
 
 /// The keys and values of one `numbers.txt`, with the line each value came from.
@@ -101,23 +100,6 @@ impl Numbers {
                 format!("{key}='{}' is not a {}", truncate(value), type_name::<T>()),
             )
         })
-    }
-
-    /// `key` as a duration wrk reads ("10s", "500ms", 0), if present and not empty.
-    ///
-    /// # Errors
-    /// The value is not such a duration (the error names the file and line).
-    pub fn span(&self, key: &str) -> Result<Option<Span>, ParseError> {
-        let Some(text) = self.text(key) else {
-            return Ok(None);
-        };
-        let span = Span(text.to_owned());
-        if span.seconds().is_none() {
-            let line = self.values.get(key).map_or(0, |(_, line)| *line);
-            let message = format!("{key}='{}' is not a duration", truncate(text));
-            return Err(ParseError::at(&self.path, line, message));
-        }
-        Ok(Some(span))
     }
 
     /// `key` parsed as `T`, which must be present.
@@ -217,6 +199,7 @@ fn type_name<T>() -> &'static str {
         "u8" | "u16" | "u32" | "u64" | "usize" => "whole number",
         "i32" | "i64" => "integer",
         _ if name.ends_with("::Family") => "known family (rust or python)",
+        _ if name.ends_with("::Span") => "duration",
         _ => name,
     }
 }
@@ -233,6 +216,7 @@ fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::meta::Span;
 
     fn numbers(text: &str) -> Numbers {
         Numbers::parse(Path::new("p/numbers.txt"), text).unwrap()
@@ -301,14 +285,14 @@ mod tests {
     #[test]
     fn durations_are_checked_and_kept_as_written() {
         let n = numbers("duration=10s\nwarmup=0\ntimeout=soon\n");
-        let duration = n.span("duration").unwrap().unwrap();
+        let duration = n.get::<Span>("duration").unwrap().unwrap();
         assert_eq!(
             (duration.to_string(), duration.seconds()),
             ("10s".to_owned(), Some(10.0))
         );
-        assert!(n.span("warmup").unwrap().unwrap().is_zero());
-        assert_eq!(n.span("primer").unwrap(), None);
-        let error = n.span("timeout").unwrap_err().to_string();
+        assert!(n.get::<Span>("warmup").unwrap().unwrap().is_zero());
+        assert_eq!(n.get::<Span>("primer").unwrap(), None);
+        let error = n.get::<Span>("timeout").unwrap_err().to_string();
         assert_eq!(error, "p/numbers.txt:3: timeout='soon' is not a duration");
     }
 
