@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::analysis::bounds::derive;
 use crate::model::Run;
+use crate::parse::meta::Span;
 
 /// A CSV file of `rows`, quoted where needed, its header the field names of the row type (the
 /// header alone where there is no row).
@@ -46,10 +47,10 @@ struct Row<'a> {
     kind: Option<&'a str>,
     threads: Option<u32>,
     connections: u32,
-    duration: Option<&'a str>,
+    duration: Option<&'a Span>,
     delay_ms: Option<u64>,
     workers: u32,
-    timeout: Option<&'a str>,
+    timeout: Option<&'a Span>,
     requests: Option<u64>,
     duration_us: String,
     req_per_sec: String,
@@ -104,10 +105,10 @@ pub fn write(run: &Run) -> String {
             kind: point.variant.kind.as_deref(),
             threads: point.load.threads,
             connections: point.load.connections,
-            duration: point.load.duration.as_ref().map(|d| d.0.as_str()),
+            duration: point.load.duration.as_ref(),
             delay_ms: point.load.delay_ms,
             workers: point.load.workers,
-            timeout: point.load.timeout.as_ref().map(|t| t.0.as_str()),
+            timeout: point.load.timeout.as_ref(),
             requests: wrk.map(|r| r.requests),
             duration_us: us(wrk.map(|r| r.duration_us)),
             req_per_sec: fixed(wrk.map(|r| r.req_per_sec), 2),

@@ -41,7 +41,8 @@ impl Text {
 
 /// A duration as wrk takes it ("10s", "1m", 0 for none), kept as written for the report to
 /// quote, with its length in seconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
 pub struct Span(pub String);
 
 impl fmt::Display for Span {
