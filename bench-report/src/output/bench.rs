@@ -16,7 +16,7 @@ use crate::analysis::timers::{self, Attribution, Side};
 use crate::analysis::variants::{summaries, VariantSummary};
 use crate::chart::{Axis, BarGroup, BarPanel, Chart, Panel, Scale};
 use crate::model::{Point, Run, RunKind};
-use crate::output::charts::{machine as chart_machine, Planned};
+use crate::output::charts::{machine_title, Planned};
 use crate::output::csv::{fixed, to_string};
 use crate::output::format::{ms, pct, pct_against, rate, thousands, times};
 use crate::output::quote::{link, machine, opening, relative, req, runs_text, short_commit};
@@ -930,7 +930,7 @@ fn chart(run: &Run) -> Option<Planned> {
                 or_unknown(meta.delay_ms),
                 or_unknown(meta.workers)
             ),
-            chart_machine(run),
+            machine_title(run),
         ],
         width: 1100,
         height: 560,
@@ -1235,7 +1235,7 @@ mod tests {
         assert_eq!(placement(&apart), None);
         assert!(machine_line(&apart).starts_with("Machines: one per role, below; "));
         assert_eq!(
-            crate::output::charts::machine(&apart),
+            crate::output::charts::machine_title(&apart),
             "wrk on lab1; the servers on srv1 (Xeon, 8 cores); the downstream on ds1"
         );
         let md = bench(&apart, false);

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::analysis::c10k::{self, Breaks, Cost, Fit, BUSY_MACHINE_SHARE, ERRORS_ALLOWED};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Point, Run};
-use crate::output::charts::{machine, LineRow, Planned};
+use crate::output::charts::{machine_title, LineRow, Planned};
 use crate::output::csv::{fixed, to_string, us};
 use crate::output::format::{megabytes, ms, pct, rate, thousands};
 use crate::output::quote::{self, chart_images, opening};
@@ -742,7 +742,7 @@ pub fn charts(run: &Run) -> Vec<Planned> {
     let heading = |what: &str| {
         vec![
             what.to_owned(),
-            format!("{}; {}", machine(run), load_text(run)),
+            format!("{}; {}", machine_title(run), load_text(run)),
         ]
     };
     let connections = "Connections (wrk -c, log scale)";

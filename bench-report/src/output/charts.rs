@@ -21,7 +21,7 @@ pub struct Planned {
 }
 
 /// The machine line of every chart title.
-pub fn machine(run: &Run) -> String {
+pub fn machine_title(run: &Run) -> String {
     if let Some(hosts) = hosts_title(run, "wrk") {
         return hosts;
     }

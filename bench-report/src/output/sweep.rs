@@ -12,7 +12,7 @@ use crate::analysis::sweep::{self, Base, Sweep};
 use crate::analysis::timers::{self, Side};
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::{Family, Point, Run};
-use crate::output::charts::{machine as chart_machine, LineRow, Planned};
+use crate::output::charts::{machine_title, LineRow, Planned};
 use crate::output::csv::to_string;
 use crate::output::format::{megabytes, ms, pct, pct_against, rate};
 use crate::output::quote::{self, chart_images, machine, opening, runs_text};
@@ -1019,7 +1019,7 @@ const THROUGHPUT_KEY: [(Stroke, &str); 3] = [
 pub fn charts(run: &Run) -> Vec<Planned> {
     let base = base(run);
     let names = variants(run);
-    let heading = |what: String| vec![what, format!("{}; {}", chart_machine(run), load_text(run))];
+    let heading = |what: String| vec![what, format!("{}; {}", machine_title(run), load_text(run))];
     let mut planned = Vec::new();
 
     let throughput = |sweep: Sweep, with_effective: bool| -> Vec<(String, Line)> {

@@ -10,7 +10,7 @@ use crate::analysis::timer_sweep::{
 use crate::analysis::variants::Spread;
 use crate::chart::{Axis, Chart, LinePanel, Panel, Scale, Series, Stroke};
 use crate::model::Run;
-use crate::output::charts::{machine, Planned};
+use crate::output::charts::{machine_title, Planned};
 use crate::output::csv::{fixed, to_string};
 use crate::output::format::{ms, number, pct, pct_against, thousands};
 use crate::output::quote::{self, chart_images, opening, runs_text};
@@ -265,7 +265,7 @@ pub fn charts(run: &Run) -> Vec<Planned> {
                     .to_owned(),
                 format!(
                     "{}; wrk {}, {} per point",
-                    machine(run),
+                    machine_title(run),
                     threads_flag(&run.points),
                     or_unknown(run.meta.duration.as_ref())
                 ),
