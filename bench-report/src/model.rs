@@ -7,6 +7,7 @@ pub mod c10k;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::bounds::BoundRule;
+pub use crate::parse::meta::RunKind;
 use crate::parse::meta::{Meta, Span};
 use crate::parse::numbers::Numbers;
 use crate::parse::oha::{self, OpenLoop};
@@ -599,23 +600,6 @@ fn one_line(text: &str) -> String {
         .join(" / ")
 }
 
-/// What kind of run a folder holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunKind {
-    /// `make bench`: the seed's experiment, each variant at one load.
-    Bench,
-    /// `make sweep`: connections, delay and workers swept.
-    Sweep,
-    /// A folder of wrk logs from elsewhere (no meta.json).
-    Logs,
-    /// `make latency`: each variant open-loop at fixed rates, fractions of its bound.
-    Latency,
-    /// `make sweep-c10k`: 1,000 to 10,000 connections, what a connection costs.
-    C10k,
-    /// `make sweep-timer`: the timerfd's slack swept, tokio's timer beside it.
-    TimerSweep,
-}
-
 /// A run folder: meta.json, one folder per point, maybe INCOMPLETE.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -641,20 +625,7 @@ impl Run {
     /// The folder cannot be listed, or meta.json is malformed.
     pub fn read(dir: &Path) -> Result<Self, ParseError> {
         let meta = Meta::read(&dir.join("meta.json"))?;
-        let kind = match meta.kind.as_deref() {
-            Some("sweep") => RunKind::Sweep,
-            Some("bench") => RunKind::Bench,
-            Some("latency") => RunKind::Latency,
-            Some("c10k") => RunKind::C10k,
-            Some("timer-sweep") => RunKind::TimerSweep,
-            Some(other) => {
-                return Err(ParseError::file(
-                    &dir.join("meta.json"),
-                    format!("unknown kind of run '{other}'"),
-                ))
-            }
-            None => RunKind::Logs,
-        };
+        let kind = meta.kind.unwrap_or(RunKind::Logs);
         let mut points = Vec::new();
         let entries = std::fs::read_dir(dir).map_err(|error| ParseError::io(dir, &error))?;
         for entry in entries {

@@ -116,6 +116,39 @@ fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     }
 }
 
+/// What kind of run a folder holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// `make bench`: the seed's experiment, each variant at one load.
+    Bench,
+    /// `make sweep`: connections, delay and workers swept.
+    Sweep,
+    /// A folder of wrk logs from elsewhere (no meta.json).
+    Logs,
+    /// `make latency`: each variant open-loop at fixed rates, fractions of its bound.
+    Latency,
+    /// `make sweep-c10k`: 1,000 to 10,000 connections, what a connection costs.
+    C10k,
+    /// `make sweep-timer`: the timerfd's slack swept, tokio's timer beside it.
+    TimerSweep,
+}
+
+/// The run's kind ("bench", "sweep", "latency", "c10k", "timer-sweep"); "" and null are none
+/// (a folder of logs from elsewhere), any other is an error.
+fn run_kind<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RunKind>, D::Error> {
+    let Some(kind) = text_of(Value::deserialize(d)?) else {
+        return Ok(None);
+    };
+    Ok(Some(match kind.as_str() {
+        "bench" => RunKind::Bench,
+        "sweep" => RunKind::Sweep,
+        "latency" => RunKind::Latency,
+        "c10k" => RunKind::C10k,
+        "timer-sweep" => RunKind::TimerSweep,
+        other => return Err(D::Error::custom(format!("unknown kind of run '{other}'"))),
+    }))
+}
+
 /// The fields of a `meta.json` that the report reads.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -127,9 +160,9 @@ pub struct Meta {
     /// When it started (UTC).
     #[serde(deserialize_with = "text")]
     pub date: Option<Text>,
-    /// bench, sweep, latency, c10k or timer-sweep; none for logs from elsewhere.
-    #[serde(deserialize_with = "text")]
-    pub kind: Option<Text>,
+    /// What kind of run; none for logs from elsewhere.
+    #[serde(deserialize_with = "run_kind")]
+    pub kind: Option<RunKind>,
     /// The variants asked for, in order.
     #[serde(deserialize_with = "text")]
     pub variants: Option<Text>,
@@ -442,7 +475,7 @@ mod tests {
             r#"{"kind": "bench", "cores": 2, "url": "", "connections_list": 100, "git_dirty": false, "open_files_limit": "20000", "delay_ms": "10", "duration": "10s", "warmup": 0}"#,
         )
         .unwrap();
-        assert_eq!(meta.kind.as_deref(), Some("bench"));
+        assert_eq!(meta.kind, Some(RunKind::Bench));
         assert_eq!(meta.cores, Some(2));
         assert_eq!(meta.url, None);
         assert_eq!(meta.connections_list.as_deref(), Some("100"));
@@ -457,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn a_count_that_is_not_a_number_is_an_error_with_its_line() {
+    fn a_count_that_is_not_a_number_or_an_unknown_kind_is_an_error_with_its_line() {
         let error = Meta::parse(
             Path::new("run/meta.json"),
             "{\n  \"cores\": \"two\",\n  \"kind\": \"bench\"\n}",
@@ -466,6 +499,14 @@ mod tests {
         .to_string();
         assert!(error.starts_with("run/meta.json:2: "), "{error}");
         assert!(error.contains("not a whole number: \"two\""), "{error}");
+        let error = Meta::parse(
+            Path::new("run/meta.json"),
+            "{\n  \"kind\": \"benchh\",\n  \"cores\": 2\n}",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("run/meta.json:2: "), "{error}");
+        assert!(error.contains("unknown kind of run 'benchh'"), "{error}");
     }
 
     #[test]
