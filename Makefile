@@ -265,9 +265,10 @@ test-robustness: build ## The battery of bad input, overload and faults against 
 	python3 tests/robustness/battery.py --bin-dir "$(BIN_DIR)"
 
 .PHONY: lint
-lint: lint-tools lint-scripts ## cargo fmt --check, clippy with warnings denied, shellcheck on every script
+lint: lint-tools lint-scripts ## cargo fmt --check, clippy and cargo doc with warnings denied, shellcheck on every script
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --release --workspace --no-deps --locked
 
 # Every shell script in the repository, bats files included.
 SHELL_SCRIPTS = $(sort $(shell find scripts tests baselines .ci -type f \( -name '*.sh' -o -name '*.bash' -o -name '*.bats' \) \
