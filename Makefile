@@ -252,7 +252,7 @@ test-rust: ## Unit and integration tests of the servers (real binaries, real soc
 test-scripts: build ## bats tests of the harness (parsing, summaries, faults, short real runs; builds oha once) and the HTTP clients' interop
 	scripts/ensure-tools.sh bats wrk curl ab hey h2load wget $(LAB_TOOLS)
 	scripts/ensure-oha.sh >/dev/null
-	bats tests/
+	bats --timing tests/
 
 .PHONY: test-python
 test-python: ## The Python baselines' tests (makes their venv on first use; python3-venv as root)
@@ -260,7 +260,7 @@ test-python: ## The Python baselines' tests (makes their venv on first use; pyth
 	baselines/python/.venv/bin/python -m pytest -q baselines/python/tests
 
 .PHONY: test-robustness
-test-robustness: build ## The battery of bad input, overload and faults against every server (~5 min)
+test-robustness: build ## The battery of bad input, overload and faults against every server (~2.5 min)
 	scripts/ensure-tools.sh wrk python3
 	python3 tests/robustness/battery.py --bin-dir "$(BIN_DIR)"
 

@@ -59,6 +59,12 @@ pub struct Tuning {
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_secs: u64,
 
+    /// Seconds a spare thread waits for work before it ends: sync-server's connection
+    /// threads beyond the four tiny_http keeps (default 5), the async servers' tokio
+    /// blocking-pool threads (`spawn_blocking`, default 10).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub spare_thread_secs: Option<u64>,
+
     /// The real downstream call (`--downstream URL`), instead of the simulated wait.
     #[command(flatten)]
     pub downstream: DownstreamArgs,
@@ -73,6 +79,11 @@ impl Tuning {
     /// How long a silent connection is kept.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    /// How long a spare thread is kept (`None`: its pool's own default).
+    pub fn spare_thread_keep_alive(&self) -> Option<Duration> {
+        self.spare_thread_secs.map(Duration::from_secs)
     }
 }
 

@@ -50,7 +50,7 @@ pub fn run(
         Err(code) => return code,
     };
     let addr = listener.local_addr().map_or(addr, |addr| addr);
-    let runtime = match runtime(tuning.workers) {
+    let runtime = match runtime(tuning.workers, tuning.spare_thread_keep_alive()) {
         Ok(runtime) => runtime,
         Err(error) => {
             return crate::fail(variant, &format!("cannot start the tokio runtime: {error}"))
@@ -84,11 +84,12 @@ pub fn run(
 }
 
 /// `workers == 1`: a `current_thread` runtime, one event loop like the seed's aiohttp;
-/// more: a multi-thread runtime with that many worker threads.
+/// more: a multi-thread runtime with that many worker threads. `keep_alive`: how long an idle
+/// blocking-pool thread lives (`None`: tokio's 10 s).
 ///
 /// # Errors
 /// If the operating system refuses the runtime's threads or its I/O driver.
-fn runtime(workers: u16) -> std::io::Result<tokio::runtime::Runtime> {
+fn runtime(workers: u16, keep_alive: Option<Duration>) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = if workers == 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
@@ -96,6 +97,9 @@ fn runtime(workers: u16) -> std::io::Result<tokio::runtime::Runtime> {
         builder.worker_threads(usize::from(workers));
         builder
     };
+    if let Some(keep_alive) = keep_alive {
+        builder.thread_keep_alive(keep_alive);
+    }
     builder.enable_all().build()
 }
 

@@ -177,6 +177,7 @@ fn main() -> ExitCode {
     let limits = ConnectionLimits {
         timeout: Some(args.tuning.idle_timeout()),
         max_connections: usize::try_from(args.max_connections).ok(),
+        spare_thread_keep_alive: args.tuning.spare_thread_keep_alive(),
     };
     exit_when_a_vital_thread_panics();
     let server = match Server::from_listener_with_limits(listener, None, limits) {

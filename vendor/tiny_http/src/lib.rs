@@ -171,7 +171,7 @@ pub struct IncomingRequests<'a> {
     server: &'a Server,
 }
 
-/// PATCHED (see PATCHES.md, patches 6, 7 and 9): what each accepted connection may take.
+/// PATCHED (see PATCHES.md, patches 6, 7, 9 and 11): what each accepted connection may take.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConnectionLimits {
     /// The read and write timeout of every connection (`SO_RCVTIMEO`, `SO_SNDTIMEO`), and
@@ -184,6 +184,9 @@ pub struct ConnectionLimits {
     /// The connections served at once, each on a thread of its own; beyond it, new
     /// connections wait in the listener's backlog until one ends. `None`: no limit.
     pub max_connections: Option<usize>,
+    /// How long a connection thread beyond the four kept spare waits for a new connection
+    /// before it ends. `None`: 5 s.
+    pub spare_thread_keep_alive: Option<Duration>,
 }
 
 /// Represents the parameters required to create a server.
@@ -298,6 +301,9 @@ impl Server {
         if limits.max_connections == Some(0) {
             return Err("the connection limit must be at least 1".into());
         }
+        let keep_alive = limits
+            .spare_thread_keep_alive
+            .unwrap_or(util::SPARE_THREAD_KEEP_ALIVE);
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -349,7 +355,7 @@ impl Server {
             .name("tiny_http-accept".into())
             .spawn(move || {
                 // a tasks pool is used to dispatch the connections into threads
-                let tasks_pool = util::TaskPool::new();
+                let tasks_pool = util::TaskPool::new(keep_alive);
 
                 log::debug!("Running accept thread");
                 while !inside_close_trigger.load(Relaxed) {

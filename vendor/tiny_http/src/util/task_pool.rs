@@ -12,6 +12,9 @@ pub struct TaskPool {
     sharing: Arc<Sharing>,
 }
 
+/// How long a spare thread waits for a task before it ends, unless told otherwise.
+pub const SPARE_THREAD_KEEP_ALIVE: Duration = Duration::from_millis(5000);
+
 struct Sharing {
     // list of the tasks to be done by worker threads
     todo: Mutex<VecDeque<Box<dyn FnMut() + Send>>>,
@@ -24,6 +27,10 @@ struct Sharing {
 
     // number of idle worker threads
     waiting_tasks: AtomicUsize,
+
+    // PATCHED (see PATCHES.md, patch 11): how long a thread beyond MIN_THREADS waits for a
+    // task before it ends (was 5 s, fixed).
+    keep_alive: Duration,
 }
 
 /// Minimum number of active threads.
@@ -47,13 +54,16 @@ impl<'a> Drop for Registration<'a> {
 }
 
 impl TaskPool {
-    pub fn new() -> TaskPool {
+    /// PATCHED (see PATCHES.md, patch 11): a thread beyond the minimum ends once it has
+    /// waited `keep_alive` for a task.
+    pub fn new(keep_alive: Duration) -> TaskPool {
         let pool = TaskPool {
             sharing: Arc::new(Sharing {
                 todo: Mutex::new(VecDeque::new()),
                 condvar: Condvar::new(),
                 active_tasks: AtomicUsize::new(0),
                 waiting_tasks: AtomicUsize::new(0),
+                keep_alive,
             }),
         };
 
@@ -121,7 +131,7 @@ impl TaskPool {
                             } else {
                                 let (new_lock, waitres) = sharing
                                     .condvar
-                                    .wait_timeout(todo, Duration::from_millis(5000))
+                                    .wait_timeout(todo, sharing.keep_alive)
                                     .unwrap();
                                 todo = new_lock;
                                 !waitres.timed_out()
@@ -148,5 +158,46 @@ impl Drop for TaskPool {
             .active_tasks
             .store(999_999_999, Ordering::Release);
         self.sharing.condvar.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    #[test]
+    fn threads_beyond_the_minimum_end_after_the_keep_alive() {
+        let pool = TaskPool::new(Duration::from_millis(100));
+        let extra = 3;
+        // MIN_THREADS + extra tasks at once, each holding its thread until told to go.
+        let (go, wait) = mpsc::channel::<()>();
+        let wait = Arc::new(Mutex::new(wait));
+        let (started, count) = mpsc::channel();
+        for _ in 0..MIN_THREADS + extra {
+            let wait = Arc::clone(&wait);
+            let started = started.clone();
+            pool.spawn(Box::new(move || {
+                started.send(()).unwrap();
+                let _ = wait.lock().unwrap().recv();
+            }))
+            .unwrap();
+        }
+        for _ in 0..MIN_THREADS + extra {
+            count.recv_timeout(Duration::from_secs(10)).unwrap();
+        }
+        let active = || pool.sharing.active_tasks.load(Ordering::Acquire);
+        assert!(active() >= MIN_THREADS + extra, "{}", active());
+        for _ in 0..MIN_THREADS + extra {
+            go.send(()).unwrap();
+        }
+        // The default keep-alive would keep them 5 s; 100 ms lets them go well within 4 s.
+        let since = Instant::now();
+        while active() > MIN_THREADS && since.elapsed() < Duration::from_secs(4) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        // (Threads that started waiting while more than the minimum were alive all end.)
+        assert!(active() <= MIN_THREADS, "{}", active());
     }
 }
