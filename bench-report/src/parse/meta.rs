@@ -491,22 +491,22 @@ mod tests {
 
     #[test]
     fn a_count_that_is_not_a_number_or_an_unknown_kind_is_an_error_with_its_line() {
-        let error = Meta::parse(
-            Path::new("run/meta.json"),
-            "{\n  \"cores\": \"two\",\n  \"kind\": \"bench\"\n}",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(error.starts_with("run/meta.json:2: "), "{error}");
-        assert!(error.contains("not a whole number: \"two\""), "{error}");
-        let error = Meta::parse(
-            Path::new("run/meta.json"),
-            "{\n  \"kind\": \"benchh\",\n  \"cores\": 2\n}",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(error.starts_with("run/meta.json:2: "), "{error}");
-        assert!(error.contains("unknown kind of run 'benchh'"), "{error}");
+        for (text, expected) in [
+            (
+                "{\n  \"cores\": \"two\",\n  \"kind\": \"bench\"\n}",
+                "not a whole number: \"two\"",
+            ),
+            (
+                "{\n  \"kind\": \"benchh\",\n  \"cores\": 2\n}",
+                "unknown kind of run 'benchh'",
+            ),
+        ] {
+            let error = Meta::parse(Path::new("run/meta.json"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(error.starts_with("run/meta.json:2: "), "{error}");
+            assert!(error.contains(expected), "{error}");
+        }
     }
 
     #[test]
