@@ -134,7 +134,7 @@ impl Generator {
     pub fn read(input: &Input) -> Result<Self, ParseError> {
         let report = wrk::read(&input.log, wrk::Origin::Harness)?;
         let missing = |what: &str| ParseError::file(&input.log, format!("no {what}"));
-        if report.url.is_none() || report.duration_text.is_none() {
+        if report.url.is_none() || report.duration.is_none() {
             return Err(missing("\"Running D test @ URL\" line"));
         }
         if report.threads.is_none() || report.connections.is_none() {
@@ -336,7 +336,7 @@ pub fn merge(generators: &[Generator]) -> Result<Merged, String> {
     let _ = writeln!(
         log,
         "Running {} test @ {}",
-        longest.report.duration_text.as_deref().unwrap_or("?"),
+        crate::parse::meta::or_unknown(longest.report.duration.as_ref()),
         generators[0].report.url.as_deref().unwrap_or("?"),
     );
     let _ = writeln!(log, "  {threads} threads and {connections} connections");
@@ -496,6 +496,7 @@ pub fn run(inputs: &[Input], out: &Path, numbers: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::meta::Span;
     use crate::parse::wrk::Origin;
 
     /// A generator with `distribution`, its requests those it answered plus `timeouts`.
@@ -583,7 +584,7 @@ mod tests {
             }
         );
         assert_eq!((report.threads, report.connections), (Some(6), Some(100)));
-        assert_eq!(report.duration_text.as_deref(), Some("10s"));
+        assert_eq!(report.duration, Some(Span("10s".to_owned())));
         assert_eq!(report.url.as_deref(), Some("http://10.0.0.9:9001/"));
         assert_eq!(report.latency.p99_us, Some(1980.0));
         assert_eq!(report.latency.p50_us, Some(1000.0));

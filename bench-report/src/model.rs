@@ -410,10 +410,9 @@ impl Point {
                 .and_then(|report| report.threads)
                 .or(numbers.get("threads")?),
             connections,
-            duration: numbers.get("duration")?.or_else(|| {
-                wrk.as_ref()
-                    .and_then(|report| report.duration_text.clone().map(Span))
-            }),
+            duration: numbers
+                .get("duration")?
+                .or_else(|| wrk.as_ref().and_then(|report| report.duration.clone())),
             delay_ms: numbers.get("delay_ms")?,
             workers: numbers.get("workers")?.unwrap_or(1),
             timeout: numbers.get("timeout")?,

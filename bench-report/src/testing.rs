@@ -19,7 +19,7 @@ pub fn report(rate: f64, mean_us: f64) -> WrkReport {
         .expect("a whole number");
     WrkReport {
         url: None,
-        duration_text: Some("10s".to_owned()),
+        duration: Some(Span("10s".to_owned())),
         threads: Some(4),
         connections: Some(100),
         requests,

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::meta::Span;
 use super::{micros, ParseError};
 
 /// Where a report's figures came from.
@@ -110,7 +111,7 @@ pub struct WrkReport {
     /// The URL it loaded ("Running 10s test @ URL").
     pub url: Option<String>,
     /// The duration as wrk printed it in its first line ("10s").
-    pub duration_text: Option<String>,
+    pub duration: Option<Span>,
     /// wrk's threads ("4 threads and 100 connections").
     pub threads: Option<u32>,
     /// wrk's connections.
@@ -219,7 +220,7 @@ pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<WrkReport, Parse
         };
         return Ok(WrkReport {
             url: text_figures.url,
-            duration_text: text_figures.duration_text,
+            duration: text_figures.duration,
             threads: text_figures.threads,
             connections: text_figures.connections,
             requests,
@@ -233,7 +234,7 @@ pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<WrkReport, Parse
     };
     Ok(WrkReport {
         url: text_figures.url,
-        duration_text: text_figures.duration_text,
+        duration: text_figures.duration,
         threads: text_figures.threads,
         connections: text_figures.connections,
         requests: json.requests,
@@ -270,7 +271,7 @@ pub fn parse(path: &Path, text: &str, origin: Origin) -> Result<WrkReport, Parse
 #[derive(Default)]
 struct TextFigures {
     url: Option<String>,
-    duration_text: Option<String>,
+    duration: Option<Span>,
     threads: Option<u32>,
     connections: Option<u32>,
     requests: Option<u64>,
@@ -285,7 +286,7 @@ impl TextFigures {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["Running", duration, "test", "@", url] => {
-                self.duration_text = Some((*duration).to_owned());
+                self.duration = Some(Span((*duration).to_owned()));
                 self.url = Some((*url).to_owned());
             }
             [threads, "threads" | "thread", "and", connections, "connections" | "connection"] => {
