@@ -284,7 +284,7 @@ pub fn off_even(requests: &[u64]) -> Vec<usize> {
         .collect()
 }
 
-/// The merged log and what the harness appends to the point's numbers.txt.
+/// The merged log and the lines `run` appends to the point's numbers.txt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Merged {
     /// The merged wrk log (wrk's first lines, the merge line, the JSON line).

@@ -202,7 +202,7 @@ pub struct Point {
     pub load_generators: Option<LoadGenerators>,
 }
 
-/// The load generators of a point, as `bench-report merge-wrk` printed them into its
+/// The load generators of a point, as `bench-report merge-wrk` appended them to its
 /// numbers.txt: each host's label and the requests it sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadGenerators {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::chart::Chart;
 use crate::model::Run;
+use crate::output::sections::{hosts_text, placement, Placement};
 use crate::parse::meta::{or, or_unknown};
 
 /// A chart to draw and the data it shows.
@@ -26,8 +27,8 @@ pub fn machine_title(run: &Run) -> String {
         return hosts;
     }
     let cpu = or(run.meta.cpu_model.as_ref(), "unknown CPU");
-    match crate::output::sections::placement(run) {
-        Some(crate::output::sections::Placement::Split { servers, client }) => {
+    match placement(run) {
+        Some(Placement::Split { servers, client }) => {
             format!("{cpu}, the servers on core(s) {servers}, wrk on core(s) {client}")
         }
         _ => format!(
@@ -45,16 +46,14 @@ pub fn hosts_title(run: &Run, client: &str) -> Option<String> {
     if hosts.is_empty() {
         return None;
     }
-    Some(crate::output::sections::hosts_text(
-        hosts,
-        client,
-        |host| match (&host.cpu_model, &host.cores) {
+    Some(hosts_text(hosts, client, |host| {
+        match (&host.cpu_model, &host.cores) {
             (Some(cpu), Some(cores)) if host.role == "server" => {
                 format!("{} ({cpu}, {cores} cores)", host.name())
             }
             _ => host.name().to_owned(),
-        },
-    ))
+        }
+    }))
 }
 
 /// One row of a line chart's data: a point of one series.

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use crate::model::Run;
 use crate::output::format::{rate, thousands};
+use crate::output::sections::{hosts_text, placement, Placement};
 use crate::parse::meta::or_unknown;
 
 /// Requests per second as the README prints them: "8,574" from 1,000 up, "97.7" below.
@@ -30,17 +31,13 @@ pub fn machine_with(run: &Run, client: &str) -> String {
     if !meta.hosts.is_empty() {
         return format!(
             "**hosts of their own: {}** ({}; {})",
-            crate::output::sections::hosts_text(
-                &meta.hosts,
-                client,
-                crate::parse::meta::Host::describe
-            ),
+            hosts_text(&meta.hosts, client, crate::parse::meta::Host::describe),
             or_unknown(meta.rustc.as_ref()),
             or_unknown(meta.wrk_version.as_ref()),
         );
     }
-    let placement = match crate::output::sections::placement(run) {
-        Some(crate::output::sections::Placement::Split {
+    let placement = match placement(run) {
+        Some(Placement::Split {
             servers,
             client: client_cores,
         }) => format!(
@@ -114,7 +111,6 @@ pub fn short_commit(run: &Run) -> String {
 
 /// The run's folder as the README names it: results/reference/NAME.
 pub fn relative(run: &Run) -> String {
-    // The run's path as the README names it: results/reference/<name>.
     let name = run
         .dir
         .file_name()
