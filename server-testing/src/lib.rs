@@ -1208,6 +1208,13 @@ fn connections_to(port: u16) -> std::collections::BTreeSet<u16> {
     clients
 }
 
+/// How many connections to `port` are in the kernel's table now that were not in `before`
+/// (taken when the server on `port` started): a port is reused as soon as a server ends, and
+/// the connections of the one before may still be waiting out `TIME_WAIT` there.
+fn new_connections_to(port: u16, before: &std::collections::BTreeSet<u16>) -> usize {
+    connections_to(port).difference(before).count()
+}
+
 /// The downstream connections are kept and reused: 20 `GET /` one after another open at most
 /// 3 connections to the downstream (counted in the kernel's TCP table); with
 /// `--downstream-keep-alive-secs 0` the same 20 open a connection each (at least 10 seen,
@@ -1219,6 +1226,7 @@ pub fn check_downstream_pool(binary: &str, args: &[&str]) {
     const REQUESTS: usize = 20;
     for (keep_alive, expected) in [("15", 1..=3), ("0", REQUESTS / 2..=REQUESTS)] {
         let downstream = ServerProcess::start_downstream(1);
+        let before = connections_to(downstream.addr.port());
         let server = ServerProcess::start(
             binary,
             &[
@@ -1236,7 +1244,7 @@ pub fn check_downstream_pool(binary: &str, args: &[&str]) {
             let reply = get(server.addr, "/");
             assert_eq!(reply.status, 200, "keep-alive {keep_alive}: {}", reply.body);
         }
-        let connections = connections_to(downstream.addr.port()).len();
+        let connections = new_connections_to(downstream.addr.port(), &before);
         assert!(
             expected.contains(&connections),
             "keep-alive {keep_alive} s: {REQUESTS} calls opened {connections} connections to \
@@ -1318,13 +1326,14 @@ pub fn check_slow_downstream(binary: &str, args: &[&str]) {
 pub fn check_downstream_non_2xx(binary: &str, args: &[&str]) {
     let downstream = ServerProcess::start_downstream(0);
     let url = format!("{}nothing", downstream.url());
+    let before = connections_to(downstream.addr.port());
     let server = ServerProcess::start(binary, &[args, &["--downstream", &url]].concat());
     for _ in 0..3 {
         let reply = get(server.addr, "/");
         assert_eq!(reply.status, 502, "{}", reply.body);
         assert!(reply.body.contains("404"), "{}", reply.body);
     }
-    let connections = connections_to(downstream.addr.port()).len();
+    let connections = new_connections_to(downstream.addr.port(), &before);
     assert_eq!(
         connections, 1,
         "3 calls answered 404 opened {connections} connections"
